@@ -1,0 +1,147 @@
+/*
+ * engram_arena.h: the C ABI of the engram arena allocator.
+ *
+ * This header and zig/src/ffi.zig are the only boundary between the Zig
+ * allocator and its hosts. Every function is callable from C; every struct has
+ * a fixed layout (Zig `extern struct`). Sizes and counts are 64-bit on every
+ * platform so that a host never has to guess the width of size_t.
+ *
+ * Threading: an arena is owned by one thread at a time; the library never
+ * locks. The global config and the global metrics are safe from any thread.
+ */
+#ifndef ENGRAM_ARENA_H
+#define ENGRAM_ARENA_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Status codes returned by every fallible function. */
+#define ENGRAM_OK 0
+#define ENGRAM_ERR_OUT_OF_CAPACITY 1   /* the request does not fit (error_return) */
+#define ENGRAM_ERR_INVALID_ALIGNMENT 2 /* zero, not a power of two, or above the maximum */
+#define ENGRAM_ERR_INVALID_SIZE 3      /* a size or capacity outside the documented limits */
+#define ENGRAM_ERR_INIT_FAILED 4       /* backing memory could not be reserved */
+#define ENGRAM_ERR_DESTROYED 5         /* the arena handle was destroyed */
+#define ENGRAM_ERR_INVALID_ARGUMENT 6  /* a null pointer or an unknown enum value */
+
+/* Overflow strategies: what an arena does with a request that does not fit. */
+#define ENGRAM_OVERFLOW_PANIC 0        /* abort the process with a message */
+#define ENGRAM_OVERFLOW_ERROR_RETURN 1 /* return ENGRAM_ERR_OUT_OF_CAPACITY */
+#define ENGRAM_OVERFLOW_FALLBACK 2     /* serve it from the general heap until the next reset */
+
+/* Limits. Capacities and allocation sizes above 1 GiB are refused. */
+#define ENGRAM_MIN_POOL_SIZE_BYTES (64ull * 1024)            /* ENGRAM_ARENA_SIZE lower bound */
+#define ENGRAM_MAX_CAPACITY_BYTES (1024ull * 1024 * 1024)    /* pool size and instance capacity */
+#define ENGRAM_MAX_ALLOC_BYTES ENGRAM_MAX_CAPACITY_BYTES     /* one allocation, arena or fallback */
+#define ENGRAM_MAX_ALIGNMENT 4096ull                         /* one page */
+
+/* Bits of engram_config_env_errors(): variables present but invalid. */
+#define ENGRAM_ENV_SIZE_INVALID 1u     /* ENGRAM_ARENA_SIZE */
+#define ENGRAM_ENV_OVERFLOW_INVALID 2u /* ENGRAM_ARENA_OVERFLOW */
+#define ENGRAM_ENV_ZERO_INVALID 4u     /* ENGRAM_ARENA_ZERO */
+
+/* The global config: the defaults for the thread arena and for new arenas. */
+typedef struct engram_config_t {
+    uint64_t pool_size_bytes;
+    uint8_t overflow_strategy; /* ENGRAM_OVERFLOW_* */
+    uint8_t zero_on_reset;     /* 0 or 1 */
+    uint8_t reserved[6];
+} engram_config_t;
+
+/* One arena's counters since its last reset (high_water_mark: since creation). */
+typedef struct engram_arena_stats_t {
+    uint64_t capacity_bytes;
+    uint64_t current_usage_bytes; /* offset, alignment padding included */
+    uint64_t high_water_mark_bytes;
+    uint64_t overflow_count;
+    uint64_t allocation_count;    /* successful allocations, fallbacks included */
+    uint64_t bytes_allocated;     /* bytes requested by successful allocations */
+    uint64_t fallback_count;
+    uint64_t fallback_bytes;      /* heap bytes held by fallbacks now */
+    double utilization;           /* current_usage / capacity, 0.0 to 1.0 */
+} engram_arena_stats_t;
+
+/* Process-wide metrics. Counters fold in at each reset and destroy. */
+typedef struct engram_metrics_t {
+    uint64_t total_resets;
+    uint64_t total_overflows;
+    uint64_t max_high_water_mark_bytes;
+    uint64_t total_allocations;
+    uint64_t total_bytes_allocated;
+    uint64_t total_fallbacks;
+    uint64_t live_arenas;         /* gauge: arenas holding a buffer now */
+    uint64_t reserved_bytes;      /* gauge: capacity of the live arenas */
+} engram_metrics_t;
+
+/* Where an allocation landed. */
+typedef struct engram_alloc_t {
+    uint8_t *ptr;          /* first byte; aligned as requested */
+    uint64_t offset;       /* from the arena base; UINT64_MAX for a fallback */
+    uint8_t fallback;      /* 1 when served from the heap (freed at the next reset) */
+    uint8_t reserved[7];
+} engram_alloc_t;
+
+typedef struct engram_arena engram_arena; /* opaque */
+
+/* ---- global config (the seed's arena_config) ---- */
+
+/* The seed's entry point: pool size in MiB (1..1024) and a strategy. Keeps the zero flag. */
+int32_t engram_configure_arena(uint32_t pool_size_mb, uint8_t overflow_strategy);
+/* Replaces the whole config after validating it. */
+int32_t engram_set_config(const engram_config_t *config);
+/* Reads the config in force, loading it from the environment on first use. */
+void engram_get_config(engram_config_t *out);
+/* Forgets the config; the next read loads it from the environment again. */
+void engram_reset_config(void);
+/* ENGRAM_ENV_* bits of the variables that were present but invalid at the last load. */
+uint32_t engram_config_env_errors(void);
+
+/* ---- instance arenas ---- */
+
+int32_t engram_arena_create(uint64_t capacity_bytes, uint8_t overflow_strategy,
+                            uint8_t zero_on_reset, engram_arena **out);
+/* Frees the buffer and every fallback, folds counters into the metrics. NULL is a no-op. */
+void engram_arena_destroy(engram_arena *arena);
+
+/* ---- any arena (instance or thread) ---- */
+
+int32_t engram_arena_alloc(engram_arena *arena, uint64_t size_bytes, uint64_t alignment,
+                           engram_alloc_t *out);
+/* Zeroes the used bytes if the arena zeroes, frees fallbacks, folds counters, offset to 0. */
+int32_t engram_arena_reset(engram_arena *arena);
+int32_t engram_arena_get_stats(const engram_arena *arena, engram_arena_stats_t *out);
+uint8_t *engram_arena_base(const engram_arena *arena);
+uint64_t engram_arena_capacity(const engram_arena *arena);
+uint64_t engram_arena_remaining(const engram_arena *arena);
+
+/* ---- the calling thread's arena (the seed's thread-local arena) ---- */
+
+/* Creates it on first use from the global config. ENGRAM_ERR_INIT_FAILED if memory is refused. */
+int32_t engram_thread_arena(engram_arena **out);
+/* Resets the calling thread's arena if it exists (the seed's name). */
+void engram_reset_arenas(void);
+/* Frees the calling thread's arena; a second call is a no-op. */
+void engram_deinit_thread_arena(void);
+
+/* ---- global metrics (the seed's arena_metrics) ---- */
+
+/* The seed's three counters. Any pointer may be NULL. */
+void engram_arena_stats(uint64_t *total_resets, uint64_t *total_overflows,
+                        uint64_t *max_high_water_mark);
+void engram_get_metrics(engram_metrics_t *out);
+/* Zeroes the counters; the gauges (live_arenas, reserved_bytes) keep counting. */
+void engram_reset_arena_metrics(void);
+
+/* ---- testing seam ---- */
+
+/* The next `count` buffer reservations (arena buffers, fallbacks) fail, in any thread. */
+void engram_testing_fail_reservations(uint32_t count);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ENGRAM_ARENA_H */
