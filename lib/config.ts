@@ -1,0 +1,81 @@
+// The global config of the seed, and the warnings for bad environment variables.
+import { binding } from './binding';
+import { typeError } from './errors';
+import type { ArenaMetrics, ConfigSnapshot, OverflowStrategy } from './types';
+
+/** Options of {@link configure}; omitted fields keep their current value. */
+export interface ConfigOptions {
+  /** Bytes of each thread arena and the default size of new arenas: 64 KiB to 1 GiB. */
+  poolSize?: number;
+  overflowStrategy?: OverflowStrategy;
+  zeroOnReset?: boolean;
+}
+
+const ENV_RULES = [
+  { bit: binding.limits.envSizeInvalid, name: 'ENGRAM_ARENA_SIZE', accepts: 'a whole number of bytes from 65536 (64 KiB) to 1073741824 (1 GiB)' },
+  { bit: binding.limits.envOverflowInvalid, name: 'ENGRAM_ARENA_OVERFLOW', accepts: "'panic', 'error_return' or 'fallback'" },
+  { bit: binding.limits.envZeroInvalid, name: 'ENGRAM_ARENA_ZERO', accepts: "'true', 'false', '1' or '0'" },
+];
+
+let envChecked = false;
+
+/** Loads the config (from the environment on first use) and warns once per bad variable. */
+function checkEnvironment(): void {
+  if (envChecked) return;
+  envChecked = true;
+  const bits = binding.envErrors();
+  for (const rule of ENV_RULES) {
+    if ((bits & rule.bit) === 0) continue;
+    process.emitWarning(
+      `${rule.name}=${JSON.stringify(process.env[rule.name])} is invalid; it accepts ${rule.accepts}. The default stays in force.`,
+      { type: 'EngramArenaWarning', code: 'ENGRAM_ARENA_ENV' },
+    );
+  }
+}
+
+/** Returns `value` as an options object, or throws a TypeError. */
+export function optionsObject<T extends object>(value: unknown, name: string): Partial<T> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object') {
+    throw typeError(`${name} must be an object, got ${value === null ? 'null' : typeof value}`);
+  }
+  return value as Partial<T>;
+}
+
+/** The config in force, read from the environment on first use. */
+export function getConfig(): ConfigSnapshot {
+  checkEnvironment();
+  return binding.getConfig();
+}
+
+/**
+ * Changes the global config. Arenas made afterwards (and a thread arena made
+ * afterwards) use it; existing arenas keep the options they were made with.
+ * @throws TypeError / RangeError for bad values; nothing changes then.
+ */
+export function configure(options: ConfigOptions): ConfigSnapshot {
+  if (options === undefined) throw typeError('configure() needs an options object');
+  const opts = optionsObject<ConfigOptions>(options, 'options');
+  const current = getConfig();
+  binding.setConfig(
+    opts.poolSize ?? current.poolSize,
+    opts.overflowStrategy ?? current.overflowStrategy,
+    opts.zeroOnReset ?? current.zeroOnReset,
+  );
+  return binding.getConfig();
+}
+
+/** Forgets any configure() call: the next use reads the environment (or defaults) again. */
+export function resetConfig(): void {
+  binding.resetConfig();
+}
+
+/** Process-wide counters and gauges across all arenas and threads. */
+export function metrics(): ArenaMetrics {
+  return binding.metrics();
+}
+
+/** Zeroes the counters of {@link metrics}; the gauges keep counting. */
+export function resetMetrics(): void {
+  binding.resetMetrics();
+}

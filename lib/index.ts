@@ -1,0 +1,17 @@
+/**
+ * engram-arena: fast, aligned scratch buffers outside the GC heap, reset in
+ * O(1), zeroed on reset, with live metrics.
+ * @packageDocumentation
+ */
+import { binding } from './binding';
+import { ArenaError, ArenaOverflowError, ArenaDestroyedError, ArenaInitError } from './errors';
+
+binding.setErrorClasses({ ArenaError, ArenaOverflowError, ArenaDestroyedError, ArenaInitError });
+
+export { Arena, threadArena, resetThreadArena, deinitThreadArena } from './arena';
+export type { ArenaOptions, TypedArrayConstructor } from './arena';
+export { configure, getConfig, resetConfig, metrics, resetMetrics } from './config';
+export type { ConfigOptions } from './config';
+export { ArenaError, ArenaOverflowError, ArenaDestroyedError, ArenaInitError } from './errors';
+export type { ArenaErrorDetails } from './errors';
+export type { ArenaStats, ArenaMetrics, ConfigSnapshot, OverflowStrategy } from './types';

@@ -1,0 +1,44 @@
+/** What an arena does with a request that does not fit. */
+export type OverflowStrategy = 'panic' | 'error_return' | 'fallback';
+
+/** The global config: defaults for the thread arena and for new arenas. */
+export interface ConfigSnapshot {
+  /** Bytes of each thread arena and the default size of new arenas. */
+  poolSize: number;
+  overflowStrategy: OverflowStrategy;
+  /** Whether reset() zeroes the bytes that were used. */
+  zeroOnReset: boolean;
+}
+
+/** One arena's counters; `highWaterMark` spans its life, the others the current epoch. */
+export interface ArenaStats {
+  capacity: number;
+  /** Bytes used, alignment padding included. */
+  currentUsage: number;
+  highWaterMark: number;
+  overflowCount: number;
+  /** currentUsage / capacity, from 0 to 1. */
+  utilization: number;
+  /** Successful allocations since the last reset, fallbacks included. */
+  allocations: number;
+  /** Allocations served from the heap because the arena was full. */
+  fallbacks: number;
+  /** Bytes requested by the successful allocations since the last reset. */
+  bytesAllocated: number;
+  /** Heap bytes held by fallbacks until the next reset. */
+  fallbackBytes: number;
+}
+
+/** Process-wide metrics. Counters fold in when an arena resets or is destroyed. */
+export interface ArenaMetrics {
+  totalResets: number;
+  totalOverflows: number;
+  maxHighWaterMark: number;
+  totalAllocations: number;
+  totalBytesAllocated: number;
+  totalFallbacks: number;
+  /** Gauge: arenas holding memory now (instance arenas and thread arenas). */
+  liveArenas: number;
+  /** Gauge: bytes reserved by those arenas. */
+  reservedBytes: number;
+}

@@ -1,0 +1,177 @@
+// Module entry: the free functions of the binding and per-environment setup.
+// lib/binding.ts describes this surface for the facade.
+#include <napi.h>
+
+#include "arena_wrap.h"
+#include "env_data.h"
+#include "status.h"
+
+namespace {
+
+Napi::Object ConfigObject(Napi::Env env, const engram_config_t& config) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("poolSize", static_cast<double>(config.pool_size_bytes));
+  out.Set("overflowStrategy", status::StrategyName(config.overflow_strategy));
+  out.Set("zeroOnReset", config.zero_on_reset != 0);
+  return out;
+}
+
+// setErrorClasses({ ArenaError, ArenaOverflowError, ArenaDestroyedError, ArenaInitError })
+Napi::Value SetErrorClasses(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsObject()) status::ThrowTypeError(env, status::kInvalidArgType, "expected an object");
+  Napi::Object classes = info[0].As<Napi::Object>();
+  EnvData* data = GetEnvData(env);
+  struct Slot { const char* name; Napi::FunctionReference* ref; };
+  const Slot slots[] = {{"ArenaError", &data->arena_error},
+                        {"ArenaOverflowError", &data->overflow_error},
+                        {"ArenaDestroyedError", &data->destroyed_error},
+                        {"ArenaInitError", &data->init_error}};
+  for (const Slot& slot : slots) {
+    Napi::Value cls = classes.Get(slot.name);
+    if (!cls.IsFunction()) {
+      status::ThrowTypeError(env, status::kInvalidArgType, std::string(slot.name) + " must be a class");
+    }
+    *slot.ref = Napi::Persistent(cls.As<Napi::Function>());
+  }
+  return env.Undefined();
+}
+
+// setConfig(poolSizeBytes, overflowStrategy, zeroOnReset)
+Napi::Value SetConfig(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  engram_config_t config = {};
+  config.pool_size_bytes = status::ToCount(env, info[0], "poolSize", status::kInvalidSize);
+  config.overflow_strategy = status::ToStrategy(env, info[1]);
+  config.zero_on_reset = status::ToBool(env, info[2], "zeroOnReset") ? 1 : 0;
+  status::Check(env, engram_set_config(&config));
+  return env.Undefined();
+}
+
+Napi::Value GetConfig(const Napi::CallbackInfo& info) {
+  engram_config_t config;
+  engram_get_config(&config);
+  return ConfigObject(info.Env(), config);
+}
+
+Napi::Value ResetConfig(const Napi::CallbackInfo& info) {
+  engram_reset_config();
+  return info.Env().Undefined();
+}
+
+// envErrors() -> ENGRAM_ENV_* bits for the variables present but invalid.
+Napi::Value EnvErrors(const Napi::CallbackInfo& info) {
+  engram_config_t config;
+  engram_get_config(&config);  // loads the environment if nothing has yet
+  return Napi::Number::New(info.Env(), engram_config_env_errors());
+}
+
+Napi::Value Metrics(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  engram_metrics_t m;
+  engram_get_metrics(&m);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("totalResets", static_cast<double>(m.total_resets));
+  out.Set("totalOverflows", static_cast<double>(m.total_overflows));
+  out.Set("maxHighWaterMark", static_cast<double>(m.max_high_water_mark_bytes));
+  out.Set("totalAllocations", static_cast<double>(m.total_allocations));
+  out.Set("totalBytesAllocated", static_cast<double>(m.total_bytes_allocated));
+  out.Set("totalFallbacks", static_cast<double>(m.total_fallbacks));
+  out.Set("liveArenas", static_cast<double>(m.live_arenas));
+  out.Set("reservedBytes", static_cast<double>(m.reserved_bytes));
+  return out;
+}
+
+Napi::Value ResetMetrics(const Napi::CallbackInfo& info) {
+  engram_reset_arena_metrics();
+  return info.Env().Undefined();
+}
+
+// threadArena() -> the wrapper of this thread's arena, made on first use.
+Napi::Value ThreadArena(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  EnvData* data = GetEnvData(env);
+  if (data->thread_arena != nullptr) return data->thread_wrapper.Value();
+  engram_arena* arena = nullptr;
+  status::Check(env, engram_thread_arena(&arena));
+  Napi::Object wrapper = NativeArena::NewThreadWrapper(env, arena);
+  data->thread_wrapper = Napi::Persistent(wrapper);
+  data->thread_arena = NativeArena::Unwrap(wrapper);
+  return wrapper;
+}
+
+Napi::Value ResetThreadArena(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  EnvData* data = GetEnvData(env);
+  if (data->thread_arena != nullptr) {
+    data->thread_arena->ResetNow(env);
+  } else {
+    engram_reset_arenas();  // no wrapper means no views to detach
+  }
+  return env.Undefined();
+}
+
+Napi::Value DeinitThreadArena(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  EnvData* data = GetEnvData(env);
+  if (data->thread_arena != nullptr) {
+    data->thread_arena->Retire(env);
+    data->thread_arena = nullptr;
+    data->thread_wrapper.Reset();
+  }
+  engram_deinit_thread_arena();  // a no-op when Retire already freed it
+  return env.Undefined();
+}
+
+Napi::Value TestingFailReservations(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const uint64_t count = status::ToCount(env, info[0], "count", status::kInvalidSize);
+  engram_testing_fail_reservations(static_cast<uint32_t>(count > UINT32_MAX ? UINT32_MAX : count));
+  return env.Undefined();
+}
+
+// Runs on the environment's own thread when it is torn down (a worker exiting,
+// or the main thread at exit): its thread arena goes with it.
+void CleanupEnv(void* arg) {
+  EnvData* data = static_cast<EnvData*>(arg);
+  if (data->thread_arena != nullptr) data->thread_arena->ForgetArena();
+  engram_deinit_thread_arena();
+  delete data;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  EnvData* data = new EnvData();
+  // The cleanup hook owns EnvData; instance data only finds it.
+  napi_set_instance_data(env, data, nullptr, nullptr);
+  napi_add_env_cleanup_hook(env, CleanupEnv, data);
+  Napi::Function arena_class = NativeArena::Define(env);
+  data->arena_class = Napi::Persistent(arena_class);
+
+  exports.Set("NativeArena", arena_class);
+  exports.Set("setErrorClasses", Napi::Function::New<SetErrorClasses>(env));
+  exports.Set("setConfig", Napi::Function::New<SetConfig>(env));
+  exports.Set("getConfig", Napi::Function::New<GetConfig>(env));
+  exports.Set("resetConfig", Napi::Function::New<ResetConfig>(env));
+  exports.Set("envErrors", Napi::Function::New<EnvErrors>(env));
+  exports.Set("metrics", Napi::Function::New<Metrics>(env));
+  exports.Set("resetMetrics", Napi::Function::New<ResetMetrics>(env));
+  exports.Set("threadArena", Napi::Function::New<ThreadArena>(env));
+  exports.Set("resetThreadArena", Napi::Function::New<ResetThreadArena>(env));
+  exports.Set("deinitThreadArena", Napi::Function::New<DeinitThreadArena>(env));
+  exports.Set("testingFailReservations", Napi::Function::New<TestingFailReservations>(env));
+
+  Napi::Object limits = Napi::Object::New(env);
+  limits.Set("minPoolSize", static_cast<double>(ENGRAM_MIN_POOL_SIZE_BYTES));
+  limits.Set("maxCapacity", static_cast<double>(ENGRAM_MAX_CAPACITY_BYTES));
+  limits.Set("maxAlloc", static_cast<double>(ENGRAM_MAX_ALLOC_BYTES));
+  limits.Set("maxAlignment", static_cast<double>(ENGRAM_MAX_ALIGNMENT));
+  limits.Set("envSizeInvalid", static_cast<double>(ENGRAM_ENV_SIZE_INVALID));
+  limits.Set("envOverflowInvalid", static_cast<double>(ENGRAM_ENV_OVERFLOW_INVALID));
+  limits.Set("envZeroInvalid", static_cast<double>(ENGRAM_ENV_ZERO_INVALID));
+  exports.Set("limits", limits);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(engram_arena, Init)

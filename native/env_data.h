@@ -1,0 +1,21 @@
+// Per-environment state of the addon: one per main thread and per worker.
+#pragma once
+#include <napi.h>
+
+class NativeArena;
+
+/// Everything the shim keeps for one Node-API environment. Owned by the
+/// environment's cleanup hook, which frees the thread arena of that thread.
+struct EnvData {
+  Napi::FunctionReference arena_class;
+  /// The facade's error classes; empty until it registers them.
+  Napi::FunctionReference arena_error;
+  Napi::FunctionReference overflow_error;
+  Napi::FunctionReference destroyed_error;
+  Napi::FunctionReference init_error;
+  /// The JavaScript wrapper of this thread's arena, if one was handed out.
+  Napi::ObjectReference thread_wrapper;
+  NativeArena* thread_arena = nullptr;
+};
+
+inline EnvData* GetEnvData(Napi::Env env) { return env.GetInstanceData<EnvData>(); }
