@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -7,5 +8,9 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // Test the binary just built, not a prebuilt one that may be stale.
+    env: {
+      ENGRAM_ARENA_BINARY: fileURLToPath(new URL('./build/Release/engram_arena.node', import.meta.url)),
+    },
   },
 });

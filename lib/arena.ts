@@ -27,8 +27,9 @@ const TYPED_ARRAYS = new Set<unknown>([
 // A Uint8Array whose prototype chain is Buffer's: a real Buffer without
 // Buffer.from's cost (Node's own pool does the same internally).
 class ArenaBuffer extends Uint8Array {}
+// Only the instance prototype: the constructor's own prototype must stay
+// Uint8Array, or `super()` would call the deprecated Buffer() constructor.
 Object.setPrototypeOf(ArenaBuffer.prototype, Buffer.prototype);
-Object.setPrototypeOf(ArenaBuffer, Buffer);
 
 const DISPOSE: typeof Symbol.dispose = Symbol.dispose ?? (Symbol.for('nodejs.dispose') as typeof Symbol.dispose);
 

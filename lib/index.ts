@@ -15,3 +15,12 @@ export type { ConfigOptions } from './config';
 export { ArenaError, ArenaOverflowError, ArenaDestroyedError, ArenaInitError } from './errors';
 export type { ArenaErrorDetails } from './errors';
 export type { ArenaStats, ArenaMetrics, ConfigSnapshot, OverflowStrategy } from './types';
+export {
+  ArenaPool, currentArena, ArenaPoolError, ArenaPoolTimeoutError, ArenaPoolFullError,
+  ArenaPoolDestroyedError, ArenaPoolReleaseError,
+} from './pool';
+export type { ArenaPoolOptions, ArenaPoolStats } from './pool';
+export { registerMetrics } from './prometheus';
+export type {
+  RegisterMetricsOptions, RegisteredMetrics, PromRegistryLike, PromClientLike, PromMetricConfig, PromCollectable,
+} from './prometheus';

@@ -1,0 +1,418 @@
+// Per-request arenas for async code: one arena per unit of work, recycled.
+// The thread arena cannot serve a service: requests interleave across `await`,
+// so resetting a shared arena at the end of one would clobber another's buffers.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Arena } from './arena';
+import { binding } from './binding';
+import { getConfig, optionsObject } from './config';
+import { ArenaError, typeError } from './errors';
+import type { OverflowStrategy } from './types';
+
+/** Options of `new ArenaPool()`. */
+export interface ArenaPoolOptions {
+  /** Label of the pool in stats and Prometheus metrics. Default `'default'`. */
+  name?: string;
+  /** Capacity of each arena in bytes, 1 byte to 1 GiB. Default: the configured `poolSize`. */
+  arenaSize?: number;
+  /** Most arenas the pool creates; more callers wait. Integer ≥ 1, default 16. */
+  maxArenas?: number;
+  /** Most callers waiting at once; the next one gets `ERR_ARENA_POOL_FULL`. Integer ≥ 0 or Infinity, default 1024. */
+  maxWaiting?: number;
+  /** How long a caller waits before `ERR_ARENA_POOL_TIMEOUT`, in ms: > 0 and ≤ 2147483647, or Infinity. Default 5000. */
+  acquireTimeoutMs?: number;
+  /** Default: the configured `zeroOnReset`. */
+  zeroOnReset?: boolean;
+  /** Default: the configured `overflowStrategy`. `'panic'` ends the process: prefer the others in a service. */
+  overflowStrategy?: OverflowStrategy;
+}
+
+/** A snapshot of an {@link ArenaPool}; counters span the pool's life. */
+export interface ArenaPoolStats {
+  name: string;
+  arenaSize: number;
+  maxArenas: number;
+  maxWaiting: number;
+  /** Arenas holding memory now (idle + in use); 0 once destroyed. */
+  arenas: number;
+  idle: number;
+  /** Arenas handed out and not yet released. */
+  inUse: number;
+  /** Most arenas in use at once: compare with `maxArenas` when sizing. */
+  peakInUse: number;
+  /** Callers queued now. */
+  waiting: number;
+  peakWaiting: number;
+  /** Arenas created so far (more than `maxArenas` if some were destroyed by their user). */
+  created: number;
+  /** Successful acquisitions, run() included. */
+  acquired: number;
+  /** Acquisitions that had to queue first. */
+  waited: number;
+  released: number;
+  /** Callers rejected with `ERR_ARENA_POOL_TIMEOUT`. */
+  timedOut: number;
+  /** Callers rejected with `ERR_ARENA_POOL_FULL`. */
+  rejected: number;
+  /** Most bytes one arena of the pool held in one use: compare with `arenaSize` when sizing. */
+  highWaterMark: number;
+  /** Allocations that did not fit, counted when their arena comes back. */
+  overflows: number;
+  /** Allocations served from the heap, counted when their arena comes back. */
+  fallbacks: number;
+  destroyed: boolean;
+}
+
+/** Base class of the pool's errors. */
+export class ArenaPoolError extends ArenaError {}
+
+/** No arena came free within `acquireTimeoutMs` (code `ERR_ARENA_POOL_TIMEOUT`). */
+export class ArenaPoolTimeoutError extends ArenaPoolError {
+  /** The timeout that expired, in ms. */
+  readonly timeoutMs: number;
+
+  constructor(timeoutMs: number, poolName: string) {
+    super(`no arena of pool '${poolName}' came free within ${timeoutMs} ms`, { code: 'ERR_ARENA_POOL_TIMEOUT' });
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** Every arena was busy and `maxWaiting` callers were already queued (code `ERR_ARENA_POOL_FULL`). */
+export class ArenaPoolFullError extends ArenaPoolError {
+  /** The queue limit that was hit. */
+  readonly maxWaiting: number;
+
+  constructor(maxWaiting: number, poolName: string) {
+    super(`pool '${poolName}' is exhausted and ${maxWaiting} callers are already waiting`, { code: 'ERR_ARENA_POOL_FULL' });
+    this.maxWaiting = maxWaiting;
+  }
+}
+
+/** The pool was destroyed (code `ERR_ARENA_POOL_DESTROYED`). */
+export class ArenaPoolDestroyedError extends ArenaPoolError {
+  constructor(poolName: string) {
+    super(`pool '${poolName}' was destroyed`, { code: 'ERR_ARENA_POOL_DESTROYED' });
+  }
+}
+
+/**
+ * `release()` refused an arena, leaving the pool unchanged. Codes:
+ * `ERR_ARENA_POOL_DOUBLE_RELEASE` (already released), `ERR_ARENA_POOL_FOREIGN_ARENA`
+ * (not from this pool), `ERR_ARENA_POOL_RUN_OWNED` (run() releases it itself).
+ */
+export class ArenaPoolReleaseError extends ArenaPoolError {
+  constructor(message: string, code: 'ERR_ARENA_POOL_DOUBLE_RELEASE' | 'ERR_ARENA_POOL_FOREIGN_ARENA' | 'ERR_ARENA_POOL_RUN_OWNED') {
+    super(message, { code });
+  }
+}
+
+/** A RangeError with a `code`, like Node's own. @internal */
+export function rangeError(message: string, code = 'ERR_INVALID_ARG_VALUE'): RangeError {
+  return Object.assign(new RangeError(message), { code });
+}
+
+// What run() puts in AsyncLocalStorage. A callback that outlives its run()
+// (a timer it forgot) still sees this object, so the arena is unlinked on
+// release instead of pointing it at an arena that now serves someone else.
+interface Lease {
+  arena: Arena | null;
+}
+
+interface Waiter {
+  resolve(arena: Arena): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+const storage = new AsyncLocalStorage<Lease>();
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const STRATEGIES: readonly OverflowStrategy[] = ['panic', 'error_return', 'fallback'];
+const DISPOSE: typeof Symbol.dispose = Symbol.dispose ?? (Symbol.for('nodejs.dispose') as typeof Symbol.dispose);
+
+/**
+ * The arena of the innermost enclosing {@link ArenaPool.run} call, through
+ * `AsyncLocalStorage` (so it survives `await`), or `undefined` outside one and
+ * after that run() has returned its arena.
+ */
+export function currentArena(): Arena | undefined {
+  return storage.getStore()?.arena ?? undefined;
+}
+
+function numberOption(value: unknown, name: string): number {
+  if (typeof value !== 'number') throw typeError(`${name} must be a number, got ${value === null ? 'null' : typeof value}`);
+  return value;
+}
+
+function integerOption(value: unknown, name: string, min: number, allowInfinity: boolean): number {
+  const n = numberOption(value, name);
+  if (allowInfinity && n === Infinity) return n;
+  if (!Number.isSafeInteger(n) || n < min) {
+    throw rangeError(`${name} must be an integer ≥ ${min}${allowInfinity ? ' or Infinity' : ''}, got ${n}`);
+  }
+  return n;
+}
+
+function validate(options: Partial<ArenaPoolOptions>): Required<ArenaPoolOptions> {
+  const config = getConfig();
+  const name = options.name ?? 'default';
+  if (typeof name !== 'string') throw typeError(`name must be a string, got ${typeof name}`);
+  if (name.length === 0) throw rangeError('name must not be empty');
+
+  // Checked here rather than left to the first Arena: pools create lazily, and a
+  // bad size should fail at construction, not in the middle of a request.
+  const arenaSize = numberOption(options.arenaSize ?? config.poolSize, 'arenaSize');
+  if (!Number.isSafeInteger(arenaSize) || arenaSize < 1 || arenaSize > binding.limits.maxCapacity) {
+    throw rangeError(`arenaSize must be an integer from 1 to ${binding.limits.maxCapacity}, got ${arenaSize}`, 'ERR_ARENA_INVALID_SIZE');
+  }
+  const maxArenas = integerOption(options.maxArenas ?? 16, 'maxArenas', 1, false);
+  const maxWaiting = integerOption(options.maxWaiting ?? 1024, 'maxWaiting', 0, true);
+  const acquireTimeoutMs = numberOption(options.acquireTimeoutMs ?? 5000, 'acquireTimeoutMs');
+  if (acquireTimeoutMs !== Infinity && !(acquireTimeoutMs > 0 && acquireTimeoutMs <= MAX_TIMER_MS)) {
+    throw rangeError(`acquireTimeoutMs must be > 0 and ≤ ${MAX_TIMER_MS}, or Infinity, got ${acquireTimeoutMs}`);
+  }
+  const zeroOnReset = options.zeroOnReset ?? config.zeroOnReset;
+  if (typeof zeroOnReset !== 'boolean') throw typeError(`zeroOnReset must be a boolean, got ${typeof zeroOnReset}`);
+  const overflowStrategy = options.overflowStrategy ?? config.overflowStrategy;
+  if (typeof overflowStrategy !== 'string') throw typeError(`overflowStrategy must be a string, got ${typeof overflowStrategy}`);
+  if (!STRATEGIES.includes(overflowStrategy)) {
+    throw rangeError(`overflowStrategy must be 'panic', 'error_return' or 'fallback', got '${overflowStrategy}'`);
+  }
+  return { name, arenaSize, maxArenas, maxWaiting, acquireTimeoutMs, zeroOnReset, overflowStrategy };
+}
+
+/**
+ * A bounded pool of arenas for async code: each unit of work (a request, a job)
+ * gets an arena of its own for as long as it runs, across any number of
+ * `await`s, and the arena is reset and recycled when the work ends.
+ *
+ * Arenas are created lazily up to `maxArenas`; further callers queue (at most
+ * `maxWaiting`, each for at most `acquireTimeoutMs`) and are served first come,
+ * first served. Use one pool per thread: arenas belong to the thread that made them.
+ */
+export class ArenaPool {
+  readonly #options: Required<ArenaPoolOptions>;
+  readonly #idle: Arena[] = [];
+  // In use, with the run() lease that holds it (null for acquire()).
+  readonly #inUse = new Map<Arena, Lease | null>();
+  // Every arena this pool ever made, so that a second release is told apart from a foreign arena.
+  readonly #made = new WeakSet<Arena>();
+  // A Set keeps insertion order (FIFO) and deletes a timed-out waiter in O(1).
+  readonly #waiters = new Set<Waiter>();
+  #destroyed = false;
+  #counts = {
+    created: 0, acquired: 0, waited: 0, released: 0, timedOut: 0, rejected: 0,
+    peakInUse: 0, peakWaiting: 0, highWaterMark: 0, overflows: 0, fallbacks: 0,
+  };
+
+  /**
+   * @throws TypeError (`ERR_INVALID_ARG_TYPE`) for an option of the wrong type;
+   * RangeError (`ERR_ARENA_INVALID_SIZE` for `arenaSize`, else `ERR_INVALID_ARG_VALUE`) for a bad value.
+   */
+  constructor(options?: ArenaPoolOptions) {
+    this.#options = validate(optionsObject<ArenaPoolOptions>(options, 'options'));
+  }
+
+  /** The pool's label. */
+  get name(): string {
+    return this.#options.name;
+  }
+
+  /** True once destroy() ran. */
+  get destroyed(): boolean {
+    return this.#destroyed;
+  }
+
+  /**
+   * Runs `fn(arena)` with an arena of its own and resets and returns the arena
+   * when the promise `fn` returns settles, or when `fn` throws. Inside, the
+   * arena is also {@link currentArena}(). Buffers from it must not be used after
+   * `fn` settles: they are detached then.
+   * @returns what `fn` resolves to; rejects with what `fn` throws or rejects with,
+   * or with an acquire() error, or a TypeError if `fn` is not a function.
+   */
+  async run<T>(fn: (arena: Arena) => T | PromiseLike<T>): Promise<Awaited<T>> {
+    if (typeof fn !== 'function') throw typeError('run() needs a function');
+    const arena = await this.acquire();
+    const lease: Lease = { arena };
+    this.#inUse.set(arena, lease);
+    try {
+      return await storage.run(lease, fn, arena);
+    } finally {
+      lease.arena = null;
+      this.#giveBack(arena);
+    }
+  }
+
+  /**
+   * An arena for manual use; hand it back with {@link ArenaPool.release}.
+   * Prefer run(), which cannot forget to.
+   * @throws (rejects) ArenaPoolTimeoutError, ArenaPoolFullError, ArenaPoolDestroyedError,
+   * or ArenaInitError when a new arena's memory cannot be reserved.
+   */
+  acquire(): Promise<Arena> {
+    if (this.#destroyed) return Promise.reject(new ArenaPoolDestroyedError(this.name));
+    if (this.#waiters.size === 0) {
+      let arena: Arena | undefined;
+      try {
+        arena = this.#idle.pop() ?? this.#create();
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      if (arena !== undefined) {
+        this.#lend(arena);
+        return Promise.resolve(arena);
+      }
+    }
+    if (this.#waiters.size >= this.#options.maxWaiting) {
+      this.#counts.rejected++;
+      return Promise.reject(new ArenaPoolFullError(this.#options.maxWaiting, this.name));
+    }
+    return this.#enqueue();
+  }
+
+  /**
+   * Resets `arena` (detaching its Buffers) and returns it to the pool, or to the
+   * first caller waiting. After destroy() it just forgets the arena.
+   * @throws TypeError if `arena` is not an Arena; ArenaPoolReleaseError when it was
+   * already released, is not from this pool, or is held by run(). The pool is unchanged then.
+   */
+  release(arena: Arena): void {
+    if (!(arena instanceof Arena)) throw typeError('release() needs an Arena from this pool');
+    const lease = this.#inUse.get(arena);
+    if (lease === undefined) {
+      if (this.#made.has(arena)) {
+        throw new ArenaPoolReleaseError(`this arena was already released to pool '${this.name}'`, 'ERR_ARENA_POOL_DOUBLE_RELEASE');
+      }
+      throw new ArenaPoolReleaseError(`this arena does not belong to pool '${this.name}'`, 'ERR_ARENA_POOL_FOREIGN_ARENA');
+    }
+    if (lease !== null) {
+      throw new ArenaPoolReleaseError('this arena is held by run(), which releases it when its callback settles', 'ERR_ARENA_POOL_RUN_OWNED');
+    }
+    this.#giveBack(arena);
+  }
+
+  /** A snapshot of the pool's gauges and counters. */
+  stats(): ArenaPoolStats {
+    const { name, arenaSize, maxArenas, maxWaiting } = this.#options;
+    let highWaterMark = this.#counts.highWaterMark;
+    // Arenas in use have not folded in yet; their high-water mark spans their life.
+    if (!this.#destroyed) {
+      for (const arena of this.#inUse.keys()) {
+        if (!arena.destroyed) highWaterMark = Math.max(highWaterMark, arena.stats().highWaterMark);
+      }
+    }
+    return {
+      name, arenaSize, maxArenas, maxWaiting,
+      arenas: this.#destroyed ? 0 : this.#idle.length + this.#inUse.size,
+      idle: this.#idle.length,
+      inUse: this.#inUse.size,
+      waiting: this.#waiters.size,
+      ...this.#counts,
+      highWaterMark,
+      destroyed: this.#destroyed,
+    };
+  }
+
+  /**
+   * Destroys every arena now, idle or in use (Buffers from them are detached,
+   * so work still running gets ArenaDestroyedError on its next alloc, never
+   * freed memory), and rejects every waiting caller with ArenaPoolDestroyedError.
+   * Later acquire() and run() calls reject with it too. Idempotent.
+   */
+  destroy(): void {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    const waiters = [...this.#waiters];
+    this.#waiters.clear();
+    for (const waiter of waiters) {
+      clearTimeout(waiter.timer);
+      waiter.reject(new ArenaPoolDestroyedError(this.name));
+    }
+    for (const arena of this.#idle) arena.destroy();
+    this.#idle.length = 0;
+    for (const arena of this.#inUse.keys()) arena.destroy();
+  }
+
+  /** `using pool = new ArenaPool()` destroys it at the end of the block. */
+  [DISPOSE](): void {
+    this.destroy();
+  }
+
+  #create(): Arena | undefined {
+    if (this.#idle.length + this.#inUse.size >= this.#options.maxArenas) return undefined;
+    const { arenaSize, overflowStrategy, zeroOnReset } = this.#options;
+    const arena = new Arena({ size: arenaSize, overflowStrategy, zeroOnReset });
+    this.#made.add(arena);
+    this.#counts.created++;
+    return arena;
+  }
+
+  #lend(arena: Arena): void {
+    this.#inUse.set(arena, null);
+    this.#counts.acquired++;
+    if (this.#inUse.size > this.#counts.peakInUse) this.#counts.peakInUse = this.#inUse.size;
+  }
+
+  #enqueue(): Promise<Arena> {
+    return new Promise<Arena>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, timer: undefined };
+      const timeout = this.#options.acquireTimeoutMs;
+      if (timeout !== Infinity) {
+        waiter.timer = setTimeout(() => {
+          this.#waiters.delete(waiter);
+          this.#counts.timedOut++;
+          reject(new ArenaPoolTimeoutError(timeout, this.name));
+        }, timeout);
+      }
+      this.#waiters.add(waiter);
+      if (this.#waiters.size > this.#counts.peakWaiting) this.#counts.peakWaiting = this.#waiters.size;
+    });
+  }
+
+  #nextWaiter(): Waiter | undefined {
+    const first: Waiter | undefined = this.#waiters.values().next().value;
+    if (first !== undefined) {
+      this.#waiters.delete(first);
+      clearTimeout(first.timer);
+      this.#counts.waited++;
+    }
+    return first;
+  }
+
+  #giveBack(arena: Arena): void {
+    this.#inUse.delete(arena);
+    this.#counts.released++;
+    if (this.#destroyed) return;
+    if (arena.destroyed) {
+      // Its user destroyed it: forget it, and let a waiter have a new one in its place.
+      this.#replaceForWaiters();
+      return;
+    }
+    const stats = arena.stats();
+    this.#counts.overflows += stats.overflowCount;
+    this.#counts.fallbacks += stats.fallbacks;
+    if (stats.highWaterMark > this.#counts.highWaterMark) this.#counts.highWaterMark = stats.highWaterMark;
+    arena.reset();
+    const waiter = this.#nextWaiter();
+    if (waiter === undefined) {
+      this.#idle.push(arena);
+      return;
+    }
+    this.#lend(arena);
+    waiter.resolve(arena);
+  }
+
+  #replaceForWaiters(): void {
+    while (this.#waiters.size > 0 && this.#idle.length + this.#inUse.size < this.#options.maxArenas) {
+      const waiter = this.#nextWaiter()!;
+      let arena: Arena;
+      try {
+        arena = this.#create()!;
+      } catch (err) {
+        waiter.reject(err as Error);
+        continue;
+      }
+      this.#lend(arena);
+      waiter.resolve(arena);
+    }
+  }
+}
