@@ -84,13 +84,34 @@ typedef struct engram_alloc_t {
     uint8_t reserved[7];
 } engram_alloc_t;
 
+/* An arena's live counters, in place. A host may bump the arena itself with
+ * exactly the library's rule, for the requests that fit (size and alignment
+ * valid, alignment at most ENGRAM_MAX_ALIGNMENT, the base page-aligned):
+ *   start = align_up(offset, alignment); end = start + size; end <= capacity;
+ *   offset = end; high_water_mark = max(high_water_mark, end);
+ *   allocation_count += 1; bytes_allocated += size.
+ * Everything else (overflow, every strategy, errors, reset) goes through the
+ * functions below, which read and keep these same fields. */
+typedef struct engram_arena_state_t {
+    uint64_t offset;
+    uint64_t capacity;
+    uint64_t high_water_mark;
+    uint64_t overflow_count;
+    uint64_t allocation_count;
+    uint64_t bytes_allocated;
+    uint64_t fallback_count;
+    uint64_t fallback_bytes;
+} engram_arena_state_t;
+
 typedef struct engram_arena engram_arena; /* opaque */
 
 /* ---- global config (the seed's arena_config) ---- */
 
 /* The seed's entry point: pool size in MiB (1..1024) and a strategy. Keeps the zero flag. */
 int32_t engram_configure_arena(uint32_t pool_size_mb, uint8_t overflow_strategy);
-/* Replaces the whole config after validating it. */
+/* Replaces the whole config after validating it: pool size from ENGRAM_MIN_POOL_SIZE_BYTES to
+ * ENGRAM_MAX_CAPACITY_BYTES (else INVALID_SIZE), a known strategy and zero_on_reset 0 or 1
+ * (else INVALID_ARGUMENT). */
 int32_t engram_set_config(const engram_config_t *config);
 /* Reads the config in force, loading it from the environment on first use. */
 void engram_get_config(engram_config_t *out);
@@ -101,25 +122,37 @@ uint32_t engram_config_env_errors(void);
 
 /* ---- instance arenas ---- */
 
+/* capacity 1..ENGRAM_MAX_CAPACITY_BYTES (else INVALID_SIZE); zero_on_reset 0 or 1. *out is NULL on
+ * failure. The buffer is page-aligned and starts zeroed. */
 int32_t engram_arena_create(uint64_t capacity_bytes, uint8_t overflow_strategy,
                             uint8_t zero_on_reset, engram_arena **out);
-/* Frees the buffer and every fallback, folds counters into the metrics. NULL is a no-op. */
+/* Frees the buffer and every fallback, folds counters into the metrics. NULL is a no-op.
+ * The handle itself is freed: using it afterwards is undefined (ENGRAM_ERR_DESTROYED is only
+ * detectable for the thread arena's handle). Given the calling thread's arena handle, this is
+ * engram_deinit_thread_arena(). */
 void engram_arena_destroy(engram_arena *arena);
 
 /* ---- any arena (instance or thread) ---- */
 
+/* With the fallback strategy, a heap that refuses the fallback yields ENGRAM_ERR_INIT_FAILED.
+ * On any error *out is {NULL, 0, 0} and the arena is unchanged except overflow_count. */
 int32_t engram_arena_alloc(engram_arena *arena, uint64_t size_bytes, uint64_t alignment,
                            engram_alloc_t *out);
 /* Zeroes the used bytes if the arena zeroes, frees fallbacks, folds counters, offset to 0. */
 int32_t engram_arena_reset(engram_arena *arena);
 int32_t engram_arena_get_stats(const engram_arena *arena, engram_arena_stats_t *out);
 uint8_t *engram_arena_base(const engram_arena *arena);
+/* The live counters (see engram_arena_state_t); valid until the arena is destroyed. */
+engram_arena_state_t *engram_arena_state(engram_arena *arena);
 uint64_t engram_arena_capacity(const engram_arena *arena);
 uint64_t engram_arena_remaining(const engram_arena *arena);
 
 /* ---- the calling thread's arena (the seed's thread-local arena) ---- */
 
-/* Creates it on first use from the global config. ENGRAM_ERR_INIT_FAILED if memory is refused. */
+/* Creates it on first use from the global config. ENGRAM_ERR_INIT_FAILED if memory is refused.
+ * The handle points at thread-local storage: after engram_deinit_thread_arena() it reports
+ * ENGRAM_ERR_DESTROYED (base NULL, capacity 0) until this call makes a fresh arena in the same
+ * place. Nothing frees it when the thread exits: call engram_deinit_thread_arena() first. */
 int32_t engram_thread_arena(engram_arena **out);
 /* Resets the calling thread's arena if it exists (the seed's name). */
 void engram_reset_arenas(void);

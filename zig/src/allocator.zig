@@ -1,0 +1,491 @@
+//! A bump-pointer arena over one buffer, and the per-thread arena built on it.
+//!
+//! An allocation moves `state.offset` forward; `reset` moves it back to zero
+//! and hands the whole buffer out again. An arena belongs to one thread at a
+//! time: the allocation path uses plain fields, never atomics, and touches the
+//! process-wide metrics only at reset and destroy.
+
+const std = @import("std");
+const builtin = @import("builtin");
+const assert = std.debug.assert;
+const Allocator = std.mem.Allocator;
+/// The global config this module reads (re-exported for tests and hosts).
+pub const arena_config = @import("arena_config.zig");
+/// The global metrics this module folds into.
+pub const arena_metrics = @import("arena_metrics.zig");
+
+/// What an arena does with a request that does not fit.
+pub const OverflowStrategy = arena_config.OverflowStrategy;
+
+/// The largest alignment a request may ask for: one page.
+pub const max_alignment: usize = 4096;
+/// The largest single request, in the arena or in the fallback heap.
+pub const max_alloc_bytes: usize = 1024 * 1024 * 1024;
+/// The largest capacity `create` reserves.
+pub const max_capacity_bytes: usize = arena_config.max_pool_size_bytes;
+
+/// Errors of `alloc`.
+pub const Error = error{
+    /// Zero, not a power of two, or above `max_alignment`.
+    InvalidAlignment,
+    /// Above `max_alloc_bytes` (or, for `create`, a capacity out of range).
+    InvalidSize,
+    /// The request does not fit, or the memory behind it could not be reserved.
+    OutOfMemory,
+};
+
+/// The hot counters of one arena, in one fixed-layout place so that a host
+/// could read them in place. Counters other than `high_water_mark` restart at
+/// each reset; `high_water_mark` spans the arena's life.
+pub const State = extern struct {
+    /// Bytes in use, alignment padding included.
+    offset: u64 = 0,
+    capacity: u64 = 0,
+    high_water_mark: u64 = 0,
+    /// Requests that did not fit, whatever the strategy did with them.
+    overflow_count: u64 = 0,
+    /// Successful allocations, fallbacks included.
+    allocation_count: u64 = 0,
+    /// Bytes requested by successful allocations, fallbacks included.
+    bytes_allocated: u64 = 0,
+    fallback_count: u64 = 0,
+    /// Heap bytes held by fallbacks now (requested sizes).
+    fallback_bytes: u64 = 0,
+};
+
+/// Per-arena behaviour, fixed when the arena is created.
+pub const Options = struct {
+    capacity: usize,
+    overflow_strategy: OverflowStrategy,
+    zero_on_reset: bool,
+
+    /// The options the global config gives an arena of `capacity` bytes.
+    pub fn fromConfig(capacity: usize) Options {
+        const config = arena_config.getConfig();
+        return .{
+            .capacity = capacity,
+            .overflow_strategy = config.overflow_strategy,
+            .zero_on_reset = config.zero_on_reset,
+        };
+    }
+};
+
+/// One arena's figures, laid out as the C header's `engram_arena_stats_t`.
+pub const Stats = extern struct {
+    capacity_bytes: u64,
+    current_usage_bytes: u64,
+    high_water_mark_bytes: u64,
+    overflow_count: u64,
+    allocation_count: u64,
+    bytes_allocated: u64,
+    fallback_count: u64,
+    fallback_bytes: u64,
+    utilization: f64,
+};
+
+var refused_reservations = std.atomic.Value(u32).init(0);
+
+/// Testing seam: the next `count` reservations (arena buffers, fallbacks, the
+/// thread arena) fail as if the system had refused the memory, in any thread.
+pub fn failReservations(count: u32) void {
+    refused_reservations.store(count, .monotonic);
+}
+
+fn reservationRefused() bool {
+    var pending = refused_reservations.load(.monotonic);
+    while (pending > 0) {
+        pending = refused_reservations.cmpxchgWeak(pending, pending - 1, .monotonic, .monotonic) orelse return true;
+    }
+    return false;
+}
+
+/// The heap for fallbacks: malloc when libc is linked (the library always
+/// links it), pages otherwise.
+pub const default_fallback_allocator: Allocator = if (builtin.link_libc) std.heap.c_allocator else std.heap.page_allocator;
+
+/// Header in front of each fallback block; the blocks form a list freed at reset.
+const FallbackBlock = struct {
+    next: ?*FallbackBlock,
+    total_len: usize,
+    log2_align: u8,
+};
+
+/// Arena buffers start on a page, so every alignment up to `max_alignment`
+/// costs no padding at the start of a fresh arena.
+const buffer_log2_align: u8 = std.math.log2_int(usize, std.mem.page_size);
+
+/// A bump-pointer allocator over one buffer.
+pub const ArenaAllocator = struct {
+    state: State,
+    buffer: []u8,
+    options: Options,
+    /// Newest first.
+    fallbacks: ?*FallbackBlock = null,
+    /// Serves the `fallback` strategy; tests swap in a leak-checking allocator.
+    fallback_allocator: Allocator = default_fallback_allocator,
+    /// Set when `create` reserved the buffer, which `destroy` then frees.
+    backing: ?Allocator = null,
+    destroyed: bool = false,
+
+    /// An arena over a caller-owned buffer, with the global config's strategy
+    /// and zeroing. Pair with `deinit`.
+    pub fn init(buffer: []u8) ArenaAllocator {
+        return initOptions(buffer, Options.fromConfig(buffer.len));
+    }
+
+    /// An arena over the first `options.capacity` bytes of `buffer`. When it
+    /// zeroes on reset it zeroes the buffer now too, so every allocation
+    /// starts zeroed, not only those after the first reset.
+    pub fn initOptions(buffer: []u8, options: Options) ArenaAllocator {
+        assert(options.capacity <= buffer.len);
+        const used = buffer[0..options.capacity];
+        if (options.zero_on_reset) @memset(used, 0);
+        return .{ .state = .{ .capacity = used.len }, .buffer = used, .options = options };
+    }
+
+    /// An arena whose buffer comes from the page allocator (page-aligned and
+    /// already zero). Pair with `destroy`.
+    pub fn create(options: Options) error{ InvalidSize, OutOfMemory }!ArenaAllocator {
+        return createIn(std.heap.page_allocator, options);
+    }
+
+    /// As `create`, reserving the buffer from `backing`.
+    pub fn createIn(backing: Allocator, options: Options) error{ InvalidSize, OutOfMemory }!ArenaAllocator {
+        if (options.capacity == 0 or options.capacity > max_capacity_bytes) return error.InvalidSize;
+        if (reservationRefused()) return error.OutOfMemory;
+        // rawAlloc, because Allocator.alloc fills memory with 0xAA in Debug
+        // and would undo the zero pages the page allocator maps.
+        const raw = backing.rawAlloc(options.capacity, buffer_log2_align, @returnAddress()) orelse
+            return error.OutOfMemory;
+        const buffer = raw[0..options.capacity];
+        const fresh_pages_are_zero = backing.vtable == std.heap.page_allocator.vtable;
+        if (options.zero_on_reset and !fresh_pages_are_zero) @memset(buffer, 0);
+        arena_metrics.recordArenaReserved(buffer.len);
+        return .{ .state = .{ .capacity = buffer.len }, .buffer = buffer, .options = options, .backing = backing };
+    }
+
+    /// Retires an arena made by `init`: frees its fallbacks and folds its
+    /// counters into the metrics. The buffer stays the caller's.
+    pub fn deinit(self: *ArenaAllocator) void {
+        assert(self.backing == null);
+        self.retire();
+    }
+
+    /// Retires an arena made by `create` and frees its buffer.
+    pub fn destroy(self: *ArenaAllocator) void {
+        const backing = self.backing.?;
+        const buffer = self.buffer;
+        self.retire();
+        backing.rawFree(buffer, buffer_log2_align, @returnAddress());
+        arena_metrics.recordArenaReleased(buffer.len);
+        self.backing = null;
+    }
+
+    fn retire(self: *ArenaAllocator) void {
+        assert(!self.destroyed);
+        self.assertInvariants();
+        self.releaseFallbacks();
+        arena_metrics.recordRetire(self.sample());
+        self.state = .{ .high_water_mark = self.state.high_water_mark };
+        self.buffer = self.buffer[0..0];
+        self.destroyed = true;
+    }
+
+    /// Whether `deinit` or `destroy` ran; such an arena serves nothing.
+    pub fn isDestroyed(self: *const ArenaAllocator) bool {
+        return self.destroyed;
+    }
+
+    /// Returns `size_bytes` bytes whose address is a multiple of `alignment`.
+    /// Size 0 yields an empty slice at an aligned position. On any error the
+    /// offset is unchanged.
+    pub fn alloc(self: *ArenaAllocator, size_bytes: usize, alignment: usize) Error![]u8 {
+        assert(!self.destroyed);
+        const before = self.state;
+        defer self.assertProgress(before);
+        if (alignment == 0 or !std.math.isPowerOfTwo(alignment) or alignment > max_alignment) {
+            return error.InvalidAlignment;
+        }
+        if (size_bytes > max_alloc_bytes) return error.InvalidSize;
+        if (self.bump(size_bytes, alignment)) |bytes| return bytes;
+        return self.overflow(size_bytes, alignment);
+    }
+
+    /// Returns room for `count` values of `T`, aligned for `T`.
+    pub fn allocArray(self: *ArenaAllocator, comptime T: type, count: usize) Error![]T {
+        comptime assert(@alignOf(T) <= max_alignment);
+        const size_bytes = std.math.mul(usize, @sizeOf(T), count) catch return error.InvalidSize;
+        const bytes = try self.alloc(size_bytes, @alignOf(T));
+        const items: [*]T = @ptrCast(@alignCast(bytes.ptr));
+        return items[0..count];
+    }
+
+    fn bump(self: *ArenaAllocator, size_bytes: usize, alignment: usize) ?[]u8 {
+        const offset: usize = @intCast(self.state.offset);
+        const start = alignedOffset(@intFromPtr(self.buffer.ptr), offset, alignment, self.buffer.len) orelse return null;
+        // Subtracting first keeps the bound check itself from overflowing.
+        if (size_bytes > self.buffer.len - start) return null;
+        const end = start + size_bytes;
+        self.state.offset = end;
+        self.state.high_water_mark = @max(self.state.high_water_mark, end);
+        self.state.allocation_count += 1;
+        self.state.bytes_allocated += size_bytes;
+        return self.buffer[start..end];
+    }
+
+    fn overflow(self: *ArenaAllocator, size_bytes: usize, alignment: usize) Error![]u8 {
+        @branchHint(.cold);
+        self.state.overflow_count += 1;
+        switch (self.options.overflow_strategy) {
+            .error_return => return error.OutOfMemory,
+            .fallback => return self.allocFallback(size_bytes, alignment),
+            .panic => std.debug.panic(
+                "engram arena overflow: requested {d} bytes aligned to {d}, arena capacity {d} bytes, {d} bytes in use",
+                .{ size_bytes, alignment, self.buffer.len, self.state.offset },
+            ),
+        }
+    }
+
+    /// Serves a request from the heap, with a header in front of the bytes so
+    /// that one reservation per fallback both holds the data and links it.
+    fn allocFallback(self: *ArenaAllocator, size_bytes: usize, alignment: usize) Error![]u8 {
+        if (reservationRefused()) return error.OutOfMemory;
+        const header_bytes = std.mem.alignForward(usize, @sizeOf(FallbackBlock), alignment);
+        const block_alignment = @max(alignment, @alignOf(FallbackBlock));
+        const log2_align: u8 = std.math.log2_int(usize, block_alignment);
+        const total_len = header_bytes + size_bytes;
+        const raw = self.fallback_allocator.rawAlloc(total_len, log2_align, @returnAddress()) orelse
+            return error.OutOfMemory;
+        const block: *FallbackBlock = @ptrCast(@alignCast(raw));
+        block.* = .{ .next = self.fallbacks, .total_len = total_len, .log2_align = log2_align };
+        self.fallbacks = block;
+        const bytes = raw[header_bytes..total_len];
+        if (self.options.zero_on_reset) @memset(bytes, 0);
+        self.state.fallback_count += 1;
+        self.state.fallback_bytes += size_bytes;
+        self.state.allocation_count += 1;
+        self.state.bytes_allocated += size_bytes;
+        return bytes;
+    }
+
+    fn releaseFallbacks(self: *ArenaAllocator) void {
+        while (self.fallbacks) |block| {
+            self.fallbacks = block.next;
+            const raw: [*]u8 = @ptrCast(block);
+            self.fallback_allocator.rawFree(raw[0..block.total_len], block.log2_align, @returnAddress());
+        }
+    }
+
+    /// Hands the whole buffer out again: zeroes the used bytes if the arena
+    /// zeroes, frees fallbacks, folds counters into the metrics. The
+    /// high-water mark is kept.
+    pub fn reset(self: *ArenaAllocator) void {
+        assert(!self.destroyed);
+        self.assertInvariants();
+        const used: usize = @intCast(self.state.offset);
+        if (self.options.zero_on_reset) @memset(self.buffer[0..used], 0);
+        self.releaseFallbacks();
+        arena_metrics.recordReset(self.sample());
+        self.state = .{ .capacity = self.state.capacity, .high_water_mark = self.state.high_water_mark };
+        self.assertInvariants();
+    }
+
+    /// Bytes left after the offset, before any alignment padding.
+    pub fn remaining(self: *const ArenaAllocator) usize {
+        return self.buffer.len - @as(usize, @intCast(self.state.offset));
+    }
+
+    /// The used fraction of the capacity, 0.0 to 1.0 (0.0 for no capacity).
+    pub fn utilization(self: *const ArenaAllocator) f64 {
+        if (self.state.capacity == 0) return 0.0;
+        const used: f64 = @floatFromInt(self.state.offset);
+        const capacity: f64 = @floatFromInt(self.state.capacity);
+        return used / capacity;
+    }
+
+    /// The arena's figures since its last reset (high-water mark: since creation).
+    pub fn getStats(self: *const ArenaAllocator) Stats {
+        return .{
+            .capacity_bytes = self.state.capacity,
+            .current_usage_bytes = self.state.offset,
+            .high_water_mark_bytes = self.state.high_water_mark,
+            .overflow_count = self.state.overflow_count,
+            .allocation_count = self.state.allocation_count,
+            .bytes_allocated = self.state.bytes_allocated,
+            .fallback_count = self.state.fallback_count,
+            .fallback_bytes = self.state.fallback_bytes,
+            .utilization = self.utilization(),
+        };
+    }
+
+    fn sample(self: *const ArenaAllocator) arena_metrics.Sample {
+        return .{
+            .high_water_mark = self.state.high_water_mark,
+            .overflow_count = self.state.overflow_count,
+            .allocation_count = self.state.allocation_count,
+            .bytes_allocated = self.state.bytes_allocated,
+            .fallback_count = self.state.fallback_count,
+        };
+    }
+
+    fn assertInvariants(self: *const ArenaAllocator) void {
+        assert(self.state.capacity == self.buffer.len);
+        assert(self.state.offset <= self.state.capacity);
+        assert(self.state.high_water_mark >= self.state.offset);
+        assert(self.state.fallback_count <= self.state.allocation_count);
+        assert((self.fallbacks == null) == (self.state.fallback_count == 0));
+    }
+
+    /// Counters only grow between resets; the capacity never changes.
+    fn assertProgress(self: *const ArenaAllocator, before: State) void {
+        self.assertInvariants();
+        assert(self.state.capacity == before.capacity);
+        assert(self.state.high_water_mark >= before.high_water_mark);
+        assert(self.state.overflow_count >= before.overflow_count);
+        assert(self.state.allocation_count >= before.allocation_count);
+        assert(self.state.bytes_allocated >= before.bytes_allocated);
+        assert(self.state.fallback_count >= before.fallback_count);
+        assert(self.state.fallback_bytes >= before.fallback_bytes);
+    }
+
+    /// A `std.mem.Allocator` over the arena. Only the newest allocation can be
+    /// freed or resized in place; anything else is released at reset.
+    pub fn allocator(self: *ArenaAllocator) Allocator {
+        return .{
+            .ptr = self,
+            .vtable = &.{ .alloc = vtableAlloc, .resize = vtableResize, .free = vtableFree },
+        };
+    }
+
+    fn vtableAlloc(context: *anyopaque, len: usize, log2_align: u8, return_address: usize) ?[*]u8 {
+        _ = return_address;
+        const self: *ArenaAllocator = @ptrCast(@alignCast(context));
+        const alignment = @as(usize, 1) << @as(Allocator.Log2Align, @intCast(log2_align));
+        const bytes = self.alloc(len, alignment) catch return null;
+        return bytes.ptr;
+    }
+
+    fn vtableResize(context: *anyopaque, buf: []u8, log2_align: u8, new_len: usize, return_address: usize) bool {
+        _ = log2_align;
+        _ = return_address;
+        const self: *ArenaAllocator = @ptrCast(@alignCast(context));
+        if (!self.isNewest(buf)) return new_len <= buf.len;
+        if (new_len <= buf.len) {
+            self.retreat(buf.len - new_len);
+            return true;
+        }
+        const growth_bytes = new_len - buf.len;
+        if (growth_bytes > self.remaining()) return false;
+        const before = self.state;
+        self.state.offset += growth_bytes;
+        self.state.high_water_mark = @max(self.state.high_water_mark, self.state.offset);
+        self.state.bytes_allocated += growth_bytes;
+        self.assertProgress(before);
+        return true;
+    }
+
+    fn vtableFree(context: *anyopaque, buf: []u8, log2_align: u8, return_address: usize) void {
+        _ = log2_align;
+        _ = return_address;
+        const self: *ArenaAllocator = @ptrCast(@alignCast(context));
+        if (self.isNewest(buf)) self.retreat(buf.len);
+    }
+
+    /// Whether `buf` ends at the offset inside the buffer (fallbacks never do).
+    fn isNewest(self: *const ArenaAllocator, buf: []u8) bool {
+        const base = @intFromPtr(self.buffer.ptr);
+        const start = @intFromPtr(buf.ptr);
+        return start >= base and start + buf.len == base + self.state.offset;
+    }
+
+    /// Gives back the last `len` bytes, zeroing them when the arena zeroes so
+    /// that the bytes after the offset stay zero.
+    fn retreat(self: *ArenaAllocator, len: usize) void {
+        const end: usize = @intCast(self.state.offset);
+        assert(len <= end);
+        if (self.options.zero_on_reset) @memset(self.buffer[end - len .. end], 0);
+        self.state.offset = end - len;
+        self.assertInvariants();
+    }
+};
+
+/// The offset at which an allocation aligned to `alignment` starts, counting
+/// the padding that aligns the address `base_address + offset`; null when the
+/// address arithmetic would wrap or the start lies past `capacity`.
+pub fn alignedOffset(base_address: usize, offset: usize, alignment: usize, capacity: usize) ?usize {
+    assert(std.math.isPowerOfTwo(alignment));
+    const address = std.math.add(usize, base_address, offset) catch return null;
+    const bumped = std.math.add(usize, address, alignment - 1) catch return null;
+    const aligned = bumped & ~(alignment - 1);
+    const start = std.math.add(usize, offset, aligned - address) catch return null;
+    if (start > capacity) return null;
+    return start;
+}
+
+/// The calling thread's arena slot. `initializing` guards against the
+/// backing allocator calling back into `getThreadArena` while it runs.
+const ThreadSlot = struct {
+    arena: ArenaAllocator = undefined,
+    live: bool = false,
+    initializing: bool = false,
+};
+
+threadlocal var thread_slot: ThreadSlot = .{};
+
+/// Where thread arenas reserve their buffers. Tests swap it, single-threaded,
+/// to inject failures or re-entry.
+pub var thread_arena_backing: Allocator = std.heap.page_allocator;
+
+/// Errors of `getThreadArena`.
+pub const ThreadArenaError = error{ InvalidSize, OutOfMemory, ReentrantInit };
+
+/// The calling thread's arena, created on first use from the global config.
+/// A refused reservation or a re-entrant call is an error, never a panic: the
+/// host process (a Node service) must survive it.
+pub fn getThreadArena() ThreadArenaError!*ArenaAllocator {
+    if (thread_slot.live) return &thread_slot.arena;
+    if (thread_slot.initializing) return error.ReentrantInit;
+    thread_slot.initializing = true;
+    defer thread_slot.initializing = false;
+
+    const config = arena_config.getConfig();
+    const options = Options{
+        .capacity = config.pool_size,
+        .overflow_strategy = config.overflow_strategy,
+        .zero_on_reset = config.zero_on_reset,
+    };
+    const arena = try ArenaAllocator.createIn(thread_arena_backing, options);
+    // The backing allocator may have re-entered and won; keep the first arena.
+    assert(!thread_slot.live);
+    thread_slot.arena = arena;
+    thread_slot.live = true;
+    return &thread_slot.arena;
+}
+
+/// Whether `arena` is the calling thread's arena slot (live or not).
+pub fn isThreadArena(arena: *const ArenaAllocator) bool {
+    return arena == &thread_slot.arena;
+}
+
+/// Resets the calling thread's arena if it exists.
+pub fn resetThreadArena() void {
+    if (thread_slot.live) thread_slot.arena.reset();
+}
+
+/// The calling thread's arena figures, or null when it has none.
+pub fn getThreadArenaStats() ?Stats {
+    if (!thread_slot.live) return null;
+    return thread_slot.arena.getStats();
+}
+
+/// Frees the calling thread's arena; the next `getThreadArena` makes a fresh
+/// one. A second call is a no-op.
+pub fn deinitThreadArena() void {
+    if (!thread_slot.live) return;
+    thread_slot.live = false;
+    thread_slot.arena.destroy();
+}
+
+test {
+    _ = @import("allocator_test.zig");
+}

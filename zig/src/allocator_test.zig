@@ -1,0 +1,562 @@
+//! Tests of allocator.zig: the seed's tests, the behaviours before its fixes,
+//! and what this project added (address alignment, overflow strategies,
+//! failure injection, thread arenas across threads).
+
+const std = @import("std");
+const testing = std.testing;
+const core = @import("allocator.zig");
+const arena_config = @import("arena_config.zig");
+const arena_metrics = @import("arena_metrics.zig");
+
+const ArenaAllocator = core.ArenaAllocator;
+const Options = core.Options;
+
+fn options(capacity: usize, strategy: core.OverflowStrategy, zero_on_reset: bool) Options {
+    return .{ .capacity = capacity, .overflow_strategy = strategy, .zero_on_reset = zero_on_reset };
+}
+
+fn isAligned(bytes: []const u8, alignment: usize) bool {
+    return @intFromPtr(bytes.ptr) % alignment == 0;
+}
+
+// ---- the seed's alignment and overflow tests ----
+
+test "alignment overflow protection - offset near maximum" {
+    // The address computation wraps: the pure offset arithmetic must say no.
+    const near_max = std.math.maxInt(usize) - 100;
+    try testing.expectEqual(@as(?usize, null), core.alignedOffset(0x1000, near_max, 8, std.math.maxInt(usize)));
+    try testing.expectEqual(@as(?usize, null), core.alignedOffset(std.math.maxInt(usize) - 3, 0, 8, 100));
+
+    // An arena whose buffer ends at the top of the address space: aligning the
+    // address wraps. Nothing is ever written there, so no memory is touched.
+    const top: [*]u8 = @ptrFromInt(std.math.maxInt(usize) - 100);
+    var arena = ArenaAllocator.initOptions(top[0..100], options(100, .error_return, false));
+    defer arena.deinit();
+    try testing.expectError(error.OutOfMemory, arena.alloc(8, 4096));
+    try testing.expectEqual(@as(u64, 1), arena.state.overflow_count);
+    try testing.expectEqual(@as(u64, 0), arena.state.offset);
+}
+
+test "size overflow protection - extremely large size" {
+    var buffer: [1024]u8 = undefined;
+    var arena = ArenaAllocator.initOptions(&buffer, options(buffer.len, .error_return, false));
+    defer arena.deinit();
+    _ = try arena.alloc(10, 1);
+    // Above the 1 GiB limit: rejected before any arithmetic.
+    try testing.expectError(error.InvalidSize, arena.alloc(std.math.maxInt(usize), 1));
+    try testing.expectEqual(@as(u64, 0), arena.state.overflow_count);
+    // Within the limit but far beyond the buffer: an overflow.
+    try testing.expectError(error.OutOfMemory, arena.alloc(core.max_alloc_bytes, 1));
+    try testing.expectError(error.OutOfMemory, arena.alloc(buffer.len - 9, 1));
+    try testing.expectEqual(@as(u64, 2), arena.state.overflow_count);
+    try testing.expectEqual(@as(u64, 10), arena.state.offset);
+}
+
+test "invalid alignment - zero alignment" {
+    var buffer: [256]u8 = undefined;
+    var arena = ArenaAllocator.initOptions(&buffer, options(buffer.len, .error_return, false));
+    defer arena.deinit();
+    try testing.expectError(error.InvalidAlignment, arena.alloc(8, 0));
+    try testing.expectEqual(@as(u64, 0), arena.state.offset);
+    try testing.expectEqual(@as(u64, 0), arena.state.overflow_count);
+}
+
+test "invalid alignment - non-power-of-two" {
+    var buffer: [256]u8 = undefined;
+    var arena = ArenaAllocator.initOptions(&buffer, options(buffer.len, .error_return, false));
+    defer arena.deinit();
+    for ([_]usize{ 3, 6, 12, 100, 4095, 8192, std.math.maxInt(usize) }) |alignment| {
+        try testing.expectError(error.InvalidAlignment, arena.alloc(8, alignment));
+    }
+    try testing.expectEqual(@as(u64, 0), arena.state.offset);
+    try testing.expectEqual(@as(u64, 0), arena.state.allocation_count);
+}
+
+test "large alignment values - 64, 128, 256 bytes" {
+    var buffer: [4096]u8 = undefined;
+    var arena = ArenaAllocator.initOptions(&buffer, options(buffer.len, .error_return, false));
+    defer arena.deinit();
+    _ = try arena.alloc(1, 1);
+    for ([_]usize{ 64, 128, 256, 4096 }) |alignment| {
+        arena.reset();
+        _ = try arena.alloc(3, 1);
+        const bytes = arena.alloc(16, alignment) catch |err| {
+            // 4096 only fits when the stack buffer happens to start on a page.
+            try testing.expectEqual(@as(usize, 4096), alignment);
+            try testing.expectEqual(error.OutOfMemory, err);
+            continue;
+        };
+        try testing.expect(isAligned(bytes, alignment));
+        try testing.expectEqual(@as(usize, 16), bytes.len);
+    }
+}
+
+test "alignment exceeds remaining space" {
+    var backing: [512]u8 align(256) = undefined;
+    var arena = ArenaAllocator.initOptions(&backing, options(200, .error_return, false));
+    defer arena.deinit();
+    _ = try arena.alloc(10, 1);
+    // The next 256-aligned address is past the 200-byte capacity.
+    try testing.expectError(error.OutOfMemory, arena.alloc(1, 256));
+    try testing.expectEqual(@as(u64, 10), arena.state.offset);
+    try testing.expectEqual(@as(u64, 1), arena.state.overflow_count);
+    // Padding to 128 fits but the size then does not.
+    try testing.expectError(error.OutOfMemory, arena.alloc(73, 128));
+    const last = try arena.alloc(72, 128);
+    try testing.expectEqual(@as(usize, 128), @intFromPtr(last.ptr) - @intFromPtr(&backing));
+    try testing.expectEqual(@as(u64, 200), arena.state.offset);
+}
+
+test "alignment padding calculation - validate offset accounting" {
+    var backing: [256]u8 align(64) = undefined;
+    var arena = ArenaAllocator.initOptions(&backing, options(backing.len, .error_return, false));
+    defer arena.deinit();
+    _ = try arena.alloc(1, 1);
+    try testing.expectEqual(@as(u64, 1), arena.state.offset);
+    _ = try arena.alloc(4, 4); // 3 bytes of padding
+    try testing.expectEqual(@as(u64, 8), arena.state.offset);
+    _ = try arena.alloc(8, 16); // 8 bytes of padding
+    try testing.expectEqual(@as(u64, 24), arena.state.offset);
+    _ = try arena.alloc(0, 64); // a zero-size request still aligns
+    try testing.expectEqual(@as(u64, 64), arena.state.offset);
+    try testing.expectEqual(@as(u64, 13), arena.state.bytes_allocated);
+    try testing.expectEqual(@as(u64, 4), arena.state.allocation_count);
+    try testing.expectEqual(@as(u64, 64), arena.state.high_water_mark);
+}
+
+test "misaligned base: the address is aligned, the padding is in the offset" {
+    var backing: [4096]u8 align(4096) = undefined;
+    const base = backing[1..];
+    var arena = ArenaAllocator.initOptions(base, options(base.len, .error_return, false));
+    defer arena.deinit();
+    _ = try arena.alloc(1, 1);
+    for ([_]usize{ 64, 128, 256 }) |alignment| {
+        const bytes = try arena.alloc(16, alignment);
+        try testing.expect(isAligned(bytes, alignment));
+        const offset = @intFromPtr(bytes.ptr) - @intFromPtr(base.ptr);
+        try testing.expectEqual(offset + 16, arena.state.offset);
+    }
+    // Offsets 63 (address 64), 127 (address 128) and 255 (address 256).
+    try testing.expectEqual(@as(u64, 255 + 16), arena.state.offset);
+}
+
+// ---- the seed's zeroing and deinit tests ----
+
+/// Sets the global zero flag for `init`; the caller restores with resetConfig.
+fn setZeroOnReset(zero: bool) !void {
+    var config = arena_config.ArenaConfig.DEFAULT;
+    config.zero_on_reset = zero;
+    try arena_config.setConfig(config);
+}
+
+test "memory zeroing on reset - enabled" {
+    defer arena_config.resetConfig();
+    try setZeroOnReset(true);
+    var buffer: [256]u8 = undefined;
+    var arena = ArenaAllocator.init(&buffer);
+    defer arena.deinit();
+    try testing.expect(arena.options.zero_on_reset);
+    const first = try arena.alloc(100, 1);
+    @memset(first, 0xFF);
+    arena.reset();
+    const second = try arena.alloc(100, 1);
+    try testing.expectEqual(first.ptr, second.ptr);
+    for (second) |byte| try testing.expectEqual(@as(u8, 0), byte);
+}
+
+test "memory zeroing on reset - disabled" {
+    defer arena_config.resetConfig();
+    try setZeroOnReset(false);
+    var buffer: [256]u8 = undefined;
+    var arena = ArenaAllocator.init(&buffer);
+    defer arena.deinit();
+    try testing.expect(!arena.options.zero_on_reset);
+    const first = try arena.alloc(100, 1);
+    @memset(first, 0xFF);
+    arena.reset();
+    const second = try arena.alloc(100, 1);
+    for (second) |byte| try testing.expectEqual(@as(u8, 0xFF), byte);
+}
+
+test "thread arena cleanup - deinitThreadArena" {
+    const arena = try core.getThreadArena();
+    _ = try arena.alloc(100, 1);
+    core.deinitThreadArena();
+    core.deinitThreadArena(); // a second call is a no-op
+    try testing.expectEqual(@as(?core.Stats, null), core.getThreadArenaStats());
+    const fresh = try core.getThreadArena();
+    try testing.expectEqual(@as(u64, 0), fresh.state.offset);
+    try testing.expectEqual(@as(u64, 0), fresh.state.high_water_mark);
+    core.deinitThreadArena();
+}
+
+// ---- behaviours the seed had before its fixes ----
+
+test "basic allocation" {
+    var buffer: [1024]u8 = undefined;
+    var arena = ArenaAllocator.initOptions(&buffer, options(buffer.len, .error_return, true));
+    defer arena.deinit();
+    const first = try arena.alloc(100, 1);
+    const second = try arena.alloc(200, 1);
+    try testing.expectEqual(@as(usize, 100), first.len);
+    try testing.expectEqual(@as(usize, 200), second.len);
+    try testing.expectEqual(first.ptr + 100, second.ptr);
+    try testing.expectEqual(@as(u64, 300), arena.state.offset);
+    try testing.expectEqual(@as(u64, 2), arena.state.allocation_count);
+}
+
+test "alignment" {
+    var buffer: [1024]u8 align(16) = undefined;
+    var arena = ArenaAllocator.initOptions(&buffer, options(buffer.len, .error_return, false));
+    defer arena.deinit();
+    _ = try arena.alloc(1, 1);
+    for ([_]usize{ 2, 4, 8, 16 }) |alignment| {
+        try testing.expect(isAligned(try arena.alloc(3, alignment), alignment));
+    }
+}
+
+test "overflow detection" {
+    var buffer: [100]u8 = undefined;
+    var arena = ArenaAllocator.initOptions(&buffer, options(buffer.len, .error_return, false));
+    defer arena.deinit();
+    _ = try arena.alloc(60, 1);
+    try testing.expectError(error.OutOfMemory, arena.alloc(50, 1));
+    try testing.expectEqual(@as(u64, 60), arena.state.offset);
+    try testing.expectEqual(@as(u64, 1), arena.state.overflow_count);
+    _ = try arena.alloc(40, 1);
+    try testing.expectEqual(@as(u64, 100), arena.state.offset);
+}
+
+test "reset keeps the high-water mark and folds into the metrics" {
+    arena_metrics.reset();
+    defer arena_metrics.reset();
+    var buffer: [1024]u8 = undefined;
+    var arena = ArenaAllocator.initOptions(&buffer, options(buffer.len, .error_return, false));
+    _ = try arena.alloc(500, 1);
+    try testing.expectError(error.OutOfMemory, arena.alloc(600, 1));
+    arena.reset();
+    try testing.expectEqual(@as(u64, 0), arena.state.offset);
+    try testing.expectEqual(@as(u64, 500), arena.state.high_water_mark);
+    try testing.expectEqual(@as(u64, 0), arena.state.overflow_count);
+    try testing.expectEqual(@as(u64, 0), arena.state.allocation_count);
+    _ = try arena.alloc(100, 1);
+    arena.deinit();
+    const metrics = arena_metrics.snapshot();
+    try testing.expectEqual(@as(u64, 1), metrics.total_resets);
+    try testing.expectEqual(@as(u64, 1), metrics.total_overflows);
+    try testing.expectEqual(@as(u64, 500), metrics.max_high_water_mark);
+    try testing.expectEqual(@as(u64, 2), metrics.total_allocations);
+    try testing.expectEqual(@as(u64, 600), metrics.total_bytes_allocated);
+}
+
+test "typed allocation" {
+    var buffer: [1024]u8 = undefined;
+    var arena = ArenaAllocator.initOptions(&buffer, options(buffer.len, .error_return, false));
+    defer arena.deinit();
+    _ = try arena.alloc(1, 1);
+    const floats = try arena.allocArray(f64, 10);
+    try testing.expectEqual(@as(usize, 10), floats.len);
+    try testing.expect(@intFromPtr(floats.ptr) % @alignOf(f64) == 0);
+    for (floats, 0..) |*value, index| value.* = @floatFromInt(index);
+    try testing.expectEqual(@as(f64, 9), floats[9]);
+    const Pair = extern struct { key: u32, value: u16 };
+    const pairs = try arena.allocArray(Pair, 4);
+    try testing.expect(@intFromPtr(pairs.ptr) % @alignOf(Pair) == 0);
+    // count * size overflows usize: a size error, not a wrapped small request.
+    try testing.expectError(error.InvalidSize, arena.allocArray(u64, std.math.maxInt(usize) / 4));
+}
+
+test "remaining" {
+    var buffer: [1000]u8 = undefined;
+    var arena = ArenaAllocator.initOptions(&buffer, options(buffer.len, .error_return, false));
+    defer arena.deinit();
+    try testing.expectEqual(@as(usize, 1000), arena.remaining());
+    _ = try arena.alloc(300, 1);
+    try testing.expectEqual(@as(usize, 700), arena.remaining());
+    arena.reset();
+    try testing.expectEqual(@as(usize, 1000), arena.remaining());
+}
+
+test "utilization" {
+    var buffer: [1000]u8 = undefined;
+    var arena = ArenaAllocator.initOptions(&buffer, options(buffer.len, .error_return, false));
+    defer arena.deinit();
+    try testing.expectEqual(@as(f64, 0.0), arena.utilization());
+    _ = try arena.alloc(250, 1);
+    try testing.expectApproxEqAbs(@as(f64, 0.25), arena.utilization(), 1e-12);
+    _ = try arena.alloc(750, 1);
+    try testing.expectEqual(@as(f64, 1.0), arena.utilization());
+    const stats = arena.getStats();
+    try testing.expectEqual(@as(u64, 1000), stats.current_usage_bytes);
+    try testing.expectEqual(@as(u64, 1000), stats.capacity_bytes);
+    try testing.expectEqual(@as(f64, 1.0), stats.utilization);
+}
+
+test "thread arena init and reuse" {
+    defer arena_config.resetConfig();
+    try arena_config.setConfig(.{ .pool_size = 128 * 1024, .overflow_strategy = .fallback, .zero_on_reset = false });
+    const arena = try core.getThreadArena();
+    defer core.deinitThreadArena();
+    try testing.expectEqual(@as(u64, 128 * 1024), arena.state.capacity);
+    try testing.expectEqual(core.OverflowStrategy.fallback, arena.options.overflow_strategy);
+    try testing.expect(!arena.options.zero_on_reset);
+    _ = try arena.alloc(64, 8);
+    const again = try core.getThreadArena();
+    try testing.expectEqual(arena, again);
+    try testing.expectEqual(@as(u64, 64), core.getThreadArenaStats().?.current_usage_bytes);
+    core.resetThreadArena();
+    try testing.expectEqual(@as(u64, 0), core.getThreadArenaStats().?.current_usage_bytes);
+    try testing.expect(core.isThreadArena(arena));
+}
+
+// ---- owned arenas, gauges and failure injection ----
+
+test "create reserves a zeroed page-aligned buffer and counts it" {
+    const before = arena_metrics.snapshot();
+    var arena = try ArenaAllocator.create(options(100_000, .error_return, true));
+    const during = arena_metrics.snapshot();
+    try testing.expectEqual(before.live_arenas + 1, during.live_arenas);
+    try testing.expectEqual(before.reserved_bytes + 100_000, during.reserved_bytes);
+    try testing.expect(isAligned(arena.buffer, std.mem.page_size));
+    try testing.expect(std.mem.allEqual(u8, arena.buffer, 0));
+    arena.destroy();
+    try testing.expect(arena.isDestroyed());
+    try testing.expectEqual(before.live_arenas, arena_metrics.snapshot().live_arenas);
+    try testing.expectEqual(before.reserved_bytes, arena_metrics.snapshot().reserved_bytes);
+}
+
+test "init failure: capacity limits, refused reservations, failing backing allocator" {
+    const before = arena_metrics.snapshot();
+    try testing.expectError(error.InvalidSize, ArenaAllocator.create(options(0, .error_return, true)));
+    try testing.expectError(error.InvalidSize, ArenaAllocator.create(options(core.max_capacity_bytes + 1, .error_return, true)));
+
+    core.failReservations(2);
+    try testing.expectError(error.OutOfMemory, ArenaAllocator.create(options(4096, .error_return, true)));
+    try testing.expectError(error.OutOfMemory, core.getThreadArena());
+    try testing.expectEqual(@as(?core.Stats, null), core.getThreadArenaStats());
+
+    var failing = testing.FailingAllocator.init(testing.allocator, .{ .fail_index = 0 });
+    try testing.expectError(error.OutOfMemory, ArenaAllocator.createIn(failing.allocator(), options(4096, .error_return, true)));
+
+    try testing.expectEqual(before.live_arenas, arena_metrics.snapshot().live_arenas);
+    // The seam is spent: the next reservation succeeds.
+    const arena = try core.getThreadArena();
+    try testing.expectEqual(@as(u64, 0), arena.state.offset);
+    core.deinitThreadArena();
+}
+
+test "createIn zeroes a buffer from a backing allocator that does not" {
+    var arena = try ArenaAllocator.createIn(testing.allocator, options(8192, .error_return, true));
+    defer arena.destroy();
+    try testing.expect(std.mem.allEqual(u8, arena.buffer, 0));
+}
+
+test "thread arena re-entry guard returns an error" {
+    const Reentrant = struct {
+        var inner_result: ?core.ThreadArenaError!*ArenaAllocator = null;
+
+        fn alloc(context: *anyopaque, len: usize, log2_align: u8, return_address: usize) ?[*]u8 {
+            _ = context;
+            inner_result = core.getThreadArena();
+            return std.heap.page_allocator.rawAlloc(len, log2_align, return_address);
+        }
+
+        const vtable = std.mem.Allocator.VTable{
+            .alloc = alloc,
+            .resize = std.heap.page_allocator.vtable.resize,
+            .free = std.heap.page_allocator.vtable.free,
+        };
+    };
+    const saved = core.thread_arena_backing;
+    defer core.thread_arena_backing = saved;
+    core.thread_arena_backing = .{ .ptr = undefined, .vtable = &Reentrant.vtable };
+
+    const arena = try core.getThreadArena();
+    defer core.deinitThreadArena();
+    try testing.expectError(error.ReentrantInit, Reentrant.inner_result.?);
+    try testing.expectEqual(arena, try core.getThreadArena());
+}
+
+// ---- overflow strategies ----
+
+test "overflow strategy error_return" {
+    var arena = try ArenaAllocator.create(options(4096, .error_return, true));
+    defer arena.destroy();
+    _ = try arena.alloc(4000, 8);
+    try testing.expectError(error.OutOfMemory, arena.alloc(200, 8));
+    try testing.expectEqual(@as(u64, 4000), arena.state.offset);
+    try testing.expectEqual(@as(u64, 1), arena.state.overflow_count);
+    try testing.expectEqual(@as(u64, 0), arena.state.fallback_count);
+}
+
+test "overflow strategy fallback: served from the heap, aligned, zeroed, freed at reset" {
+    arena_metrics.reset();
+    defer arena_metrics.reset();
+    var buffer: [4096]u8 = undefined;
+    var arena = ArenaAllocator.initOptions(&buffer, options(1024, .fallback, true));
+    arena.fallback_allocator = testing.allocator; // leak-checked
+    _ = try arena.alloc(1000, 1);
+    for ([_]usize{ 1, 16, 64, 4096 }) |alignment| {
+        const bytes = try arena.alloc(500, alignment);
+        try testing.expect(isAligned(bytes, alignment));
+        try testing.expect(std.mem.allEqual(u8, bytes, 0));
+        try testing.expect(@intFromPtr(bytes.ptr) + 500 <= @intFromPtr(&buffer) or @intFromPtr(bytes.ptr) >= @intFromPtr(&buffer) + buffer.len);
+        @memset(bytes, 0xAB);
+    }
+    try testing.expectEqual(@as(u64, 1000), arena.state.offset);
+    try testing.expectEqual(@as(u64, 4), arena.state.fallback_count);
+    try testing.expectEqual(@as(u64, 2000), arena.state.fallback_bytes);
+    try testing.expectEqual(@as(u64, 4), arena.state.overflow_count);
+    try testing.expectEqual(@as(u64, 5), arena.state.allocation_count);
+    arena.reset(); // frees the four blocks, or testing.allocator reports a leak
+    try testing.expectEqual(@as(u64, 0), arena.state.fallback_bytes);
+    _ = try arena.alloc(2000, 8); // one more, freed by deinit
+    arena.deinit();
+    const metrics = arena_metrics.snapshot();
+    try testing.expectEqual(@as(u64, 5), metrics.total_fallbacks);
+    try testing.expectEqual(@as(u64, 5), metrics.total_overflows);
+}
+
+test "overflow strategy fallback: a refused reservation is an error, not a crash" {
+    var failing = testing.FailingAllocator.init(testing.allocator, .{ .fail_index = 1 });
+    var arena = try ArenaAllocator.create(options(4096, .fallback, false));
+    defer arena.destroy();
+    arena.fallback_allocator = failing.allocator();
+    _ = try arena.alloc(5000, 8);
+    try testing.expectError(error.OutOfMemory, arena.alloc(5000, 8));
+    core.failReservations(1);
+    try testing.expectError(error.OutOfMemory, arena.alloc(5000, 8));
+    try testing.expectEqual(@as(u64, 1), arena.state.fallback_count);
+    try testing.expectEqual(@as(u64, 3), arena.state.overflow_count);
+    try testing.expectEqual(@as(u64, 0), arena.state.offset);
+}
+
+/// Runs `body` in a forked child with stderr captured; expects SIGABRT and
+/// `needle` in what it printed.
+fn expectChildAborts(comptime body: fn () void, needle: []const u8) !void {
+    const posix = std.posix;
+    const fds = try posix.pipe();
+    const pid = try posix.fork();
+    if (pid == 0) {
+        posix.close(fds[0]);
+        posix.dup2(fds[1], posix.STDERR_FILENO) catch posix.exit(90);
+        body();
+        posix.exit(0);
+    }
+    posix.close(fds[1]);
+    defer posix.close(fds[0]);
+    var output: [16 * 1024]u8 = undefined;
+    var len: usize = 0;
+    while (len < output.len) {
+        const got = try posix.read(fds[0], output[len..]);
+        if (got == 0) break;
+        len += got;
+    }
+    const result = posix.waitpid(pid, 0);
+    try testing.expect(posix.W.IFSIGNALED(result.status));
+    try testing.expectEqual(@as(u32, posix.SIG.ABRT), posix.W.TERMSIG(result.status));
+    try testing.expect(std.mem.indexOf(u8, output[0..len], needle) != null);
+}
+
+test "overflow strategy panic aborts with the request and capacity (child process)" {
+    if (!std.process.can_spawn) return error.SkipZigTest;
+    try expectChildAborts(struct {
+        fn run() void {
+            var buffer: [256]u8 = undefined;
+            var arena = ArenaAllocator.initOptions(&buffer, options(256, .panic, false));
+            _ = arena.alloc(200, 1) catch return;
+            _ = arena.alloc(100, 32) catch return;
+        }
+    }.run, "engram arena overflow: requested 100 bytes aligned to 32, arena capacity 256 bytes, 200 bytes in use");
+}
+
+// ---- the std.mem.Allocator interface ----
+
+test "std.mem.Allocator conformance" {
+    var arena = try ArenaAllocator.create(options(800_000, .error_return, true));
+    defer arena.destroy();
+    try std.heap.testAllocator(arena.allocator());
+    arena.reset();
+    try std.heap.testAllocatorAligned(arena.allocator());
+    arena.reset();
+    try std.heap.testAllocatorLargeAlignment(arena.allocator());
+    arena.reset();
+    try std.heap.testAllocatorAlignedShrink(arena.allocator());
+}
+
+test "std.mem.Allocator free of the newest allocation zeroes and reuses it" {
+    var arena = try ArenaAllocator.create(options(4096, .error_return, true));
+    defer arena.destroy();
+    const gpa = arena.allocator();
+    const kept = try gpa.alloc(u8, 10);
+    const dropped = try gpa.alloc(u8, 100);
+    @memset(dropped, 0xEE);
+    gpa.free(dropped);
+    try testing.expectEqual(@as(u64, 10), arena.state.offset);
+    // Read through the arena: Allocator.alloc itself fills with 0xAA in Debug.
+    const again = try arena.alloc(100, 1);
+    try testing.expectEqual(dropped.ptr, again.ptr);
+    try testing.expect(std.mem.allEqual(u8, again, 0));
+    gpa.free(kept); // not the newest: left for reset
+    try testing.expectEqual(@as(u64, 110), arena.state.offset);
+}
+
+// ---- threads ----
+
+test "8 threads each get an isolated thread arena, deinit-ed" {
+    const thread_count = 8;
+    arena_metrics.reset();
+    defer arena_metrics.reset();
+    const before = arena_metrics.snapshot();
+    var bases: [thread_count]usize = undefined;
+    var failures = std.atomic.Value(u32).init(0);
+    var arrived = std.atomic.Value(u32).init(0);
+    var threads: [thread_count]std.Thread = undefined;
+    for (&threads, &bases, 0..) |*thread, *base, index| {
+        const shared = Shared{ .failures = &failures, .arrived = &arrived, .thread_count = thread_count };
+        thread.* = try std.Thread.spawn(.{}, threadArenaWorker, .{ @as(u8, @intCast(index)), base, shared });
+    }
+    for (threads) |thread| thread.join();
+    try testing.expectEqual(@as(u32, 0), failures.load(.monotonic));
+    for (bases, 0..) |base, index| {
+        for (bases[index + 1 ..]) |other| try testing.expect(base != other);
+    }
+    const after = arena_metrics.snapshot();
+    try testing.expectEqual(before.live_arenas, after.live_arenas);
+    try testing.expectEqual(before.reserved_bytes, after.reserved_bytes);
+    try testing.expectEqual(@as(u64, thread_count * 100), after.total_resets);
+    try testing.expectEqual(@as(u64, thread_count * 100 * 50), after.total_allocations);
+}
+
+const Shared = struct {
+    failures: *std.atomic.Value(u32),
+    arrived: *std.atomic.Value(u32),
+    thread_count: u32,
+};
+
+fn threadArenaWorker(id: u8, base_out: *usize, shared: Shared) void {
+    defer core.deinitThreadArena();
+    runThreadArena(id, base_out) catch {
+        _ = shared.failures.fetchAdd(1, .monotonic);
+    };
+    // Hold every arena at once, so distinct bases prove distinct buffers.
+    _ = shared.arrived.fetchAdd(1, .acq_rel);
+    while (shared.arrived.load(.acquire) < shared.thread_count) std.Thread.yield() catch {};
+}
+
+fn runThreadArena(id: u8, base_out: *usize) !void {
+    const arena = try core.getThreadArena();
+    base_out.* = @intFromPtr(arena.buffer.ptr);
+    var slices: [50][]u8 = undefined;
+    for (0..100) |_| {
+        for (&slices) |*slice| {
+            slice.* = try arena.alloc(128, 16);
+            @memset(slice.*, id);
+        }
+        for (slices) |slice| {
+            if (!std.mem.allEqual(u8, slice, id)) return error.CrossThreadCorruption;
+        }
+        arena.reset();
+    }
+    if (core.getThreadArenaStats().?.high_water_mark_bytes != 50 * 128) return error.WrongHighWaterMark;
+}

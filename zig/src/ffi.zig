@@ -1,0 +1,318 @@
+//! The C ABI of zig/include/engram_arena.h, root of the static library.
+//!
+//! Every function validates what C hands it and turns Zig errors into the
+//! header's status codes; nothing a caller passes reaches a Zig safety panic.
+//! An `engram_arena *` is an `ArenaAllocator`: heap-allocated for instance
+//! arenas, the thread-local slot for the thread arena.
+
+const std = @import("std");
+const assert = std.debug.assert;
+const core = @import("allocator.zig");
+const arena_config = @import("arena_config.zig");
+const arena_metrics = @import("arena_metrics.zig");
+
+const ArenaAllocator = core.ArenaAllocator;
+const OverflowStrategy = arena_config.OverflowStrategy;
+
+/// Status codes (ENGRAM_OK, ENGRAM_ERR_*).
+pub const Status = enum(i32) {
+    ok = 0,
+    out_of_capacity = 1,
+    invalid_alignment = 2,
+    invalid_size = 3,
+    init_failed = 4,
+    destroyed = 5,
+    invalid_argument = 6,
+};
+
+/// `engram_config_t`.
+pub const Config = extern struct {
+    pool_size_bytes: u64,
+    overflow_strategy: u8,
+    zero_on_reset: u8,
+    reserved: [6]u8 = [_]u8{0} ** 6,
+};
+
+/// `engram_arena_stats_t`.
+pub const ArenaStats = core.Stats;
+
+/// `engram_metrics_t`.
+pub const Metrics = extern struct {
+    total_resets: u64,
+    total_overflows: u64,
+    max_high_water_mark_bytes: u64,
+    total_allocations: u64,
+    total_bytes_allocated: u64,
+    total_fallbacks: u64,
+    live_arenas: u64,
+    reserved_bytes: u64,
+};
+
+/// `engram_alloc_t`.
+pub const Allocation = extern struct {
+    ptr: ?[*]u8,
+    offset: u64,
+    fallback: u8,
+    reserved: [7]u8 = [_]u8{0} ** 7,
+};
+
+/// The offset reported for a fallback allocation (UINT64_MAX).
+pub const fallback_offset: u64 = std.math.maxInt(u64);
+
+/// The C handle type, opaque to C.
+pub const Arena = ArenaAllocator;
+
+comptime {
+    // Layouts the header implies on every 64-bit and 32-bit target.
+    assert(@sizeOf(Config) == 16 and @offsetOf(Config, "overflow_strategy") == 8 and @offsetOf(Config, "zero_on_reset") == 9);
+    assert(@sizeOf(ArenaStats) == 72 and @offsetOf(ArenaStats, "utilization") == 64);
+    assert(@offsetOf(ArenaStats, "fallback_bytes") == 56);
+    assert(@sizeOf(Metrics) == 64 and @offsetOf(Metrics, "reserved_bytes") == 56);
+    assert(@offsetOf(Allocation, "offset") == 8 and @offsetOf(Allocation, "fallback") == 16);
+    assert(@sizeOf(Allocation) == 24);
+    assert(@sizeOf(core.State) == 64 and @offsetOf(core.State, "offset") == 0);
+    assert(@offsetOf(core.State, "capacity") == 8 and @offsetOf(core.State, "high_water_mark") == 16);
+    assert(@offsetOf(core.State, "allocation_count") == 32 and @offsetOf(core.State, "bytes_allocated") == 40);
+    assert(@intFromEnum(OverflowStrategy.panic) == 0);
+    assert(@intFromEnum(OverflowStrategy.error_return) == 1);
+    assert(@intFromEnum(OverflowStrategy.fallback) == 2);
+    assert(arena_config.EnvError.size == 1 and arena_config.EnvError.overflow == 2 and arena_config.EnvError.zero == 4);
+}
+
+fn code(status: Status) i32 {
+    return @intFromEnum(status);
+}
+
+fn parseBool(value: u8) ?bool {
+    return switch (value) {
+        0 => false,
+        1 => true,
+        else => null,
+    };
+}
+
+// ---- global config ----
+
+/// The seed's entry point: pool size in MiB (1..1024); keeps the zero flag.
+export fn engram_configure_arena(pool_size_mb: u32, overflow_strategy: u8) i32 {
+    if (pool_size_mb < 1 or pool_size_mb > 1024) return code(.invalid_size);
+    const strategy = OverflowStrategy.fromInt(overflow_strategy) orelse return code(.invalid_argument);
+    var config = arena_config.getConfig();
+    config.pool_size = @as(usize, pool_size_mb) * 1024 * 1024;
+    config.overflow_strategy = strategy;
+    return setConfigChecked(config);
+}
+
+/// Replaces the whole config after validating it.
+export fn engram_set_config(config: ?*const Config) i32 {
+    const wanted = config orelse return code(.invalid_argument);
+    const strategy = OverflowStrategy.fromInt(wanted.overflow_strategy) orelse return code(.invalid_argument);
+    const zero = parseBool(wanted.zero_on_reset) orelse return code(.invalid_argument);
+    const pool_size = std.math.cast(usize, wanted.pool_size_bytes) orelse return code(.invalid_size);
+    return setConfigChecked(.{ .pool_size = pool_size, .overflow_strategy = strategy, .zero_on_reset = zero });
+}
+
+fn setConfigChecked(config: arena_config.ArenaConfig) i32 {
+    arena_config.setConfig(config) catch |err| return switch (err) {
+        error.InvalidSize => code(.invalid_size),
+        error.InvalidArgument => code(.invalid_argument),
+    };
+    return code(.ok);
+}
+
+/// Reads the config in force, loading it from the environment on first use.
+export fn engram_get_config(out: ?*Config) void {
+    const target = out orelse return;
+    const config = arena_config.getConfig();
+    target.* = .{
+        .pool_size_bytes = config.pool_size,
+        .overflow_strategy = @intFromEnum(config.overflow_strategy),
+        .zero_on_reset = @intFromBool(config.zero_on_reset),
+    };
+}
+
+/// Forgets the config; the next read loads the environment again.
+export fn engram_reset_config() void {
+    arena_config.resetConfig();
+}
+
+/// ENGRAM_ENV_* bits of the variables present but invalid at the last load.
+export fn engram_config_env_errors() u32 {
+    return arena_config.envErrors();
+}
+
+// ---- instance arenas ----
+
+/// Creates an arena of `capacity_bytes` with its own strategy and zeroing.
+export fn engram_arena_create(capacity_bytes: u64, overflow_strategy: u8, zero_on_reset: u8, out: ?*?*Arena) i32 {
+    const target = out orelse return code(.invalid_argument);
+    target.* = null;
+    const strategy = OverflowStrategy.fromInt(overflow_strategy) orelse return code(.invalid_argument);
+    const zero = parseBool(zero_on_reset) orelse return code(.invalid_argument);
+    if (capacity_bytes == 0 or capacity_bytes > core.max_capacity_bytes) return code(.invalid_size);
+    const options = core.Options{
+        .capacity = @intCast(capacity_bytes),
+        .overflow_strategy = strategy,
+        .zero_on_reset = zero,
+    };
+    const handle = std.heap.c_allocator.create(Arena) catch return code(.init_failed);
+    handle.* = ArenaAllocator.create(options) catch |err| {
+        std.heap.c_allocator.destroy(handle);
+        return switch (err) {
+            error.InvalidSize => code(.invalid_size),
+            error.OutOfMemory => code(.init_failed),
+        };
+    };
+    target.* = handle;
+    return code(.ok);
+}
+
+/// Frees the buffer and every fallback and folds the counters in. NULL is a
+/// no-op; the calling thread's arena handle is deinitialised instead of freed.
+export fn engram_arena_destroy(arena: ?*Arena) void {
+    const handle = arena orelse return;
+    if (core.isThreadArena(handle)) return core.deinitThreadArena();
+    if (!handle.isDestroyed()) handle.destroy();
+    std.heap.c_allocator.destroy(handle);
+}
+
+// ---- any arena ----
+
+/// Allocates `size_bytes` aligned to `alignment` and says where it landed.
+export fn engram_arena_alloc(arena: ?*Arena, size_bytes: u64, alignment: u64, out: ?*Allocation) i32 {
+    const handle = arena orelse return code(.invalid_argument);
+    const target = out orelse return code(.invalid_argument);
+    target.* = .{ .ptr = null, .offset = 0, .fallback = 0 };
+    if (handle.isDestroyed()) return code(.destroyed);
+    const alignment_bytes = std.math.cast(usize, alignment) orelse return code(.invalid_alignment);
+    const size = std.math.cast(usize, size_bytes) orelse return code(.invalid_size);
+    const fallbacks_before = handle.state.fallback_count;
+    const bytes = handle.alloc(size, alignment_bytes) catch |err| return allocErrorCode(handle, err);
+    if (handle.state.fallback_count != fallbacks_before) {
+        target.* = .{ .ptr = bytes.ptr, .offset = fallback_offset, .fallback = 1 };
+    } else {
+        target.* = .{ .ptr = bytes.ptr, .offset = @intFromPtr(bytes.ptr) - @intFromPtr(handle.buffer.ptr), .fallback = 0 };
+    }
+    return code(.ok);
+}
+
+/// With the fallback strategy a request that does not fit goes to the heap,
+/// so OutOfMemory there means the heap refused: an init failure, not capacity.
+fn allocErrorCode(arena: *const Arena, err: core.Error) i32 {
+    return switch (err) {
+        error.InvalidAlignment => code(.invalid_alignment),
+        error.InvalidSize => code(.invalid_size),
+        error.OutOfMemory => if (arena.options.overflow_strategy == .fallback) code(.init_failed) else code(.out_of_capacity),
+    };
+}
+
+/// Zeroes the used bytes if the arena zeroes, frees fallbacks, offset to 0.
+export fn engram_arena_reset(arena: ?*Arena) i32 {
+    const handle = arena orelse return code(.invalid_argument);
+    if (handle.isDestroyed()) return code(.destroyed);
+    handle.reset();
+    return code(.ok);
+}
+
+/// Copies the arena's figures into `out`.
+export fn engram_arena_get_stats(arena: ?*const Arena, out: ?*ArenaStats) i32 {
+    const handle = arena orelse return code(.invalid_argument);
+    const target = out orelse return code(.invalid_argument);
+    if (handle.isDestroyed()) return code(.destroyed);
+    target.* = handle.getStats();
+    return code(.ok);
+}
+
+/// The first byte of the arena's buffer; NULL for NULL or a destroyed arena.
+export fn engram_arena_base(arena: ?*const Arena) ?[*]u8 {
+    const handle = arena orelse return null;
+    if (handle.isDestroyed()) return null;
+    return handle.buffer.ptr;
+}
+
+/// The arena's live counters, in place, for a host that bumps in its own
+/// language (see engram_arena_state_t); NULL for NULL or a destroyed arena.
+export fn engram_arena_state(arena: ?*Arena) ?*core.State {
+    const handle = arena orelse return null;
+    if (handle.isDestroyed()) return null;
+    return &handle.state;
+}
+
+/// The capacity in bytes; 0 for NULL or a destroyed arena.
+export fn engram_arena_capacity(arena: ?*const Arena) u64 {
+    const handle = arena orelse return 0;
+    if (handle.isDestroyed()) return 0;
+    return handle.state.capacity;
+}
+
+/// Bytes after the offset; 0 for NULL or a destroyed arena.
+export fn engram_arena_remaining(arena: ?*const Arena) u64 {
+    const handle = arena orelse return 0;
+    if (handle.isDestroyed()) return 0;
+    return handle.remaining();
+}
+
+// ---- the calling thread's arena ----
+
+/// The calling thread's arena, created on first use from the global config.
+export fn engram_thread_arena(out: ?*?*Arena) i32 {
+    const target = out orelse return code(.invalid_argument);
+    target.* = null;
+    target.* = core.getThreadArena() catch return code(.init_failed);
+    return code(.ok);
+}
+
+/// Resets the calling thread's arena if it exists.
+export fn engram_reset_arenas() void {
+    core.resetThreadArena();
+}
+
+/// Frees the calling thread's arena; a second call is a no-op.
+export fn engram_deinit_thread_arena() void {
+    core.deinitThreadArena();
+}
+
+// ---- global metrics ----
+
+/// The seed's three counters; any pointer may be NULL.
+export fn engram_arena_stats(total_resets: ?*u64, total_overflows: ?*u64, max_high_water_mark: ?*u64) void {
+    const metrics = arena_metrics.snapshot();
+    if (total_resets) |target| target.* = metrics.total_resets;
+    if (total_overflows) |target| target.* = metrics.total_overflows;
+    if (max_high_water_mark) |target| target.* = metrics.max_high_water_mark;
+}
+
+/// Copies every metric into `out` (NULL is a no-op).
+export fn engram_get_metrics(out: ?*Metrics) void {
+    const target = out orelse return;
+    const metrics = arena_metrics.snapshot();
+    target.* = .{
+        .total_resets = metrics.total_resets,
+        .total_overflows = metrics.total_overflows,
+        .max_high_water_mark_bytes = metrics.max_high_water_mark,
+        .total_allocations = metrics.total_allocations,
+        .total_bytes_allocated = metrics.total_bytes_allocated,
+        .total_fallbacks = metrics.total_fallbacks,
+        .live_arenas = metrics.live_arenas,
+        .reserved_bytes = metrics.reserved_bytes,
+    };
+}
+
+/// Zeroes the counters; the gauges keep counting.
+export fn engram_reset_arena_metrics() void {
+    arena_metrics.reset();
+}
+
+// ---- testing seam ----
+
+/// The next `count` reservations fail, in any thread.
+export fn engram_testing_fail_reservations(count: u32) void {
+    core.failReservations(count);
+}
+
+test {
+    _ = @import("allocator.zig");
+    _ = @import("arena_config.zig");
+    _ = @import("arena_metrics.zig");
+    _ = @import("ffi_test.zig");
+}

@@ -1,0 +1,221 @@
+//! Tests of the C ABI, called through the exported symbols exactly as C
+//! calls them: status codes, null pointers, bad enum values, limits.
+
+const std = @import("std");
+const testing = std.testing;
+const ffi = @import("ffi.zig");
+const arena_config = @import("arena_config.zig");
+const arena_metrics = @import("arena_metrics.zig");
+
+const Arena = ffi.Arena;
+const Config = ffi.Config;
+const Allocation = ffi.Allocation;
+const ArenaStats = ffi.ArenaStats;
+const Metrics = ffi.Metrics;
+
+extern fn engram_configure_arena(pool_size_mb: u32, overflow_strategy: u8) i32;
+extern fn engram_set_config(config: ?*const Config) i32;
+extern fn engram_get_config(out: ?*Config) void;
+extern fn engram_reset_config() void;
+extern fn engram_config_env_errors() u32;
+extern fn engram_arena_create(capacity_bytes: u64, overflow_strategy: u8, zero_on_reset: u8, out: ?*?*Arena) i32;
+extern fn engram_arena_destroy(arena: ?*Arena) void;
+extern fn engram_arena_alloc(arena: ?*Arena, size_bytes: u64, alignment: u64, out: ?*Allocation) i32;
+extern fn engram_arena_reset(arena: ?*Arena) i32;
+extern fn engram_arena_get_stats(arena: ?*const Arena, out: ?*ArenaStats) i32;
+extern fn engram_arena_base(arena: ?*const Arena) ?[*]u8;
+extern fn engram_arena_capacity(arena: ?*const Arena) u64;
+extern fn engram_arena_remaining(arena: ?*const Arena) u64;
+extern fn engram_thread_arena(out: ?*?*Arena) i32;
+extern fn engram_reset_arenas() void;
+extern fn engram_deinit_thread_arena() void;
+extern fn engram_arena_stats(total_resets: ?*u64, total_overflows: ?*u64, max_high_water_mark: ?*u64) void;
+extern fn engram_get_metrics(out: ?*Metrics) void;
+extern fn engram_reset_arena_metrics() void;
+extern fn engram_testing_fail_reservations(count: u32) void;
+
+const ok: i32 = 0;
+const out_of_capacity: i32 = 1;
+const invalid_alignment: i32 = 2;
+const invalid_size: i32 = 3;
+const init_failed: i32 = 4;
+const destroyed: i32 = 5;
+const invalid_argument: i32 = 6;
+
+const gib: u64 = 1024 * 1024 * 1024;
+
+fn createArena(capacity_bytes: u64, strategy: u8, zero: u8) !*Arena {
+    var handle: ?*Arena = null;
+    try testing.expectEqual(ok, engram_arena_create(capacity_bytes, strategy, zero, &handle));
+    return handle.?;
+}
+
+test "C ABI: null pointers and bad values are refused" {
+    var handle: ?*Arena = null;
+    var allocation: Allocation = undefined;
+    var stats: ArenaStats = undefined;
+    try testing.expectEqual(invalid_argument, engram_arena_create(4096, 1, 1, null));
+    try testing.expectEqual(invalid_argument, engram_arena_create(4096, 3, 1, &handle));
+    try testing.expectEqual(invalid_argument, engram_arena_create(4096, 1, 2, &handle));
+    try testing.expectEqual(invalid_size, engram_arena_create(0, 1, 1, &handle));
+    try testing.expectEqual(invalid_size, engram_arena_create(gib + 1, 1, 1, &handle));
+    try testing.expectEqual(@as(?*Arena, null), handle);
+    try testing.expectEqual(invalid_argument, engram_arena_alloc(null, 8, 8, &allocation));
+    try testing.expectEqual(invalid_argument, engram_arena_reset(null));
+    try testing.expectEqual(invalid_argument, engram_arena_get_stats(null, &stats));
+    try testing.expectEqual(invalid_argument, engram_thread_arena(null));
+    try testing.expectEqual(invalid_argument, engram_set_config(null));
+    try testing.expectEqual(@as(?[*]u8, null), engram_arena_base(null));
+    try testing.expectEqual(@as(u64, 0), engram_arena_capacity(null));
+    try testing.expectEqual(@as(u64, 0), engram_arena_remaining(null));
+    engram_arena_destroy(null);
+    engram_get_config(null);
+    engram_get_metrics(null);
+    engram_arena_stats(null, null, null);
+
+    const arena = try createArena(4096, 1, 1);
+    defer engram_arena_destroy(arena);
+    try testing.expectEqual(invalid_argument, engram_arena_alloc(arena, 8, 8, null));
+    try testing.expectEqual(invalid_argument, engram_arena_get_stats(arena, null));
+    try testing.expectEqual(invalid_alignment, engram_arena_alloc(arena, 8, 0, &allocation));
+    try testing.expectEqual(invalid_alignment, engram_arena_alloc(arena, 8, 24, &allocation));
+    try testing.expectEqual(invalid_alignment, engram_arena_alloc(arena, 8, 8192, &allocation));
+    try testing.expectEqual(invalid_size, engram_arena_alloc(arena, gib + 1, 8, &allocation));
+    try testing.expectEqual(invalid_size, engram_arena_alloc(arena, std.math.maxInt(u64), 8, &allocation));
+    try testing.expectEqual(ok, engram_arena_get_stats(arena, &stats));
+    try testing.expectEqual(@as(u64, 0), stats.current_usage_bytes);
+    try testing.expectEqual(@as(u64, 0), stats.overflow_count);
+}
+
+test "C ABI: instance arena alloc, stats, reset, destroy" {
+    engram_reset_arena_metrics();
+    defer engram_reset_arena_metrics();
+    const arena = try createArena(65536, 1, 1);
+    const base = engram_arena_base(arena).?;
+    try testing.expectEqual(@as(usize, 0), @intFromPtr(base) % std.mem.page_size);
+    try testing.expectEqual(@as(u64, 65536), engram_arena_capacity(arena));
+
+    var allocation: Allocation = undefined;
+    try testing.expectEqual(ok, engram_arena_alloc(arena, 3, 1, &allocation));
+    try testing.expectEqual(@as(u64, 0), allocation.offset);
+    try testing.expectEqual(ok, engram_arena_alloc(arena, 100, 64, &allocation));
+    try testing.expectEqual(@as(u64, 64), allocation.offset);
+    try testing.expectEqual(base + 64, allocation.ptr.?);
+    try testing.expectEqual(@as(u8, 0), allocation.fallback);
+    try testing.expectEqual(@as(u64, 65536 - 164), engram_arena_remaining(arena));
+    try testing.expectEqual(out_of_capacity, engram_arena_alloc(arena, 65536, 8, &allocation));
+    try testing.expectEqual(@as(?[*]u8, null), allocation.ptr);
+
+    var stats: ArenaStats = undefined;
+    try testing.expectEqual(ok, engram_arena_get_stats(arena, &stats));
+    try testing.expectEqual(ArenaStats{
+        .capacity_bytes = 65536,
+        .current_usage_bytes = 164,
+        .high_water_mark_bytes = 164,
+        .overflow_count = 1,
+        .allocation_count = 2,
+        .bytes_allocated = 103,
+        .fallback_count = 0,
+        .fallback_bytes = 0,
+        .utilization = 164.0 / 65536.0,
+    }, stats);
+
+    try testing.expectEqual(ok, engram_arena_reset(arena));
+    var resets: u64 = 0;
+    var overflows: u64 = 0;
+    var high_water_mark: u64 = 0;
+    engram_arena_stats(&resets, &overflows, &high_water_mark);
+    try testing.expectEqual([3]u64{ 1, 1, 164 }, [3]u64{ resets, overflows, high_water_mark });
+
+    var metrics: Metrics = undefined;
+    engram_get_metrics(&metrics);
+    try testing.expectEqual(@as(u64, 2), metrics.total_allocations);
+    try testing.expectEqual(@as(u64, 103), metrics.total_bytes_allocated);
+    const live_before = metrics.live_arenas;
+    engram_arena_destroy(arena);
+    engram_get_metrics(&metrics);
+    try testing.expectEqual(live_before - 1, metrics.live_arenas);
+}
+
+test "C ABI: fallback allocations report UINT64_MAX and a refused heap is INIT_FAILED" {
+    const arena = try createArena(4096, 2, 1);
+    defer engram_arena_destroy(arena);
+    var allocation: Allocation = undefined;
+    try testing.expectEqual(ok, engram_arena_alloc(arena, 8192, 256, &allocation));
+    try testing.expectEqual(@as(u8, 1), allocation.fallback);
+    try testing.expectEqual(ffi.fallback_offset, allocation.offset);
+    try testing.expectEqual(@as(usize, 0), @intFromPtr(allocation.ptr.?) % 256);
+    engram_testing_fail_reservations(1);
+    try testing.expectEqual(init_failed, engram_arena_alloc(arena, 8192, 8, &allocation));
+    var stats: ArenaStats = undefined;
+    try testing.expectEqual(ok, engram_arena_get_stats(arena, &stats));
+    try testing.expectEqual(@as(u64, 1), stats.fallback_count);
+    try testing.expectEqual(@as(u64, 8192), stats.fallback_bytes);
+    try testing.expectEqual(@as(u64, 0), stats.current_usage_bytes);
+}
+
+test "C ABI: refused reservations are INIT_FAILED for create and the thread arena" {
+    var handle: ?*Arena = null;
+    engram_testing_fail_reservations(2);
+    try testing.expectEqual(init_failed, engram_arena_create(4096, 1, 1, &handle));
+    try testing.expectEqual(init_failed, engram_thread_arena(&handle));
+    try testing.expectEqual(@as(?*Arena, null), handle);
+    try testing.expectEqual(ok, engram_thread_arena(&handle));
+    engram_deinit_thread_arena();
+}
+
+test "C ABI: the thread arena handle after deinit reports DESTROYED" {
+    var handle: ?*Arena = null;
+    try testing.expectEqual(ok, engram_thread_arena(&handle));
+    const arena = handle.?;
+    var allocation: Allocation = undefined;
+    try testing.expectEqual(ok, engram_arena_alloc(arena, 10, 8, &allocation));
+    engram_reset_arenas();
+    try testing.expectEqual(@as(u64, engram_arena_capacity(arena)), engram_arena_remaining(arena));
+    engram_deinit_thread_arena();
+    engram_deinit_thread_arena();
+    try testing.expectEqual(destroyed, engram_arena_alloc(arena, 10, 8, &allocation));
+    try testing.expectEqual(destroyed, engram_arena_reset(arena));
+    var stats: ArenaStats = undefined;
+    try testing.expectEqual(destroyed, engram_arena_get_stats(arena, &stats));
+    try testing.expectEqual(@as(?[*]u8, null), engram_arena_base(arena));
+    try testing.expectEqual(@as(u64, 0), engram_arena_capacity(arena));
+    // Destroying the thread arena's handle deinitialises it; it is never freed.
+    try testing.expectEqual(ok, engram_thread_arena(&handle));
+    engram_arena_destroy(handle);
+    try testing.expectEqual(destroyed, engram_arena_reset(handle));
+}
+
+test "C ABI: config set, configure, get, reset, env errors" {
+    defer engram_reset_config();
+    const wanted = Config{ .pool_size_bytes = 131072, .overflow_strategy = 2, .zero_on_reset = 0 };
+    try testing.expectEqual(ok, engram_set_config(&wanted));
+    var config: Config = undefined;
+    engram_get_config(&config);
+    try testing.expectEqual(wanted, config);
+
+    try testing.expectEqual(ok, engram_configure_arena(4, 0));
+    engram_get_config(&config);
+    try testing.expectEqual(Config{ .pool_size_bytes = 4 << 20, .overflow_strategy = 0, .zero_on_reset = 0 }, config);
+    try testing.expectEqual(invalid_size, engram_configure_arena(0, 1));
+    try testing.expectEqual(invalid_size, engram_configure_arena(1025, 1));
+    try testing.expectEqual(invalid_argument, engram_configure_arena(1, 7));
+
+    var bad = wanted;
+    bad.pool_size_bytes = 1000;
+    try testing.expectEqual(invalid_size, engram_set_config(&bad));
+    bad = wanted;
+    bad.overflow_strategy = 9;
+    try testing.expectEqual(invalid_argument, engram_set_config(&bad));
+    bad = wanted;
+    bad.zero_on_reset = 5;
+    try testing.expectEqual(invalid_argument, engram_set_config(&bad));
+    engram_get_config(&config);
+    try testing.expectEqual(@as(u64, 4 << 20), config.pool_size_bytes);
+
+    engram_reset_config();
+    engram_get_config(&config);
+    const from_env = arena_config.ArenaConfig.fromEnv();
+    try testing.expectEqual(@as(u64, from_env.pool_size), config.pool_size_bytes);
+    try testing.expectEqual(arena_config.loadEnv().invalid, engram_config_env_errors());
+}

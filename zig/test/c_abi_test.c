@@ -1,0 +1,345 @@
+/*
+ * c_abi_test.c: drives libengram_arena.a through engram_arena.h exactly as a
+ * non-Zig host does, calling every exported function and checking results.
+ *
+ * Usage: c_abi_test MODE
+ *   plain    no ENGRAM_ARENA_* variables: defaults, every function, every status
+ *   env      started with ENGRAM_ARENA_SIZE=2097152 ENGRAM_ARENA_ZERO=false
+ *            ENGRAM_ARENA_OVERFLOW=fallback: the config comes from the environment
+ *   bad-env  started with invalid values: reported, defaults kept
+ *   panic    overflows an arena with the panic strategy: must abort (exit 3 if not)
+ */
+#include "engram_arena.h"
+
+#include <assert.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The layouts ffi.zig asserts on its side. */
+static_assert(sizeof(engram_config_t) == 16, "engram_config_t size");
+static_assert(offsetof(engram_config_t, zero_on_reset) == 9, "engram_config_t layout");
+static_assert(sizeof(engram_arena_stats_t) == 72, "engram_arena_stats_t size");
+static_assert(offsetof(engram_arena_stats_t, utilization) == 64, "engram_arena_stats_t layout");
+static_assert(sizeof(engram_metrics_t) == 64, "engram_metrics_t size");
+static_assert(sizeof(engram_alloc_t) == 24, "engram_alloc_t size");
+static_assert(offsetof(engram_alloc_t, fallback) == 16, "engram_alloc_t layout");
+
+static int failures = 0;
+
+#define CHECK(cond)                                                              \
+    do {                                                                         \
+        if (!(cond)) {                                                           \
+            fprintf(stderr, "c_abi_test: %s:%d: check failed: %s\n", __FILE__,   \
+                    __LINE__, #cond);                                            \
+            failures++;                                                          \
+        }                                                                        \
+    } while (0)
+
+#define CHECK_EQ(actual, expected)                                               \
+    do {                                                                         \
+        unsigned long long a_ = (unsigned long long)(actual);                    \
+        unsigned long long e_ = (unsigned long long)(expected);                  \
+        if (a_ != e_) {                                                          \
+            fprintf(stderr, "c_abi_test: %s:%d: %s == %llu, expected %llu\n",    \
+                    __FILE__, __LINE__, #actual, a_, e_);                        \
+            failures++;                                                          \
+        }                                                                        \
+    } while (0)
+
+static engram_arena *create_arena(uint64_t capacity, uint8_t strategy, uint8_t zero) {
+    engram_arena *arena = NULL;
+    CHECK_EQ(engram_arena_create(capacity, strategy, zero, &arena), ENGRAM_OK);
+    CHECK(arena != NULL);
+    return arena;
+}
+
+static void test_arguments(void) {
+    engram_arena *arena = (engram_arena *)0;
+    engram_alloc_t a;
+    engram_arena_stats_t stats;
+    CHECK_EQ(engram_arena_create(4096, ENGRAM_OVERFLOW_ERROR_RETURN, 1, NULL), ENGRAM_ERR_INVALID_ARGUMENT);
+    CHECK_EQ(engram_arena_create(4096, 7, 1, &arena), ENGRAM_ERR_INVALID_ARGUMENT);
+    CHECK_EQ(engram_arena_create(4096, ENGRAM_OVERFLOW_ERROR_RETURN, 2, &arena), ENGRAM_ERR_INVALID_ARGUMENT);
+    CHECK_EQ(engram_arena_create(0, ENGRAM_OVERFLOW_ERROR_RETURN, 1, &arena), ENGRAM_ERR_INVALID_SIZE);
+    CHECK_EQ(engram_arena_create(ENGRAM_MAX_CAPACITY_BYTES + 1, ENGRAM_OVERFLOW_ERROR_RETURN, 1, &arena),
+             ENGRAM_ERR_INVALID_SIZE);
+    CHECK(arena == NULL);
+    CHECK_EQ(engram_arena_alloc(NULL, 8, 8, &a), ENGRAM_ERR_INVALID_ARGUMENT);
+    CHECK_EQ(engram_arena_reset(NULL), ENGRAM_ERR_INVALID_ARGUMENT);
+    CHECK_EQ(engram_arena_get_stats(NULL, &stats), ENGRAM_ERR_INVALID_ARGUMENT);
+    CHECK_EQ(engram_thread_arena(NULL), ENGRAM_ERR_INVALID_ARGUMENT);
+    CHECK_EQ(engram_set_config(NULL), ENGRAM_ERR_INVALID_ARGUMENT);
+    CHECK(engram_arena_base(NULL) == NULL);
+    CHECK_EQ(engram_arena_capacity(NULL), 0);
+    CHECK_EQ(engram_arena_remaining(NULL), 0);
+    engram_arena_destroy(NULL);
+    engram_get_config(NULL);
+    engram_get_metrics(NULL);
+    engram_arena_stats(NULL, NULL, NULL);
+
+    arena = create_arena(4096, ENGRAM_OVERFLOW_ERROR_RETURN, 1);
+    CHECK_EQ(engram_arena_alloc(arena, 8, 8, NULL), ENGRAM_ERR_INVALID_ARGUMENT);
+    CHECK_EQ(engram_arena_get_stats(arena, NULL), ENGRAM_ERR_INVALID_ARGUMENT);
+    CHECK_EQ(engram_arena_alloc(arena, 8, 0, &a), ENGRAM_ERR_INVALID_ALIGNMENT);
+    CHECK_EQ(engram_arena_alloc(arena, 8, 48, &a), ENGRAM_ERR_INVALID_ALIGNMENT);
+    CHECK_EQ(engram_arena_alloc(arena, 8, ENGRAM_MAX_ALIGNMENT * 2, &a), ENGRAM_ERR_INVALID_ALIGNMENT);
+    CHECK_EQ(engram_arena_alloc(arena, ENGRAM_MAX_ALLOC_BYTES + 1, 8, &a), ENGRAM_ERR_INVALID_SIZE);
+    CHECK_EQ(engram_arena_alloc(arena, UINT64_MAX, 8, &a), ENGRAM_ERR_INVALID_SIZE);
+    CHECK_EQ(engram_arena_remaining(arena), 4096);
+    engram_arena_destroy(arena);
+}
+
+static void test_instance_arena(void) {
+    engram_metrics_t before, after;
+    engram_get_metrics(&before);
+
+    engram_arena *arena = create_arena(65536, ENGRAM_OVERFLOW_ERROR_RETURN, 1);
+    uint8_t *base = engram_arena_base(arena);
+    CHECK(base != NULL);
+    CHECK_EQ(engram_arena_capacity(arena), 65536);
+
+    engram_alloc_t a;
+    CHECK_EQ(engram_arena_alloc(arena, 5, 1, &a), ENGRAM_OK);
+    CHECK_EQ(a.offset, 0);
+    CHECK(a.ptr == base);
+    CHECK_EQ(engram_arena_alloc(arena, 100, 128, &a), ENGRAM_OK);
+    CHECK_EQ(a.offset, 128);
+    CHECK(a.ptr == base + 128);
+    CHECK_EQ(((uintptr_t)a.ptr) % 128, 0);
+    CHECK_EQ(a.fallback, 0);
+    memset(a.ptr, 0xFF, 100);
+    CHECK_EQ(engram_arena_remaining(arena), 65536 - 228);
+
+    CHECK_EQ(engram_arena_alloc(arena, 65536, 8, &a), ENGRAM_ERR_OUT_OF_CAPACITY);
+    CHECK(a.ptr == NULL);
+
+    engram_arena_stats_t stats;
+    CHECK_EQ(engram_arena_get_stats(arena, &stats), ENGRAM_OK);
+    CHECK_EQ(stats.capacity_bytes, 65536);
+    CHECK_EQ(stats.current_usage_bytes, 228);
+    CHECK_EQ(stats.high_water_mark_bytes, 228);
+    CHECK_EQ(stats.overflow_count, 1);
+    CHECK_EQ(stats.allocation_count, 2);
+    CHECK_EQ(stats.bytes_allocated, 105);
+    CHECK_EQ(stats.fallback_count, 0);
+    CHECK(stats.utilization == 228.0 / 65536.0);
+
+    engram_get_metrics(&after);
+    CHECK_EQ(after.live_arenas, before.live_arenas + 1);
+    CHECK_EQ(after.reserved_bytes, before.reserved_bytes + 65536);
+
+    CHECK_EQ(engram_arena_reset(arena), ENGRAM_OK);
+    CHECK_EQ(engram_arena_alloc(arena, 228, 1, &a), ENGRAM_OK);
+    for (int i = 0; i < 228; i++) CHECK_EQ(a.ptr[i], 0);
+    CHECK_EQ(engram_arena_get_stats(arena, &stats), ENGRAM_OK);
+    CHECK_EQ(stats.high_water_mark_bytes, 228);
+    CHECK_EQ(stats.overflow_count, 0);
+
+    engram_arena_destroy(arena);
+    engram_get_metrics(&after);
+    CHECK_EQ(after.live_arenas, before.live_arenas);
+    CHECK_EQ(after.reserved_bytes, before.reserved_bytes);
+    CHECK_EQ(after.total_resets, before.total_resets + 1);
+    CHECK_EQ(after.total_overflows, before.total_overflows + 1);
+    CHECK_EQ(after.total_allocations, before.total_allocations + 3);
+}
+
+static void test_fallback_arena(void) {
+    engram_metrics_t before, after;
+    engram_get_metrics(&before);
+    engram_arena *arena = create_arena(4096, ENGRAM_OVERFLOW_FALLBACK, 1);
+    engram_alloc_t a;
+    CHECK_EQ(engram_arena_alloc(arena, 10000, 4096, &a), ENGRAM_OK);
+    CHECK_EQ(a.fallback, 1);
+    CHECK_EQ(a.offset, UINT64_MAX);
+    CHECK_EQ(((uintptr_t)a.ptr) % 4096, 0);
+    for (int i = 0; i < 10000; i++) CHECK_EQ(a.ptr[i], 0);
+    memset(a.ptr, 0x5A, 10000);
+    CHECK_EQ(engram_arena_remaining(arena), 4096);
+
+    engram_testing_fail_reservations(1);
+    CHECK_EQ(engram_arena_alloc(arena, 10000, 8, &a), ENGRAM_ERR_INIT_FAILED);
+
+    engram_arena_stats_t stats;
+    CHECK_EQ(engram_arena_get_stats(arena, &stats), ENGRAM_OK);
+    CHECK_EQ(stats.fallback_count, 1);
+    CHECK_EQ(stats.fallback_bytes, 10000);
+    CHECK_EQ(stats.overflow_count, 2);
+    CHECK_EQ(engram_arena_reset(arena), ENGRAM_OK);
+    CHECK_EQ(engram_arena_get_stats(arena, &stats), ENGRAM_OK);
+    CHECK_EQ(stats.fallback_bytes, 0);
+    engram_arena_destroy(arena);
+    engram_get_metrics(&after);
+    CHECK_EQ(after.total_fallbacks, before.total_fallbacks + 1);
+}
+
+static void test_thread_arena(void) {
+    engram_config_t config;
+    engram_get_config(&config);
+    engram_arena *arena = NULL, *again = NULL;
+    CHECK_EQ(engram_thread_arena(&arena), ENGRAM_OK);
+    CHECK_EQ(engram_thread_arena(&again), ENGRAM_OK);
+    CHECK(arena != NULL && arena == again);
+    CHECK_EQ(engram_arena_capacity(arena), config.pool_size_bytes);
+
+    engram_alloc_t a;
+    CHECK_EQ(engram_arena_alloc(arena, 64, 64, &a), ENGRAM_OK);
+    CHECK_EQ(engram_arena_remaining(arena), config.pool_size_bytes - 64);
+    engram_reset_arenas();
+    CHECK_EQ(engram_arena_remaining(arena), config.pool_size_bytes);
+
+    engram_deinit_thread_arena();
+    engram_deinit_thread_arena();
+    CHECK_EQ(engram_arena_alloc(arena, 8, 8, &a), ENGRAM_ERR_DESTROYED);
+    CHECK_EQ(engram_arena_reset(arena), ENGRAM_ERR_DESTROYED);
+    engram_arena_stats_t stats;
+    CHECK_EQ(engram_arena_get_stats(arena, &stats), ENGRAM_ERR_DESTROYED);
+    CHECK(engram_arena_base(arena) == NULL);
+
+    engram_testing_fail_reservations(1);
+    CHECK_EQ(engram_thread_arena(&again), ENGRAM_ERR_INIT_FAILED);
+    CHECK(again == NULL);
+    CHECK_EQ(engram_thread_arena(&again), ENGRAM_OK);
+    engram_deinit_thread_arena();
+
+    engram_testing_fail_reservations(1);
+    CHECK_EQ(engram_arena_create(4096, ENGRAM_OVERFLOW_ERROR_RETURN, 1, &again), ENGRAM_ERR_INIT_FAILED);
+}
+
+static void test_config_calls(void) {
+    engram_config_t wanted = {131072, ENGRAM_OVERFLOW_FALLBACK, 0, {0}};
+    engram_config_t config;
+    CHECK_EQ(engram_set_config(&wanted), ENGRAM_OK);
+    engram_get_config(&config);
+    CHECK_EQ(config.pool_size_bytes, 131072);
+    CHECK_EQ(config.overflow_strategy, ENGRAM_OVERFLOW_FALLBACK);
+    CHECK_EQ(config.zero_on_reset, 0);
+
+    CHECK_EQ(engram_configure_arena(8, ENGRAM_OVERFLOW_PANIC), ENGRAM_OK);
+    engram_get_config(&config);
+    CHECK_EQ(config.pool_size_bytes, 8ull << 20);
+    CHECK_EQ(config.overflow_strategy, ENGRAM_OVERFLOW_PANIC);
+    CHECK_EQ(config.zero_on_reset, 0);
+    CHECK_EQ(engram_configure_arena(0, ENGRAM_OVERFLOW_PANIC), ENGRAM_ERR_INVALID_SIZE);
+    CHECK_EQ(engram_configure_arena(2048, ENGRAM_OVERFLOW_PANIC), ENGRAM_ERR_INVALID_SIZE);
+    CHECK_EQ(engram_configure_arena(1, 3), ENGRAM_ERR_INVALID_ARGUMENT);
+    wanted.pool_size_bytes = ENGRAM_MIN_POOL_SIZE_BYTES - 1;
+    CHECK_EQ(engram_set_config(&wanted), ENGRAM_ERR_INVALID_SIZE);
+    engram_get_config(&config);
+    CHECK_EQ(config.pool_size_bytes, 8ull << 20);
+
+    engram_reset_config();
+}
+
+static void test_metrics_calls(void) {
+    engram_arena *arena = create_arena(8192, ENGRAM_OVERFLOW_ERROR_RETURN, 0);
+    engram_alloc_t a;
+    CHECK_EQ(engram_arena_alloc(arena, 3000, 8, &a), ENGRAM_OK);
+    CHECK_EQ(engram_arena_alloc(arena, 9000, 8, &a), ENGRAM_ERR_OUT_OF_CAPACITY);
+    engram_reset_arena_metrics();
+    CHECK_EQ(engram_arena_reset(arena), ENGRAM_OK);
+
+    uint64_t resets = 99, overflows = 99, high_water_mark = 99;
+    engram_arena_stats(&resets, &overflows, &high_water_mark);
+    CHECK_EQ(resets, 1);
+    CHECK_EQ(overflows, 1);
+    CHECK_EQ(high_water_mark, 3000);
+    engram_arena_stats(&resets, NULL, NULL);
+
+    engram_metrics_t m;
+    engram_get_metrics(&m);
+    CHECK_EQ(m.total_resets, 1);
+    CHECK_EQ(m.total_allocations, 1);
+    CHECK_EQ(m.total_bytes_allocated, 3000);
+    CHECK_EQ(m.max_high_water_mark_bytes, 3000);
+    CHECK_EQ(m.live_arenas, 1);
+    CHECK_EQ(m.reserved_bytes, 8192);
+
+    engram_reset_arena_metrics();
+    engram_get_metrics(&m);
+    CHECK_EQ(m.total_resets, 0);
+    CHECK_EQ(m.max_high_water_mark_bytes, 0);
+    CHECK_EQ(m.live_arenas, 1);
+    engram_arena_destroy(arena);
+    engram_get_metrics(&m);
+    CHECK_EQ(m.live_arenas, 0);
+    CHECK_EQ(m.reserved_bytes, 0);
+}
+
+static int run_plain(void) {
+    engram_config_t config;
+    CHECK_EQ(engram_config_env_errors(), 0);
+    engram_get_config(&config);
+    CHECK_EQ(config.pool_size_bytes, 1024 * 1024);
+    CHECK_EQ(config.overflow_strategy, ENGRAM_OVERFLOW_ERROR_RETURN);
+    CHECK_EQ(config.zero_on_reset, 1);
+    test_arguments();
+    test_instance_arena();
+    test_fallback_arena();
+    test_thread_arena();
+    test_config_calls();
+    test_metrics_calls();
+    return failures;
+}
+
+static int run_env(void) {
+    engram_config_t config;
+    engram_get_config(&config);
+    CHECK_EQ(engram_config_env_errors(), 0);
+    CHECK_EQ(config.pool_size_bytes, 2097152);
+    CHECK_EQ(config.overflow_strategy, ENGRAM_OVERFLOW_FALLBACK);
+    CHECK_EQ(config.zero_on_reset, 0);
+
+    /* The thread arena takes the environment's config. */
+    engram_arena *arena = NULL;
+    CHECK_EQ(engram_thread_arena(&arena), ENGRAM_OK);
+    CHECK_EQ(engram_arena_capacity(arena), 2097152);
+    engram_alloc_t a;
+    CHECK_EQ(engram_arena_alloc(arena, 3u << 20, 8, &a), ENGRAM_OK);
+    CHECK_EQ(a.fallback, 1);
+    engram_deinit_thread_arena();
+
+    /* A set config wins until reset; reset reads the environment again. */
+    CHECK_EQ(engram_configure_arena(1, ENGRAM_OVERFLOW_ERROR_RETURN), ENGRAM_OK);
+    engram_reset_config();
+    engram_get_config(&config);
+    CHECK_EQ(config.pool_size_bytes, 2097152);
+    return failures;
+}
+
+static int run_bad_env(void) {
+    engram_config_t config;
+    CHECK_EQ(engram_config_env_errors(),
+             ENGRAM_ENV_SIZE_INVALID | ENGRAM_ENV_OVERFLOW_INVALID | ENGRAM_ENV_ZERO_INVALID);
+    engram_get_config(&config);
+    CHECK_EQ(config.pool_size_bytes, 1024 * 1024);
+    CHECK_EQ(config.overflow_strategy, ENGRAM_OVERFLOW_ERROR_RETURN);
+    CHECK_EQ(config.zero_on_reset, 1);
+    return failures;
+}
+
+static int run_panic(void) {
+    engram_arena *arena = create_arena(65536, ENGRAM_OVERFLOW_PANIC, 1);
+    engram_alloc_t a;
+    CHECK_EQ(engram_arena_alloc(arena, 62000, 1, &a), ENGRAM_OK);
+    engram_arena_alloc(arena, 4096, 64, &a); /* must not return */
+    fprintf(stderr, "c_abi_test: the panic strategy returned instead of aborting\n");
+    return 3;
+}
+
+int main(int argc, char **argv) {
+    const char *mode = argc > 1 ? argv[1] : "plain";
+    int result;
+    if (strcmp(mode, "plain") == 0) result = run_plain();
+    else if (strcmp(mode, "env") == 0) result = run_env();
+    else if (strcmp(mode, "bad-env") == 0) result = run_bad_env();
+    else if (strcmp(mode, "panic") == 0) result = run_panic();
+    else {
+        fprintf(stderr, "c_abi_test: unknown mode %s\n", mode);
+        return 2;
+    }
+    if (result != 0) fprintf(stderr, "c_abi_test %s: %d failures\n", mode, result);
+    return result == 0 ? 0 : 1;
+}
