@@ -1,4 +1,5 @@
 // The Arena class: JavaScript ergonomics over the native arena handle.
+import { endianness } from 'node:os';
 import { markAsUntransferable } from 'node:worker_threads';
 import { binding, type NativeArena } from './binding';
 import { typeError } from './errors';
@@ -35,6 +36,17 @@ const DISPOSE: typeof Symbol.dispose = Symbol.dispose ?? (Symbol.for('nodejs.dis
 
 let adopting: NativeArena | null = null;
 
+// Uint32 indices of the low words of engram_arena_state_t's u64 fields
+// (zig/include/engram_arena.h). Offsets stay below 2^30 (capacity <= 1 GiB),
+// so their high words are always zero; the two counters carry into theirs.
+const OFFSET = 0;
+const CAPACITY = 2;
+const HIGH_WATER_MARK = 4;
+const ALLOCATIONS = 8;
+const BYTES_ALLOCATED = 10;
+const MAX_ALIGNMENT = binding.limits.maxAlignment;
+const LITTLE_ENDIAN = endianness() === 'LE';
+
 function isThenable(value: unknown): boolean {
   return (
     value !== null &&
@@ -59,7 +71,13 @@ function untransferable(buffer: ArrayBuffer): ArrayBuffer {
  */
 export class Arena {
   readonly #native: NativeArena;
-  #buffer: ArrayBuffer | null = null;
+  /** The arena's live counters (engram_arena_state_t), or null to always ask native code. */
+  #state: Uint32Array | null = null;
+  /** This epoch's widest window over the arena's first bytes, and its length. */
+  #window: ArrayBuffer | null = null;
+  #windowBytes = 0;
+  /** The heap buffer of the last fallback allocation, for alloc() to view. */
+  #fallback: ArrayBuffer | null = null;
 
   /**
    * @throws TypeError / RangeError for bad options; ArenaInitError when memory cannot be
@@ -68,16 +86,19 @@ export class Arena {
   constructor(options?: ArenaOptions) {
     if (adopting !== null) {
       this.#native = adopting;
-      return;
+    } else {
+      const opts = optionsObject<ArenaOptions>(options, 'options');
+      const config = getConfig();
+      this.#native = new binding.NativeArena(
+        // `=== undefined`, not `??`: null is a bad value for the binding to refuse, not "omitted".
+        opts.size === undefined ? config.poolSize : opts.size,
+        opts.overflowStrategy === undefined ? config.overflowStrategy : opts.overflowStrategy,
+        opts.zeroOnReset === undefined ? config.zeroOnReset : opts.zeroOnReset,
+      );
     }
-    const opts = optionsObject<ArenaOptions>(options, 'options');
-    const config = getConfig();
-    this.#native = new binding.NativeArena(
-      opts.size ?? config.poolSize,
-      opts.overflowStrategy ?? config.overflowStrategy,
-      opts.zeroOnReset ?? config.zeroOnReset,
-    );
-    this.#buffer = untransferable(this.#native.epoch());
+    const state = LITTLE_ENDIAN ? this.#native.state() : null;
+    if (state !== null) this.#state = new Uint32Array(untransferable(state));
+    this.#widen(0);
   }
 
   /** @internal Wraps an existing native handle (the thread arena). */
@@ -90,20 +111,65 @@ export class Arena {
     }
   }
 
-  /** The view's backing memory for this epoch (one ArrayBuffer per reset). */
-  #epoch(): ArrayBuffer {
-    let buffer = this.#buffer;
-    if (buffer === null || buffer.byteLength === 0) {
-      buffer = untransferable(this.#native.epoch());
-      this.#buffer = buffer;
-    }
-    return buffer;
+  /** Makes the window cover the arena's first `endBytes` bytes. */
+  #widen(endBytes: number): void {
+    const window = untransferable(this.#native.epoch(endBytes));
+    this.#window = window;
+    this.#windowBytes = window.byteLength;
   }
 
-  #place(size: number, alignment: number): [ArrayBuffer, number] {
+  /**
+   * Reserves `size` bytes and returns their offset in `#window`, or -1 for a
+   * fallback (then in `#fallback`). The common case bumps here, with exactly
+   * the Zig rule (engram_arena_state_t); everything else asks the library,
+   * which stays the one owner of overflow, errors and strategies.
+   */
+  #reserve(size: number, alignment: number): number {
+    const state = this.#state;
+    if (
+      state !== null &&
+      // typeof first: `>>>` would throw on a BigInt or a Symbol without a code.
+      typeof size === 'number' &&
+      typeof alignment === 'number' &&
+      size >>> 0 === size &&
+      alignment >>> 0 === alignment &&
+      alignment !== 0 &&
+      alignment <= MAX_ALIGNMENT &&
+      (alignment & (alignment - 1)) === 0
+    ) {
+      // The base is page-aligned, so aligning the offset aligns the address.
+      const start = (state[OFFSET] + alignment - 1) & -alignment;
+      const end = start + size;
+      if (end <= this.#windowBytes || (end <= state[CAPACITY] && this.#widenTo(end))) {
+        state[OFFSET] = end;
+        if (end > state[HIGH_WATER_MARK]) state[HIGH_WATER_MARK] = end;
+        const allocations = state[ALLOCATIONS] + 1;
+        state[ALLOCATIONS] = allocations;
+        if (allocations > 0xffffffff) state[ALLOCATIONS + 1] += 1;
+        const bytes = state[BYTES_ALLOCATED] + size;
+        state[BYTES_ALLOCATED] = bytes;
+        if (bytes > 0xffffffff) state[BYTES_ALLOCATED + 1] += 1;
+        return start;
+      }
+    }
     const where = this.#native.alloc(size, alignment);
-    if (typeof where === 'number') return [this.#epoch(), where];
-    return [untransferable(where), 0];
+    if (typeof where !== 'number') {
+      this.#fallback = untransferable(where);
+      return -1;
+    }
+    if (where + size > this.#windowBytes) this.#widen(where + size);
+    return where;
+  }
+
+  #widenTo(endBytes: number): true {
+    this.#widen(endBytes);
+    return true;
+  }
+
+  #takeFallback(): ArrayBuffer {
+    const buffer = this.#fallback!;
+    this.#fallback = null;
+    return buffer;
   }
 
   /**
@@ -113,26 +179,37 @@ export class Arena {
    * @throws ArenaOverflowError when it does not fit (strategy `error_return`).
    */
   alloc(size: number, alignment = 8): Buffer {
-    const [buffer, offset] = this.#place(size, alignment);
-    return new ArenaBuffer(buffer, offset, size) as unknown as Buffer;
+    const start = this.#reserve(size, alignment);
+    const view = start >= 0 ? new ArenaBuffer(this.#window!, start, size) : new ArenaBuffer(this.#takeFallback(), 0, size);
+    return view as unknown as Buffer;
   }
 
   /** `length` elements of a typed array, aligned to at least the element size. */
   allocArray<C extends TypedArrayConstructor>(type: C, length: number, alignment?: number): InstanceType<C> {
     if (!TYPED_ARRAYS.has(type)) throw typeError('type must be a typed array constructor such as Float64Array');
     if (typeof length !== 'number') throw typeError(`length must be a number, got ${typeof length}`);
+    // A fractional length would pass as a whole byte count (1.5 Int16s = 3 bytes) and be truncated.
+    if (!Number.isInteger(length)) {
+      throw Object.assign(new RangeError(`length must be a non-negative integer, got ${length}`), { code: 'ERR_ARENA_INVALID_SIZE' });
+    }
     const elementSize = type.BYTES_PER_ELEMENT;
     let align: unknown = alignment === undefined ? elementSize : alignment;
     // A smaller valid alignment is raised to the element size; an invalid one goes on to be refused.
-    if (typeof align === 'number' && align > 0 && align < elementSize && (align & (align - 1)) === 0) align = elementSize;
-    const [buffer, offset] = this.#place(length * elementSize, align as number);
-    return new type(buffer, offset, length) as InstanceType<C>;
+    if (typeof align === 'number' && Number.isInteger(align) && align > 0 && align < elementSize && (align & (align - 1)) === 0) align = elementSize;
+    const start = this.#reserve(length * elementSize, align as number);
+    const buffer = start >= 0 ? this.#window! : this.#takeFallback();
+    return new type(buffer, Math.max(start, 0), length) as InstanceType<C>;
   }
 
   /** Frees every allocation at once. Earlier Buffers become empty (detached). */
   reset(): void {
     this.#native.reset();
-    this.#buffer = null;
+    this.#forgetWindow();
+  }
+
+  #forgetWindow(): void {
+    this.#window = null;
+    this.#windowBytes = 0;
   }
 
   /**
@@ -191,7 +268,8 @@ export class Arena {
   /** Detaches every Buffer and frees the memory now. Idempotent. */
   destroy(): void {
     this.#native.destroy();
-    this.#buffer = null;
+    this.#forgetWindow();
+    this.#state = null;
   }
 
   /** `using arena = new Arena()` destroys it at the end of the block. */
@@ -207,7 +285,10 @@ let current: Arena | null = null;
  * made on first use from the global config and kept until deinitThreadArena().
  */
 export function threadArena(): Arena {
-  if (current === null || current.destroyed) current = Arena.adopt(binding.threadArena());
+  if (current === null || current.destroyed) {
+    getConfig(); // the first use loads the environment: warn about bad ENGRAM_ARENA_* here too
+    current = Arena.adopt(binding.threadArena());
+  }
   return current;
 }
 
@@ -219,6 +300,8 @@ export function resetThreadArena(): void {
 
 /** Frees the calling thread's arena; the next threadArena() makes a fresh one. */
 export function deinitThreadArena(): void {
+  // Through the facade object, so that it forgets its windows and state too.
+  if (current !== null) current.destroy();
   binding.deinitThreadArena();
   current = null;
 }

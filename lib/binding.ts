@@ -5,7 +5,8 @@ import type { ArenaStats, ArenaMetrics, ConfigSnapshot, OverflowStrategy } from 
 /** The native class behind {@link Arena}; see native/arena_wrap.h. */
 export interface NativeArena {
   alloc(size: number, alignment: number): number | ArrayBuffer;
-  epoch(): ArrayBuffer;
+  epoch(endBytes?: number): ArrayBuffer;
+  state(): ArrayBuffer | null;
   reset(): void;
   stats(): ArenaStats;
   remaining(): number;

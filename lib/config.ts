@@ -58,9 +58,10 @@ export function configure(options: ConfigOptions): ConfigSnapshot {
   const opts = optionsObject<ConfigOptions>(options, 'options');
   const current = getConfig();
   binding.setConfig(
-    opts.poolSize ?? current.poolSize,
-    opts.overflowStrategy ?? current.overflowStrategy,
-    opts.zeroOnReset ?? current.zeroOnReset,
+    // `=== undefined`, not `??`: null is a bad value for the binding to refuse, not "omitted".
+    opts.poolSize === undefined ? current.poolSize : opts.poolSize,
+    opts.overflowStrategy === undefined ? current.overflowStrategy : opts.overflowStrategy,
+    opts.zeroOnReset === undefined ? current.zeroOnReset : opts.zeroOnReset,
   );
   return binding.getConfig();
 }

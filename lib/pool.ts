@@ -137,8 +137,12 @@ export function currentArena(): Arena | undefined {
   return storage.getStore()?.arena ?? undefined;
 }
 
+function describe(value: unknown): string {
+  return value === null ? 'null' : typeof value;
+}
+
 function numberOption(value: unknown, name: string): number {
-  if (typeof value !== 'number') throw typeError(`${name} must be a number, got ${value === null ? 'null' : typeof value}`);
+  if (typeof value !== 'number') throw typeError(`${name} must be a number, got ${describe(value)}`);
   return value;
 }
 
@@ -151,28 +155,33 @@ function integerOption(value: unknown, name: string, min: number, allowInfinity:
   return n;
 }
 
+// `=== undefined`, not `??`: null is a bad value to refuse, not "omitted" (as in Arena).
+function given<T>(value: T | undefined, fallback: T): T {
+  return value === undefined ? fallback : value;
+}
+
 function validate(options: Partial<ArenaPoolOptions>): Required<ArenaPoolOptions> {
   const config = getConfig();
-  const name = options.name ?? 'default';
-  if (typeof name !== 'string') throw typeError(`name must be a string, got ${typeof name}`);
+  const name = given(options.name, 'default');
+  if (typeof name !== 'string') throw typeError(`name must be a string, got ${describe(name)}`);
   if (name.length === 0) throw rangeError('name must not be empty');
 
   // Checked here rather than left to the first Arena: pools create lazily, and a
   // bad size should fail at construction, not in the middle of a request.
-  const arenaSize = numberOption(options.arenaSize ?? config.poolSize, 'arenaSize');
+  const arenaSize = numberOption(given(options.arenaSize, config.poolSize), 'arenaSize');
   if (!Number.isSafeInteger(arenaSize) || arenaSize < 1 || arenaSize > binding.limits.maxCapacity) {
     throw rangeError(`arenaSize must be an integer from 1 to ${binding.limits.maxCapacity}, got ${arenaSize}`, 'ERR_ARENA_INVALID_SIZE');
   }
-  const maxArenas = integerOption(options.maxArenas ?? 16, 'maxArenas', 1, false);
-  const maxWaiting = integerOption(options.maxWaiting ?? 1024, 'maxWaiting', 0, true);
-  const acquireTimeoutMs = numberOption(options.acquireTimeoutMs ?? 5000, 'acquireTimeoutMs');
+  const maxArenas = integerOption(given(options.maxArenas, 16), 'maxArenas', 1, false);
+  const maxWaiting = integerOption(given(options.maxWaiting, 1024), 'maxWaiting', 0, true);
+  const acquireTimeoutMs = numberOption(given(options.acquireTimeoutMs, 5000), 'acquireTimeoutMs');
   if (acquireTimeoutMs !== Infinity && !(acquireTimeoutMs > 0 && acquireTimeoutMs <= MAX_TIMER_MS)) {
     throw rangeError(`acquireTimeoutMs must be > 0 and ≤ ${MAX_TIMER_MS}, or Infinity, got ${acquireTimeoutMs}`);
   }
-  const zeroOnReset = options.zeroOnReset ?? config.zeroOnReset;
-  if (typeof zeroOnReset !== 'boolean') throw typeError(`zeroOnReset must be a boolean, got ${typeof zeroOnReset}`);
-  const overflowStrategy = options.overflowStrategy ?? config.overflowStrategy;
-  if (typeof overflowStrategy !== 'string') throw typeError(`overflowStrategy must be a string, got ${typeof overflowStrategy}`);
+  const zeroOnReset = given(options.zeroOnReset, config.zeroOnReset);
+  if (typeof zeroOnReset !== 'boolean') throw typeError(`zeroOnReset must be a boolean, got ${describe(zeroOnReset)}`);
+  const overflowStrategy = given(options.overflowStrategy, config.overflowStrategy);
+  if (typeof overflowStrategy !== 'string') throw typeError(`overflowStrategy must be a string, got ${describe(overflowStrategy)}`);
   if (!STRATEGIES.includes(overflowStrategy)) {
     throw rangeError(`overflowStrategy must be 'panic', 'error_return' or 'fallback', got '${overflowStrategy}'`);
   }

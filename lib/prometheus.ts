@@ -30,11 +30,18 @@ export interface PromCollectable {
   set?(labels: Record<string, string>, value: number): void;
 }
 
-/** The part of the prom-client module that {@link registerMetrics} uses. */
+/**
+ * The part of the prom-client module that {@link registerMetrics} uses: its
+ * `Counter` and `Gauge` classes, which are called with a {@link PromMetricConfig}.
+ */
 export interface PromClientLike {
-  Counter: new (config: PromMetricConfig) => unknown;
-  Gauge: new (config: PromMetricConfig) => unknown;
+  // `never`: constructor parameters are checked contravariantly, so this accepts
+  // prom-client's own classes, whose config types name its concrete Registry.
+  Counter: new (config: never) => unknown;
+  Gauge: new (config: never) => unknown;
 }
+
+type MetricClass = new (config: PromMetricConfig) => unknown;
 
 /** Options of {@link registerMetrics}. */
 export interface RegisterMetricsOptions {
@@ -115,7 +122,6 @@ function poolList(pools: unknown): ArenaPool[] {
   return list as ArenaPool[];
 }
 
-// A counter cannot be set in prom-client, only incremented: start from zero at each scrape.
 function publish(metric: PromCollectable, kind: Kind, labels: Record<string, string>, value: number): void {
   if (kind === 'counter') metric.inc!(labels, value);
   else metric.set!(labels, value);
@@ -139,22 +145,27 @@ export function registerMetrics(registry: PromRegistryLike, options?: RegisterMe
   if (options !== undefined && (options === null || typeof options !== 'object')) {
     throw typeError('options must be an object');
   }
-  const prefix = options?.prefix ?? 'engram_arena_';
+  const prefix = options?.prefix === undefined ? 'engram_arena_' : options.prefix;
   if (typeof prefix !== 'string') throw typeError(`prefix must be a string, got ${typeof prefix}`);
   if (prefix !== '' && !NAME.test(prefix)) throw rangeError(`prefix must match ${NAME}, got '${prefix}'`);
   const pools = poolList(options?.pools);
-  const client = options?.client ?? loadClient();
+  const client = options?.client === undefined ? loadClient() : options.client;
+  if (client === null || typeof client !== 'object' || typeof client.Counter !== 'function' || typeof client.Gauge !== 'function') {
+    throw typeError('client must be the prom-client module (with Counter and Gauge)');
+  }
 
   const names: string[] = [];
   const unregister = (): void => {
     for (const name of names.splice(0)) registry.removeSingleMetric(name);
   };
   const add = (name: string, kind: Kind, help: string, labelNames: string[], collect: (this: PromCollectable) => void): void => {
-    const Metric = kind === 'counter' ? client.Counter : client.Gauge;
+    const Metric = (kind === 'counter' ? client.Counter : client.Gauge) as MetricClass;
     new Metric({ name, help, labelNames, registers: [registry], collect });
     names.push(name);
   };
 
+  // Each collect() starts from reset(): prom-client counters cannot be set, only
+  // incremented, and a pool's labels must not linger after the value is gone.
   try {
     for (const spec of GLOBAL) {
       add(prefix + spec.suffix, spec.kind, spec.help, [], function collect() {

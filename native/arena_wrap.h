@@ -6,11 +6,27 @@
 #include "arena_block.h"
 
 /// Wraps one arena (an instance arena, or this thread's arena). Hands out
-/// offsets into one external ArrayBuffer per epoch (the facade makes the
-/// views) and detaches that buffer at every reset, so that old views read as
-/// empty instead of showing the next request's bytes.
+/// offsets into external ArrayBuffers over the arena's start, "windows" (the
+/// facade makes the views), and detaches every window at reset, so that old
+/// views read as empty instead of showing the next request's bytes.
+///
+/// Windows grow geometrically with the bytes in use instead of spanning the
+/// whole capacity: V8 counts each external buffer's length as memory pressure
+/// until a GC sweeps it, so a 64 MiB window per reset cost ~0.4 ms of GC.
 class NativeArena : public Napi::ObjectWrap<NativeArena> {
  public:
+  /// What a view's finalizer must undo: its reference to the block, and the
+  /// memory-pressure correction still outstanding for it.
+  struct ViewRecord {
+    ArenaBlock* block;
+    int64_t uncounted_bytes;
+  };
+  /// An external ArrayBuffer the wrapper keeps (and detaches), with its record.
+  struct View {
+    Napi::Reference<Napi::ArrayBuffer> ref;
+    ViewRecord* record;
+  };
+
   static Napi::Function Define(Napi::Env env);
   /// A wrapper over this thread's arena (created by engram_thread_arena).
   static Napi::Object NewThreadWrapper(Napi::Env env, engram_arena* arena);
@@ -29,6 +45,7 @@ class NativeArena : public Napi::ObjectWrap<NativeArena> {
  private:
   Napi::Value Alloc(const Napi::CallbackInfo& info);
   Napi::Value Epoch(const Napi::CallbackInfo& info);
+  Napi::Value State(const Napi::CallbackInfo& info);
   Napi::Value Reset(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value Remaining(const Napi::CallbackInfo& info);
@@ -41,12 +58,24 @@ class NativeArena : public Napi::ObjectWrap<NativeArena> {
 
   engram_arena* Live(Napi::Env env) const;
   /// An external ArrayBuffer over [data, data+size) that keeps the block alive.
-  Napi::ArrayBuffer ExternalView(Napi::Env env, uint8_t* data, uint64_t size_bytes);
+  /// `arena_memory`: the bytes are the arena's own, already reported to V8.
+  View ExternalView(Napi::Env env, uint8_t* data, uint64_t size_bytes, bool arena_memory);
   void DetachViews(Napi::Env env);
 
   ArenaBlock* block_ = nullptr;
   uint8_t overflow_strategy_ = ENGRAM_OVERFLOW_ERROR_RETURN;
   bool zero_on_reset_ = true;
-  Napi::Reference<Napi::ArrayBuffer> epoch_;
-  std::vector<Napi::Reference<Napi::ArrayBuffer>> fallbacks_;
+  /// Length of the next window that covers `end_bytes`.
+  uint64_t WindowFor(uint64_t end_bytes) const;
+
+  /// This epoch's windows, smallest first; the last one is the widest.
+  std::vector<View> windows_;
+  uint64_t window_bytes_ = 0;
+  /// Bytes the previous epoch used: the next epoch's first window covers them,
+  /// so a steady workload makes one window per epoch instead of a doubling run.
+  uint64_t last_epoch_bytes_ = 0;
+  std::vector<View> fallbacks_;
+  /// The arena's engram_arena_state_t, for the facade's bump in JavaScript;
+  /// it lives as long as the arena, so only Retire detaches it.
+  View state_;
 };
