@@ -73,9 +73,10 @@ export class Arena {
   readonly #native: NativeArena;
   /** The arena's live counters (engram_arena_state_t), or null to always ask native code. */
   #state: Uint32Array | null = null;
-  /** This epoch's widest window over the arena's first bytes, and its length. */
+  /** The current window over arena bytes [#windowBase, #windowEnd); see native/arena_wrap.h. */
   #window: ArrayBuffer | null = null;
-  #windowBytes = 0;
+  #windowBase = 0;
+  #windowEnd = 0;
   /** The heap buffer of the last fallback allocation, for alloc() to view. */
   #fallback: ArrayBuffer | null = null;
 
@@ -98,7 +99,7 @@ export class Arena {
     }
     const state = LITTLE_ENDIAN ? this.#native.state() : null;
     if (state !== null) this.#state = new Uint32Array(untransferable(state));
-    this.#widen(0);
+    this.#open(0, 0);
   }
 
   /** @internal Wraps an existing native handle (the thread arena). */
@@ -111,15 +112,17 @@ export class Arena {
     }
   }
 
-  /** Makes the window cover the arena's first `endBytes` bytes. */
-  #widen(endBytes: number): void {
-    const window = untransferable(this.#native.epoch(endBytes));
-    this.#window = window;
-    this.#windowBytes = window.byteLength;
+  /** Makes the current window one that holds arena bytes [start, end). */
+  #open(start: number, end: number): true {
+    const [window, base] = this.#native.window(start, end);
+    this.#window = untransferable(window);
+    this.#windowBase = base;
+    this.#windowEnd = base + window.byteLength;
+    return true;
   }
 
   /**
-   * Reserves `size` bytes and returns their offset in `#window`, or -1 for a
+   * Reserves `size` bytes and returns their offset in the arena, or -1 for a
    * fallback (then in `#fallback`). The common case bumps here, with exactly
    * the Zig rule (engram_arena_state_t); everything else asks the library,
    * which stays the one owner of overflow, errors and strategies.
@@ -140,7 +143,7 @@ export class Arena {
       // The base is page-aligned, so aligning the offset aligns the address.
       const start = (state[OFFSET] + alignment - 1) & -alignment;
       const end = start + size;
-      if (end <= this.#windowBytes || (end <= state[CAPACITY] && this.#widenTo(end))) {
+      if ((start >= this.#windowBase && end <= this.#windowEnd) || (end <= state[CAPACITY] && this.#open(start, end))) {
         state[OFFSET] = end;
         if (end > state[HIGH_WATER_MARK]) state[HIGH_WATER_MARK] = end;
         const allocations = state[ALLOCATIONS] + 1;
@@ -157,13 +160,8 @@ export class Arena {
       this.#fallback = untransferable(where);
       return -1;
     }
-    if (where + size > this.#windowBytes) this.#widen(where + size);
+    if (where < this.#windowBase || where + size > this.#windowEnd) this.#open(where, where + size);
     return where;
-  }
-
-  #widenTo(endBytes: number): true {
-    this.#widen(endBytes);
-    return true;
   }
 
   #takeFallback(): ArrayBuffer {
@@ -180,7 +178,10 @@ export class Arena {
    */
   alloc(size: number, alignment = 8): Buffer {
     const start = this.#reserve(size, alignment);
-    const view = start >= 0 ? new ArenaBuffer(this.#window!, start, size) : new ArenaBuffer(this.#takeFallback(), 0, size);
+    const view =
+      start >= 0
+        ? new ArenaBuffer(this.#window!, start - this.#windowBase, size)
+        : new ArenaBuffer(this.#takeFallback(), 0, size);
     return view as unknown as Buffer;
   }
 
@@ -197,8 +198,8 @@ export class Arena {
     // A smaller valid alignment is raised to the element size; an invalid one goes on to be refused.
     if (typeof align === 'number' && Number.isInteger(align) && align > 0 && align < elementSize && (align & (align - 1)) === 0) align = elementSize;
     const start = this.#reserve(length * elementSize, align as number);
-    const buffer = start >= 0 ? this.#window! : this.#takeFallback();
-    return new type(buffer, Math.max(start, 0), length) as InstanceType<C>;
+    if (start < 0) return new type(this.#takeFallback(), 0, length) as InstanceType<C>;
+    return new type(this.#window!, start - this.#windowBase, length) as InstanceType<C>;
   }
 
   /** Frees every allocation at once. Earlier Buffers become empty (detached). */
@@ -209,7 +210,8 @@ export class Arena {
 
   #forgetWindow(): void {
     this.#window = null;
-    this.#windowBytes = 0;
+    this.#windowBase = 0;
+    this.#windowEnd = 0;
   }
 
   /**
@@ -270,6 +272,7 @@ export class Arena {
     this.#native.destroy();
     this.#forgetWindow();
     this.#state = null;
+    if (this === current) current = null;
   }
 
   /** `using arena = new Arena()` destroys it at the end of the block. */
@@ -285,7 +288,8 @@ let current: Arena | null = null;
  * made on first use from the global config and kept until deinitThreadArena().
  */
 export function threadArena(): Arena {
-  if (current === null || current.destroyed) {
+  // `current` is cleared by destroy(): no native call on this hot path.
+  if (current === null) {
     getConfig(); // the first use loads the environment: warn about bad ENGRAM_ARENA_* here too
     current = Arena.adopt(binding.threadArena());
   }
@@ -294,7 +298,7 @@ export function threadArena(): Arena {
 
 /** Resets the calling thread's arena, detaching its Buffers. */
 export function resetThreadArena(): void {
-  if (current !== null && !current.destroyed) current.reset();
+  if (current !== null) current.reset();
   else binding.resetThreadArena();
 }
 

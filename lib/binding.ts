@@ -5,7 +5,7 @@ import type { ArenaStats, ArenaMetrics, ConfigSnapshot, OverflowStrategy } from 
 /** The native class behind {@link Arena}; see native/arena_wrap.h. */
 export interface NativeArena {
   alloc(size: number, alignment: number): number | ArrayBuffer;
-  epoch(endBytes?: number): ArrayBuffer;
+  window(startBytes: number, endBytes: number): [ArrayBuffer, number];
   state(): ArrayBuffer | null;
   reset(): void;
   stats(): ArenaStats;

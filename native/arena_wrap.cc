@@ -19,8 +19,10 @@ void FinalizeView(napi_env env, void* /*data*/, void* hint) {
   delete record;
 }
 
-/// The smallest window: one syscall-free external buffer covers most requests.
-constexpr uint64_t kMinWindowBytes = 64 * 1024;
+/// Bytes of a chunk window: V8 sees each new window as fresh memory until the
+/// correction below, so it stays far under V8's 64 MiB trigger for a full GC,
+/// while a reset makes one window per 4 MiB used (about 1.5 us each).
+constexpr uint64_t kChunkBytes = 4 * 1024 * 1024;
 
 /// Detaches a window or fallback and returns the correction made for it:
 /// V8 stops counting a buffer the moment it is detached, so the balance
@@ -45,7 +47,7 @@ Napi::Function NativeArena::Define(Napi::Env env) {
   return DefineClass(env, "NativeArena",
                      {
                          InstanceMethod<&NativeArena::Alloc>("alloc"),
-                         InstanceMethod<&NativeArena::Epoch>("epoch"),
+                         InstanceMethod<&NativeArena::Window>("window"),
                          InstanceMethod<&NativeArena::State>("state"),
                          InstanceMethod<&NativeArena::Reset>("reset"),
                          InstanceMethod<&NativeArena::Stats>("stats"),
@@ -87,8 +89,7 @@ NativeArena::NativeArena(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Nati
   // The first view now, so that a runtime that refuses external buffers
   // fails at construction rather than at the first allocation.
   try {
-    window_bytes_ = WindowFor(0);
-    windows_.push_back(ExternalView(env, engram_arena_base(block_->arena), window_bytes_, true));
+    OpenWindow(env, 0, block_->capacity_bytes < kChunkBytes ? block_->capacity_bytes : kChunkBytes);
   } catch (...) {
     // A throwing constructor never runs the destructor: give the memory back here.
     if (!block_->thread_owned) BlockFreeArena(env, block_);
@@ -143,15 +144,17 @@ NativeArena::View NativeArena::ExternalView(Napi::Env env, uint8_t* data, uint64
 void NativeArena::DetachViews(Napi::Env env) {
   for (View& view : windows_) Detach(env, view);
   windows_.clear();
-  window_bytes_ = 0;
+  window_base_ = 0;
+  window_size_ = 0;
   for (View& view : fallbacks_) Detach(env, view);
   fallbacks_.clear();
 }
 
-uint64_t NativeArena::WindowFor(uint64_t end_bytes) const {
-  uint64_t bytes = kMinWindowBytes;
-  while (bytes < end_bytes) bytes *= 2;
-  return bytes < block_->capacity_bytes ? bytes : block_->capacity_bytes;
+void NativeArena::OpenWindow(Napi::Env env, uint64_t base_bytes, uint64_t size_bytes) {
+  if (!windows_.empty() && window_base_ == base_bytes && window_size_ == size_bytes) return;
+  windows_.push_back(ExternalView(env, engram_arena_base(block_->arena) + base_bytes, size_bytes, true));
+  window_base_ = base_bytes;
+  window_size_ = size_bytes;
 }
 
 void NativeArena::Retire(Napi::Env env) {
@@ -179,25 +182,32 @@ Napi::Value NativeArena::Alloc(const Napi::CallbackInfo& info) {
   return fallbacks_.back().ref.Value();
 }
 
-// epoch(endBytes = 0) -> an ArrayBuffer over the arena's first bytes, at least
-// endBytes long (up to the capacity), valid until the next reset.
-Napi::Value NativeArena::Epoch(const Napi::CallbackInfo& info) {
+// window(startBytes, endBytes) -> [ArrayBuffer, baseBytes]: a window over
+// arena bytes [base, base + byteLength) that holds [start, end), valid until
+// the next reset. The chunk that holds the range, else exactly the range.
+Napi::Value NativeArena::Window(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  engram_arena* arena = Live(env);
-  uint64_t end_bytes = 0;
-  if (info.Length() > 0 && !info[0].IsUndefined()) {
-    end_bytes = status::ToCount(env, info[0], "endBytes", status::kInvalidSize);
+  Live(env);
+  const uint64_t start = status::ToCount(env, info[0], "startBytes", status::kInvalidSize);
+  const uint64_t end = status::ToCount(env, info[1], "endBytes", status::kInvalidSize);
+  const uint64_t capacity = block_->capacity_bytes;
+  if (start > end || end > capacity) {
+    status::ThrowRangeError(env, status::kInvalidSize, "the range is not inside the arena");
   }
-  if (end_bytes > block_->capacity_bytes) {
-    status::ThrowRangeError(env, status::kInvalidSize, "endBytes is beyond the arena's capacity");
+  // An empty range at the very end belongs to the last chunk.
+  const uint64_t first = end > start ? start : (start < capacity ? start : capacity - 1);
+  const uint64_t last = end > start ? end - 1 : first;
+  const uint64_t chunk = first / kChunkBytes;
+  if (last / kChunkBytes == chunk) {
+    const uint64_t base = chunk * kChunkBytes;
+    OpenWindow(env, base, capacity - base < kChunkBytes ? capacity - base : kChunkBytes);
+  } else {
+    OpenWindow(env, start, end - start);
   }
-  if (windows_.empty() || window_bytes_ < end_bytes) {
-    const uint64_t wanted = windows_.empty() && last_epoch_bytes_ > end_bytes ? last_epoch_bytes_ : end_bytes;
-    const uint64_t bytes = WindowFor(wanted);
-    windows_.push_back(ExternalView(env, engram_arena_base(arena), bytes, true));
-    window_bytes_ = bytes;
-  }
-  return windows_.back().ref.Value();
+  Napi::Array out = Napi::Array::New(env, 2);
+  out.Set(uint32_t{0}, windows_.back().ref.Value());
+  out.Set(uint32_t{1}, Napi::Number::New(env, static_cast<double>(window_base_)));
+  return out;
 }
 
 // state() -> an ArrayBuffer over the arena's engram_arena_state_t, or null when
@@ -215,7 +225,6 @@ Napi::Value NativeArena::State(const Napi::CallbackInfo& info) {
 
 void NativeArena::ResetNow(Napi::Env env) {
   engram_arena* arena = Live(env);
-  last_epoch_bytes_ = engram_arena_state(arena)->offset;
   // Views go dark before the bytes are zeroed or handed out again.
   DetachViews(env);
   status::Check(env, engram_arena_reset(arena));

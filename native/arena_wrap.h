@@ -6,13 +6,13 @@
 #include "arena_block.h"
 
 /// Wraps one arena (an instance arena, or this thread's arena). Hands out
-/// offsets into external ArrayBuffers over the arena's start, "windows" (the
+/// offsets into external ArrayBuffers over parts of the arena, "windows" (the
 /// facade makes the views), and detaches every window at reset, so that old
 /// views read as empty instead of showing the next request's bytes.
 ///
-/// Windows grow geometrically with the bytes in use instead of spanning the
-/// whole capacity: V8 counts each external buffer's length as memory pressure
-/// until a GC sweeps it, so a 64 MiB window per reset cost ~0.4 ms of GC.
+/// A window is one 4 MiB chunk of the arena, or exactly one allocation that
+/// straddles chunks. Windows the size of the whole arena made V8 start a full
+/// GC whenever one was created over 64 MiB or more (about 0.4 ms a reset).
 class NativeArena : public Napi::ObjectWrap<NativeArena> {
  public:
   /// What a view's finalizer must undo: its reference to the block, and the
@@ -44,7 +44,7 @@ class NativeArena : public Napi::ObjectWrap<NativeArena> {
 
  private:
   Napi::Value Alloc(const Napi::CallbackInfo& info);
-  Napi::Value Epoch(const Napi::CallbackInfo& info);
+  Napi::Value Window(const Napi::CallbackInfo& info);
   Napi::Value State(const Napi::CallbackInfo& info);
   Napi::Value Reset(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
@@ -65,15 +65,13 @@ class NativeArena : public Napi::ObjectWrap<NativeArena> {
   ArenaBlock* block_ = nullptr;
   uint8_t overflow_strategy_ = ENGRAM_OVERFLOW_ERROR_RETURN;
   bool zero_on_reset_ = true;
-  /// Length of the next window that covers `end_bytes`.
-  uint64_t WindowFor(uint64_t end_bytes) const;
+  /// Makes `[base, base + size)` the current window (reusing it if it already is).
+  void OpenWindow(Napi::Env env, uint64_t base_bytes, uint64_t size_bytes);
 
-  /// This epoch's windows, smallest first; the last one is the widest.
+  /// This epoch's windows; the last one is current.
   std::vector<View> windows_;
-  uint64_t window_bytes_ = 0;
-  /// Bytes the previous epoch used: the next epoch's first window covers them,
-  /// so a steady workload makes one window per epoch instead of a doubling run.
-  uint64_t last_epoch_bytes_ = 0;
+  uint64_t window_base_ = 0;
+  uint64_t window_size_ = 0;
   std::vector<View> fallbacks_;
   /// The arena's engram_arena_state_t, for the facade's bump in JavaScript;
   /// it lives as long as the arena, so only Retire detaches it.

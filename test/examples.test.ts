@@ -20,7 +20,8 @@ function readmeBlock(file: string): string | undefined {
 
 function run(file: string): { status: number | null; stdout: string; stderr: string } {
   const env = { ...process.env };
-  for (const key of Object.keys(env)) if (key.startsWith('ENGRAM_')) delete env[key];
+  // Keep ENGRAM_ARENA_BINARY: the suite tests the binary just built.
+  for (const key of Object.keys(env)) if (key.startsWith('ENGRAM_') && key !== 'ENGRAM_ARENA_BINARY') delete env[key];
   // Run from the examples folder, as a reader would: `engram-arena` resolves to this package by its name.
   return spawnSync(process.execPath, [path.basename(file)], { cwd: path.join(root, path.dirname(file)), env, encoding: 'utf8', timeout: 60_000 });
 }

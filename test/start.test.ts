@@ -8,7 +8,8 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 /** The environment of a fresh shell: no engram variables leaking in from the test run. */
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  for (const key of Object.keys(env)) if (key.startsWith('ENGRAM_')) delete env[key];
+  // Keep ENGRAM_ARENA_BINARY: the suite tests the binary just built.
+  for (const key of Object.keys(env)) if (key.startsWith('ENGRAM_') && key !== 'ENGRAM_ARENA_BINARY') delete env[key];
   return { ...env, ...extra };
 }
 

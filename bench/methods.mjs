@@ -1,0 +1,97 @@
+// The allocation methods compared by the benchmarks. Each `make(size, zeroed)`
+// returns a function that performs `batch` allocations of `size` bytes and
+// releases them the way that method must (arena: reset at the end of the
+// batch, so reset and its detach are paid in the figure).
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const engram = require('../dist/index.js');
+
+/** Bytes of each arena: a request-sized arena, with room for several of the biggest allocations. */
+export const ARENA_BYTES = 8 * 1024 * 1024;
+
+/** Allocations per measured call: many for small sizes, fewer for large ones. */
+export function batchFor(size) {
+  return Math.max(4, Math.min(1024, Math.floor(ARENA_BYTES / (size + 64))));
+}
+
+let sink = 0;
+/** Keeps results observable so the JIT cannot drop the allocation. */
+export function consume(view) {
+  sink ^= view.length;
+}
+export function sinkValue() {
+  return sink;
+}
+
+/** A pure-JavaScript bump allocator over one ArrayBuffer: the floor from JavaScript. */
+function jsBump(size, zeroed) {
+  const memory = new ArrayBuffer(ARENA_BYTES);
+  const bytes = new Uint8Array(memory);
+  let offset = 0;
+  return (batch) => {
+    for (let i = 0; i < batch; i++) {
+      const start = (offset + 7) & ~7;
+      offset = start + size;
+      consume(new Uint8Array(memory, start, size));
+    }
+    if (zeroed) bytes.fill(0, 0, offset);
+    offset = 0;
+  };
+}
+
+export const METHODS = [
+  {
+    name: 'arena.alloc',
+    make(size, zeroed) {
+      const arena = new engram.Arena({ size: ARENA_BYTES, zeroOnReset: zeroed });
+      return (batch) => {
+        for (let i = 0; i < batch; i++) consume(arena.alloc(size));
+        arena.reset();
+      };
+    },
+  },
+  {
+    name: 'threadArena().alloc',
+    make(size, zeroed) {
+      engram.deinitThreadArena();
+      engram.configure({ poolSize: ARENA_BYTES, zeroOnReset: zeroed });
+      engram.threadArena();
+      return (batch) => {
+        for (let i = 0; i < batch; i++) consume(engram.threadArena().alloc(size));
+        engram.resetThreadArena();
+      };
+    },
+  },
+  {
+    name: 'Buffer.allocUnsafe',
+    zeroed: false,
+    make(size) {
+      return (batch) => {
+        for (let i = 0; i < batch; i++) consume(Buffer.allocUnsafe(size));
+      };
+    },
+  },
+  {
+    name: 'Buffer.alloc',
+    zeroed: true,
+    make(size) {
+      return (batch) => {
+        for (let i = 0; i < batch; i++) consume(Buffer.alloc(size));
+      };
+    },
+  },
+  {
+    name: 'new Uint8Array',
+    zeroed: true,
+    make(size) {
+      return (batch) => {
+        for (let i = 0; i < batch; i++) consume(new Uint8Array(size));
+      };
+    },
+  },
+  {
+    name: 'JS bump (floor)',
+    make: jsBump,
+  },
+];
