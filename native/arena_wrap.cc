@@ -91,8 +91,14 @@ NativeArena::NativeArena(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Nati
   try {
     OpenWindow(env, 0, block_->capacity_bytes < kChunkBytes ? block_->capacity_bytes : kChunkBytes);
   } catch (...) {
-    // A throwing constructor never runs the destructor: give the memory back here.
-    if (!block_->thread_owned) BlockFreeArena(env, block_);
+    // A throwing constructor never runs the destructor: give the memory back
+    // here (a thread arena stays with its thread; only the report is undone).
+    if (block_->thread_owned) {
+      int64_t total = 0;
+      napi_adjust_external_memory(env, -static_cast<int64_t>(block_->capacity_bytes), &total);
+    } else {
+      BlockFreeArena(env, block_);
+    }
     BlockRelease(env, block_);
     block_ = nullptr;
     throw;

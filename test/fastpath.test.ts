@@ -1,0 +1,94 @@
+// The facade bumps in JavaScript for the requests that fit; the Zig library
+// does everything else. Both must leave exactly the same state: random
+// sequences run on a facade Arena and on a raw native arena (every call
+// crossing into Zig) and are compared after every step.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Arena } from '../dist/index.js';
+import { binding } from '../dist/binding.js';
+
+const RUNS = Number(process.env.ENGRAM_FASTPATH_RUNS ?? 300);
+
+type Step =
+  | { kind: 'alloc'; size: number; alignment: number }
+  | { kind: 'array'; size: number }
+  | { kind: 'reset' };
+
+const sizeArb = fc.oneof(
+  fc.integer({ min: 0, max: 64 }),
+  fc.integer({ min: 0, max: 5000 }),
+  fc.constantFrom(4095, 4096, 4097, 65536, 70000),
+);
+const alignmentArb = fc.oneof(
+  fc.constantFrom(1, 2, 4, 8, 16, 32, 64, 128, 256, 1024, 4096),
+  fc.constantFrom(0, 3, 12, 8192, -8, 1.5, Number.NaN), // invalid: both must refuse alike
+);
+const stepArb: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 8, arbitrary: fc.record({ kind: fc.constant('alloc' as const), size: sizeArb, alignment: alignmentArb }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('array' as const), size: fc.integer({ min: 0, max: 300 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('reset' as const) }) },
+);
+
+/** The error's identity without its message, or 'ok'. */
+function outcome(fn: () => unknown): string {
+  try {
+    fn();
+    return 'ok';
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    return `${e.constructor.name}:${e.code}`;
+  }
+}
+
+describe('JavaScript fast path against the Zig path', () => {
+  for (const strategy of ['error_return', 'fallback'] as const) {
+    it(`leaves identical state after random sequences (${strategy})`, () => {
+      let steps = 0;
+      fc.assert(
+        fc.property(fc.integer({ min: 1, max: 20000 }), fc.array(stepArb, { minLength: 5, maxLength: 80, size: 'max' }), (capacity, sequence) => {
+          const js = new Arena({ size: capacity, overflowStrategy: strategy, zeroOnReset: true });
+          const zig = new binding.NativeArena(capacity, strategy, true);
+          try {
+            for (const step of sequence) {
+              steps += 1;
+              if (step.kind === 'reset') {
+                js.reset();
+                zig.reset();
+              } else if (step.kind === 'array') {
+                // allocArray of Float64Array: 8-byte elements, 8-byte alignment.
+                expect(outcome(() => js.allocArray(Float64Array, step.size))).toBe(outcome(() => zig.alloc(step.size * 8, 8)));
+              } else {
+                const a = outcome(() => js.alloc(step.size, step.alignment));
+                const b = outcome(() => zig.alloc(step.size, step.alignment));
+                expect(a).toBe(b);
+              }
+              expect(js.stats()).toEqual(zig.stats());
+            }
+          } finally {
+            js.destroy();
+            zig.destroy();
+          }
+        }),
+        { numRuns: RUNS },
+      );
+      console.log(`fast path vs Zig path (${strategy}): ${RUNS} sequences, ${steps} steps compared`);
+      expect(steps).toBeGreaterThan(RUNS);
+    });
+  }
+
+  it('places each allocation where the Zig path would', () => {
+    const js = new Arena({ size: 1 << 20 });
+    const zig = new binding.NativeArena(1 << 20, 'error_return', true);
+    const [window, base] = zig.window(0, 1 << 20);
+    for (const [size, alignment] of [[3, 1], [10, 64], [1, 4096], [100, 8], [0, 256], [7, 2]]) {
+      const view = js.alloc(size, alignment);
+      const offset = zig.alloc(size, alignment) as number;
+      // Both arenas are page-aligned, so equal offsets mean equally aligned addresses.
+      expect(view.byteOffset % alignment).toBe(0);
+      expect(js.stats().currentUsage).toBe(offset + size);
+      expect(window.byteLength + base).toBe(1 << 20);
+    }
+    js.destroy();
+    zig.destroy();
+  });
+});
