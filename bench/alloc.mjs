@@ -18,7 +18,7 @@ const options = SMOKE ? { min_samples: 2, max_samples: 4, warmup_samples: 1, min
 
 /** ns per allocation of `method` at `size`, zeroed or not. */
 async function nsPerAlloc(method, size, zeroed) {
-  const batch = SMOKE ? 16 : batchFor(size);
+  const batch = SMOKE ? Math.min(16, batchFor(size)) : batchFor(size);
   const run = method.make(size, zeroed);
   const stats = await measure(() => run(batch), options);
   return { avg: stats.avg / batch, p50: stats.p50 / batch, p99: stats.p99 / batch };

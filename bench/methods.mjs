@@ -5,14 +5,19 @@
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const engram = require('../dist/index.js');
+const engram = { ...require('../dist/index.js'), binding: require('../dist/binding.js').binding };
 
-/** Bytes of each arena: a request-sized arena, with room for several of the biggest allocations. */
-export const ARENA_BYTES = 8 * 1024 * 1024;
+/**
+ * Bytes of the arena for allocations of `size`: the default pool size (1 MiB,
+ * a request-sized arena), or room for four allocations when they are larger.
+ */
+export function arenaBytesFor(size) {
+  return Math.max(1024 * 1024, 4 * size);
+}
 
-/** Allocations per measured call: many for small sizes, fewer for large ones. */
+/** Allocations per measured call: as many as one arena holds, at most 1024. */
 export function batchFor(size) {
-  return Math.max(4, Math.min(1024, Math.floor(ARENA_BYTES / (size + 64))));
+  return Math.max(1, Math.min(1024, Math.floor(arenaBytesFor(size) / (size + 8))));
 }
 
 let sink = 0;
@@ -26,7 +31,7 @@ export function sinkValue() {
 
 /** A pure-JavaScript bump allocator over one ArrayBuffer: the floor from JavaScript. */
 function jsBump(size, zeroed) {
-  const memory = new ArrayBuffer(ARENA_BYTES);
+  const memory = new ArrayBuffer(arenaBytesFor(size));
   const bytes = new Uint8Array(memory);
   let offset = 0;
   return (batch) => {
@@ -44,7 +49,7 @@ export const METHODS = [
   {
     name: 'arena.alloc',
     make(size, zeroed) {
-      const arena = new engram.Arena({ size: ARENA_BYTES, zeroOnReset: zeroed });
+      const arena = new engram.Arena({ size: arenaBytesFor(size), zeroOnReset: zeroed });
       return (batch) => {
         for (let i = 0; i < batch; i++) consume(arena.alloc(size));
         arena.reset();
@@ -55,11 +60,33 @@ export const METHODS = [
     name: 'threadArena().alloc',
     make(size, zeroed) {
       engram.deinitThreadArena();
-      engram.configure({ poolSize: ARENA_BYTES, zeroOnReset: zeroed });
+      engram.configure({ poolSize: arenaBytesFor(size), zeroOnReset: zeroed });
       engram.threadArena();
       return (batch) => {
         for (let i = 0; i < batch; i++) consume(engram.threadArena().alloc(size));
         engram.resetThreadArena();
+      };
+    },
+  },
+  {
+    // Before the JavaScript bump: every allocation crosses into Zig.
+    name: 'native call per alloc',
+    make(size, zeroed) {
+      const native = new engram.binding.NativeArena(arenaBytesFor(size), 'error_return', zeroed);
+      let window = null;
+      let base = 0;
+      let end = 0;
+      return (batch) => {
+        for (let i = 0; i < batch; i++) {
+          const offset = native.alloc(size, 8);
+          if (offset < base || offset + size > end) {
+            [window, base] = native.window(offset, offset + size);
+            end = base + window.byteLength;
+          }
+          consume(new Uint8Array(window, offset - base, size));
+        }
+        native.reset();
+        end = 0;
       };
     },
   },
