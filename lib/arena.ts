@@ -76,7 +76,7 @@ export class Arena {
   /** The current window over arena bytes [#windowBase, #windowEnd); see native/arena_wrap.h. */
   #window: ArrayBuffer | null = null;
   #windowBase = 0;
-  #windowEnd = 0;
+  #windowEnd = -1;
   /** The heap buffer of the last fallback allocation, for alloc() to view. */
   #fallback: ArrayBuffer | null = null;
 
@@ -143,6 +143,7 @@ export class Arena {
       // The base is page-aligned, so aligning the offset aligns the address.
       const start = (state[OFFSET] + alignment - 1) & -alignment;
       const end = start + size;
+      if (start >= this.#windowBase && end <= this.#windowEnd && this.#window!.byteLength === 0) this.#escaped();
       if ((start >= this.#windowBase && end <= this.#windowEnd) || (end <= state[CAPACITY] && this.#open(start, end))) {
         state[OFFSET] = end;
         if (end > state[HIGH_WATER_MARK]) state[HIGH_WATER_MARK] = end;
@@ -155,6 +156,7 @@ export class Arena {
         return start;
       }
     }
+    if (this.#window !== null && this.#window.byteLength === 0) this.#escaped();
     const where = this.#native.alloc(size, alignment);
     if (typeof where !== 'number') {
       this.#fallback = untransferable(where);
@@ -162,6 +164,16 @@ export class Arena {
     }
     if (where < this.#windowBase || where + size > this.#windowEnd) this.#open(where, where + size);
     return where;
+  }
+
+  /**
+   * The current window was detached behind our back: something moved arena
+   * memory into a new ArrayBuffer. The native reset notices, gives the arena
+   * up without reusing its memory, and throws ERR_ARENA_TRANSFERRED.
+   */
+  #escaped(): never {
+    this.reset();
+    throw new Error('unreachable: reset() did not notice the escaped window');
   }
 
   #takeFallback(): ArrayBuffer {
@@ -204,14 +216,21 @@ export class Arena {
 
   /** Frees every allocation at once. Earlier Buffers become empty (detached). */
   reset(): void {
-    this.#native.reset();
-    this.#forgetWindow();
+    try {
+      this.#native.reset();
+    } catch (err) {
+      // A quarantined thread arena is dead: the next threadArena() makes a new one.
+      if (this === current && this.#native.destroyed()) current = null;
+      throw err;
+    } finally {
+      this.#forgetWindow();
+    }
   }
 
   #forgetWindow(): void {
     this.#window = null;
     this.#windowBase = 0;
-    this.#windowEnd = 0;
+    this.#windowEnd = -1; // below any end: even an empty request opens a window
   }
 
   /**

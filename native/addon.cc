@@ -115,11 +115,15 @@ Napi::Value DeinitThreadArena(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   EnvData* data = GetEnvData(env);
   if (data->thread_arena != nullptr) {
-    data->thread_arena->Retire(env);
+    // Retire frees it, or hands it over to the views if one escaped.
+    NativeArena* wrapper = data->thread_arena;
+    Napi::Object keep_alive = data->thread_wrapper.Value();  // a handle while it works
     data->thread_arena = nullptr;
     data->thread_wrapper.Reset();
+    wrapper->Retire(env);
+  } else {
+    engram_deinit_thread_arena();  // no wrapper means no views to detach
   }
-  engram_deinit_thread_arena();  // a no-op when Retire already freed it
   return env.Undefined();
 }
 

@@ -30,7 +30,8 @@ void BlockRelease(napi_env env, ArenaBlock* block) {
   block->refs -= 1;
   if (block->refs != 0) return;
   // A thread arena is retired by its environment's cleanup hook, never here:
-  // finalizers may run on teardown after the thread's arena was freed.
+  // finalizers may run on teardown after the thread's arena was freed. A
+  // quarantined arena (see NativeArena::Quarantine) is freed here.
   if (!block->thread_owned) BlockFreeArena(env, block);
   delete block;
 }

@@ -24,12 +24,13 @@ void FinalizeView(napi_env env, void* /*data*/, void* hint) {
 /// while a reset makes one window per 4 MiB used (about 1.5 us each).
 constexpr uint64_t kChunkBytes = 4 * 1024 * 1024;
 
-/// Detaches a window or fallback and returns the correction made for it:
-/// V8 stops counting a buffer the moment it is detached, so the balance
-/// is restored here rather than in the finalizer, which may run much later.
-void Detach(napi_env env, NativeArena::View& view) {
-  if (view.ref.IsEmpty()) return;
+/// Detaches a window or fallback and gives back the correction made for it
+/// (V8 stops counting a buffer the moment it is detached, so here rather than
+/// in the finalizer). True if someone else had detached it already.
+bool Detach(napi_env env, NativeArena::View& view) {
+  if (view.ref.IsEmpty()) return false;
   Napi::ArrayBuffer buffer = view.ref.Value();
+  const bool escaped = !buffer.IsEmpty() && buffer.IsDetached();
   if (!buffer.IsEmpty() && !buffer.IsDetached()) {
     buffer.Detach();
     if (view.record->uncounted_bytes != 0) {
@@ -39,6 +40,7 @@ void Detach(napi_env env, NativeArena::View& view) {
     }
   }
   view.ref.Reset();
+  return escaped;
 }
 
 }  // namespace
@@ -147,13 +149,42 @@ NativeArena::View NativeArena::ExternalView(Napi::Env env, uint8_t* data, uint64
   return View{Napi::Persistent(Napi::ArrayBuffer(env, result)), record};
 }
 
-void NativeArena::DetachViews(Napi::Env env) {
-  for (View& view : windows_) Detach(env, view);
+bool NativeArena::DetachViews(Napi::Env env) {
+  bool escaped = false;
+  for (View& view : windows_) escaped = Detach(env, view) || escaped;
   windows_.clear();
   window_base_ = 0;
   window_size_ = 0;
-  for (View& view : fallbacks_) Detach(env, view);
+  for (View& view : fallbacks_) escaped = Detach(env, view) || escaped;
   fallbacks_.clear();
+  return escaped;
+}
+
+// A transferred window's memory now belongs to an ArrayBuffer we cannot see
+// or detach. Reusing or freeing it would let JavaScript read the next user's
+// bytes or freed memory, so the arena is given up instead: it reads as
+// destroyed, and its memory (fallbacks too) is freed only once every view,
+// the escaped one included, has been collected (the view finalizers hold the
+// block, and V8 runs them only when no ArrayBuffer shares the memory).
+void NativeArena::Quarantine(Napi::Env env) {
+  Detach(env, state_);
+  if (block_->thread_owned) {
+    // The thread's slot must be free for a fresh arena: take the old one over.
+    // (If that fails the thread keeps it, behind this dead wrapper: never reused.)
+    engram_arena* owned = nullptr;
+    if (engram_thread_arena_disown(&owned) == ENGRAM_OK) {
+      block_->arena = owned;
+      block_->thread_owned = false;
+      EnvData* data = GetEnvData(env);
+      if (data != nullptr && data->thread_arena == this) {
+        data->thread_arena = nullptr;
+        data->thread_wrapper.Reset();
+      }
+    }
+  }
+  // This wrapper is dead; only the views keep the memory now.
+  BlockRelease(env, block_);
+  block_ = nullptr;
 }
 
 void NativeArena::OpenWindow(Napi::Env env, uint64_t base_bytes, uint64_t size_bytes) {
@@ -165,7 +196,10 @@ void NativeArena::OpenWindow(Napi::Env env, uint64_t base_bytes, uint64_t size_b
 
 void NativeArena::Retire(Napi::Env env) {
   if (block_ == nullptr || block_->arena == nullptr) return;
-  DetachViews(env);
+  if (DetachViews(env)) {
+    Quarantine(env);
+    return;
+  }
   Detach(env, state_);
   BlockFreeArena(env, block_);
 }
@@ -232,7 +266,13 @@ Napi::Value NativeArena::State(const Napi::CallbackInfo& info) {
 void NativeArena::ResetNow(Napi::Env env) {
   engram_arena* arena = Live(env);
   // Views go dark before the bytes are zeroed or handed out again.
-  DetachViews(env);
+  if (DetachViews(env)) {
+    Quarantine(env);
+    status::ThrowArenaError(env, "ERR_ARENA_TRANSFERRED",
+                            "an ArrayBuffer over this arena's memory was transferred (for example by "
+                            "ArrayBuffer.prototype.transfer or a BYOB stream read), so the memory cannot "
+                            "be reused; the arena is now destroyed");
+  }
   status::Check(env, engram_arena_reset(arena));
 }
 

@@ -57,10 +57,15 @@ class NativeArena : public Napi::ObjectWrap<NativeArena> {
   Napi::Value Destroy(const Napi::CallbackInfo& info);
 
   engram_arena* Live(Napi::Env env) const;
+  /// Gives up memory that an escaped ArrayBuffer may still reach; see Quarantine.
+  void Quarantine(Napi::Env env);
   /// An external ArrayBuffer over [data, data+size) that keeps the block alive.
   /// `arena_memory`: the bytes are the arena's own, already reported to V8.
   View ExternalView(Napi::Env env, uint8_t* data, uint64_t size_bytes, bool arena_memory);
-  void DetachViews(Napi::Env env);
+  /// Detaches every window and fallback; true if one was already detached by
+  /// someone else (ArrayBuffer.prototype.transfer, a BYOB stream read), which
+  /// means a new ArrayBuffer now owns that memory behind our back.
+  bool DetachViews(Napi::Env env);
 
   ArenaBlock* block_ = nullptr;
   uint8_t overflow_strategy_ = ENGRAM_OVERFLOW_ERROR_RETURN;

@@ -158,6 +158,11 @@ int32_t engram_thread_arena(engram_arena **out);
 void engram_reset_arenas(void);
 /* Frees the calling thread's arena; a second call is a no-op. */
 void engram_deinit_thread_arena(void);
+/* Hands the calling thread's arena over as an instance arena (freed by
+ * engram_arena_destroy), leaving the thread without one: for a host that must
+ * keep the memory alive past the thread's use of it. ENGRAM_ERR_DESTROYED when
+ * the thread has no arena, ENGRAM_ERR_INIT_FAILED when the handle cannot be made. */
+int32_t engram_thread_arena_disown(engram_arena **out);
 
 /* ---- global metrics (the seed's arena_metrics) ---- */
 

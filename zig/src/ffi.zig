@@ -272,6 +272,20 @@ export fn engram_deinit_thread_arena() void {
     core.deinitThreadArena();
 }
 
+/// Hands the calling thread's arena over as an instance arena, so a host can
+/// keep its memory alive after the thread stops using it.
+export fn engram_thread_arena_disown(out: ?*?*Arena) i32 {
+    const target = out orelse return code(.invalid_argument);
+    target.* = null;
+    const handle = std.heap.c_allocator.create(Arena) catch return code(.init_failed);
+    handle.* = core.disownThreadArena() orelse {
+        std.heap.c_allocator.destroy(handle);
+        return code(.destroyed);
+    };
+    target.* = handle;
+    return code(.ok);
+}
+
 // ---- global metrics ----
 
 /// The seed's three counters; any pointer may be NULL.

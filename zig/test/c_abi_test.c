@@ -198,6 +198,22 @@ static void test_thread_arena(void) {
     CHECK_EQ(engram_arena_get_stats(arena, &stats), ENGRAM_ERR_DESTROYED);
     CHECK(engram_arena_base(arena) == NULL);
 
+    /* Disown: the memory moves to an instance handle; the thread gets a fresh arena. */
+    engram_arena *owned = NULL, *fresh = NULL;
+    CHECK_EQ(engram_thread_arena_disown(&owned), ENGRAM_ERR_DESTROYED);
+    CHECK(owned == NULL);
+    CHECK_EQ(engram_thread_arena(&arena), ENGRAM_OK);
+    CHECK_EQ(engram_arena_alloc(arena, 32, 8, &a), ENGRAM_OK);
+    a.ptr[0] = 0x5a;
+    CHECK_EQ(engram_thread_arena_disown(&owned), ENGRAM_OK);
+    CHECK(owned != NULL && owned != arena);
+    CHECK(engram_arena_base(owned) == a.ptr && a.ptr[0] == 0x5a);
+    CHECK_EQ(engram_arena_remaining(owned), config.pool_size_bytes - 32);
+    CHECK_EQ(engram_thread_arena(&fresh), ENGRAM_OK);
+    CHECK(engram_arena_base(fresh) != a.ptr);
+    engram_arena_destroy(owned);
+    engram_deinit_thread_arena();
+
     engram_testing_fail_reservations(1);
     CHECK_EQ(engram_thread_arena(&again), ENGRAM_ERR_INIT_FAILED);
     CHECK(again == NULL);
