@@ -203,11 +203,9 @@ pub const ArenaAllocator = struct {
         assert(!self.destroyed);
         const before = self.state;
         defer self.assertProgress(before);
-        if (alignment == 0 or !std.math.isPowerOfTwo(alignment) or alignment > max_alignment) {
-            return error.InvalidAlignment;
-        }
+        if (!isValidAlignment(alignment)) return error.InvalidAlignment;
         if (size_bytes > max_alloc_bytes) return error.InvalidSize;
-        if (self.bump(size_bytes, alignment)) |bytes| return bytes;
+        if (self.bump(size_bytes, alignment)) |start| return self.buffer[start..][0..size_bytes];
         return self.overflow(size_bytes, alignment);
     }
 
@@ -220,17 +218,30 @@ pub const ArenaAllocator = struct {
         return items[0..count];
     }
 
-    fn bump(self: *ArenaAllocator, size_bytes: usize, alignment: usize) ?[]u8 {
+    /// The hot path: moves the offset and returns where the bytes start, or
+    /// null when they do not fit. `alloc` has checked the alignment and the
+    /// size, which keeps every sum below from wrapping without a checked add
+    /// (the padding is below `max_alignment`, the size at most
+    /// `max_alloc_bytes`, and an address inside the buffer cannot wrap).
+    fn bump(self: *ArenaAllocator, size_bytes: usize, alignment: usize) ?usize {
+        assert(isValidAlignment(alignment) and size_bytes <= max_alloc_bytes);
         const offset: usize = @intCast(self.state.offset);
-        const start = alignedOffset(@intFromPtr(self.buffer.ptr), offset, alignment, self.buffer.len) orelse return null;
-        // Subtracting first keeps the bound check itself from overflowing.
-        if (size_bytes > self.buffer.len - start) return null;
+        // Alignment 1 needs no padding; skipping the arithmetic shortens the
+        // chain from one offset to the next (FixedBufferAllocator does the same).
+        const padding = if (alignment == 1) 0 else (-%(@intFromPtr(self.buffer.ptr) + offset)) & (alignment - 1);
+        if (padding + size_bytes > self.buffer.len - offset) return null;
+        const start = offset + padding;
+        assert(alignedOffset(@intFromPtr(self.buffer.ptr), offset, alignment, self.buffer.len) == start);
         const end = start + size_bytes;
         self.state.offset = end;
-        self.state.high_water_mark = @max(self.state.high_water_mark, end);
+        // The high-water mark sits between the two adjacent counters on
+        // purpose: updated back to back, LLVM merges them into one 16-byte
+        // load-add-store whose store-to-load forwarding then paces a run of
+        // allocations (0.3 to 0.4 ns more each in `zig build bench`).
         self.state.allocation_count += 1;
+        if (end > self.state.high_water_mark) self.state.high_water_mark = end;
         self.state.bytes_allocated += size_bytes;
-        return self.buffer[start..end];
+        return start;
     }
 
     fn overflow(self: *ArenaAllocator, size_bytes: usize, alignment: usize) Error![]u8 {
@@ -361,7 +372,8 @@ pub const ArenaAllocator = struct {
         _ = return_address;
         const self: *ArenaAllocator = @ptrCast(@alignCast(context));
         const alignment = @as(usize, 1) << @as(Allocator.Log2Align, @intCast(log2_align));
-        const bytes = self.alloc(len, alignment) catch return null;
+        // Inlined: otherwise this is a second call, returning the error union through memory.
+        const bytes = @call(.always_inline, alloc, .{ self, len, alignment }) catch return null;
         return bytes.ptr;
     }
 
@@ -408,6 +420,13 @@ pub const ArenaAllocator = struct {
         self.assertInvariants();
     }
 };
+
+/// Whether `alloc` accepts `alignment`: a power of two up to `max_alignment`
+/// (zero wraps to a huge `alignment - 1` and fails the first test).
+fn isValidAlignment(alignment: usize) bool {
+    const mask = alignment -% 1;
+    return mask < max_alignment and alignment & mask == 0;
+}
 
 /// The offset at which an allocation aligned to `alignment` starts, counting
 /// the padding that aligns the address `base_address + offset`; null when the
@@ -476,6 +495,15 @@ pub fn resetThreadArena() void {
 pub fn getThreadArenaStats() ?Stats {
     if (!thread_slot.live) return null;
     return thread_slot.arena.getStats();
+}
+
+/// Takes the calling thread's arena out of its slot without freeing it; the
+/// caller owns it from then on (`destroy` frees it), and the next
+/// `getThreadArena` makes a fresh one. Null when the thread has none.
+pub fn disownThreadArena() ?ArenaAllocator {
+    if (!thread_slot.live) return null;
+    thread_slot.live = false;
+    return thread_slot.arena;
 }
 
 /// Frees the calling thread's arena; the next `getThreadArena` makes a fresh
