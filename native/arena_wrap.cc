@@ -63,16 +63,29 @@ Napi::Function NativeArena::Define(Napi::Env env) {
                      });
 }
 
+// The handle travels through EnvData, not an External argument: Node keeps a
+// small record per External that leaked when a worker exited before a GC.
 Napi::Object NativeArena::NewThreadWrapper(Napi::Env env, engram_arena* arena) {
-  return GetEnvData(env)->arena_class.New({Napi::External<engram_arena>::New(env, arena)});
+  EnvData* data = GetEnvData(env);
+  data->adopting = arena;
+  try {
+    Napi::Object wrapper = data->arena_class.New({});
+    data->adopting = nullptr;
+    return wrapper;
+  } catch (...) {
+    data->adopting = nullptr;
+    throw;
+  }
 }
 
-// new NativeArena(capacityBytes, overflowStrategy, zeroOnReset), or with an
-// External from NewThreadWrapper (JavaScript cannot forge one).
+// new NativeArena(capacityBytes, overflowStrategy, zeroOnReset), or with no
+// arguments while NewThreadWrapper adopts this thread's arena.
 NativeArena::NativeArena(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeArena>(info) {
   Napi::Env env = info.Env();
-  if (info.Length() == 1 && info[0].IsExternal()) {
-    engram_arena* arena = info[0].As<Napi::External<engram_arena>>().Data();
+  EnvData* data = GetEnvData(env);
+  if (info.Length() == 0 && data->adopting != nullptr) {
+    engram_arena* arena = data->adopting;
+    data->adopting = nullptr;
     engram_config_t config;
     engram_get_config(&config);
     overflow_strategy_ = config.overflow_strategy;

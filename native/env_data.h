@@ -16,6 +16,8 @@ struct EnvData {
   /// The JavaScript wrapper of this thread's arena, if one was handed out.
   Napi::ObjectReference thread_wrapper;
   NativeArena* thread_arena = nullptr;
+  /// The thread arena that the next NativeArena construction wraps.
+  engram_arena* adopting = nullptr;
 };
 
 inline EnvData* GetEnvData(Napi::Env env) { return env.GetInstanceData<EnvData>(); }
