@@ -271,7 +271,9 @@ pub const ArenaAllocator = struct {
         block.* = .{ .next = self.fallbacks, .total_len = total_len, .log2_align = log2_align };
         self.fallbacks = block;
         const bytes = raw[header_bytes..total_len];
-        if (self.options.zero_on_reset) @memset(bytes, 0);
+        // Always zeroed, whatever zero_on_reset says: heap memory may hold any
+        // earlier user's bytes, while arena memory only ever held this arena's.
+        @memset(bytes, 0);
         self.state.fallback_count += 1;
         self.state.fallback_bytes += size_bytes;
         self.state.allocation_count += 1;

@@ -417,6 +417,23 @@ test "overflow strategy fallback: served from the heap, aligned, zeroed, freed a
     try testing.expectEqual(@as(u64, 5), metrics.total_overflows);
 }
 
+test "overflow strategy fallback: heap memory is zeroed even when the arena does not zero" {
+    var buffer: [1024]u8 = undefined;
+    var arena = ArenaAllocator.initOptions(&buffer, options(1024, .fallback, false));
+    // A heap full of someone else's bytes: an unzeroed fallback would show them.
+    var heap_bytes: [16384]u8 = undefined;
+    @memset(&heap_bytes, 0xEE);
+    var heap = std.heap.FixedBufferAllocator.init(&heap_bytes);
+    arena.fallback_allocator = heap.allocator();
+    defer arena.deinit();
+    for (0..4) |_| {
+        const bytes = try arena.alloc(3000, 8);
+        try testing.expect(std.mem.allEqual(u8, bytes, 0));
+        @memset(bytes, 0xAB);
+        arena.reset();
+    }
+}
+
 test "overflow strategy fallback: a refused reservation is an error, not a crash" {
     var failing = testing.FailingAllocator.init(testing.allocator, .{ .fail_index = 1 });
     var arena = try ArenaAllocator.create(options(4096, .fallback, false));
