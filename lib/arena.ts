@@ -143,8 +143,9 @@ export class Arena {
       // The base is page-aligned, so aligning the offset aligns the address.
       const start = (state[OFFSET] + alignment - 1) & -alignment;
       const end = start + size;
-      if (start >= this.#windowBase && end <= this.#windowEnd && this.#window!.byteLength === 0) this.#escaped();
-      if ((start >= this.#windowBase && end <= this.#windowEnd) || (end <= state[CAPACITY] && this.#open(start, end))) {
+      const inWindow = start >= this.#windowBase && end <= this.#windowEnd;
+      if (inWindow && this.#window!.byteLength === 0) this.#escaped();
+      if (inWindow || (end <= state[CAPACITY] && this.#open(start, end))) {
         state[OFFSET] = end;
         if (end > state[HIGH_WATER_MARK]) state[HIGH_WATER_MARK] = end;
         const allocations = state[ALLOCATIONS] + 1;
