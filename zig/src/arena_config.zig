@@ -7,6 +7,7 @@
 //! `setConfig`.
 
 const std = @import("std");
+const builtin = @import("builtin");
 const assert = std.debug.assert;
 
 /// What an arena does with a request that does not fit. The values are the
@@ -87,15 +88,47 @@ pub const EnvLoad = struct {
     invalid: u32,
 };
 
-/// Reads ENGRAM_ARENA_* through libc, so that it sees the real environment of
-/// a host process whose start-up code was not Zig's.
+/// Reads ENGRAM_ARENA_* from the real environment of a host process whose
+/// start-up code was not Zig's: through libc on POSIX systems, and through the
+/// Win32 environment block on Windows, where Node's `process.env` writes and
+/// the C runtime only keeps a copy taken when it started.
 pub fn loadEnv() EnvLoad {
-    return parseEnv(libcGetenv);
+    return parseEnv(if (builtin.os.tag == .windows) win32Getenv else libcGetenv);
 }
 
 fn libcGetenv(name: [*:0]const u8) ?[]const u8 {
     const value = std.c.getenv(name) orelse return null;
     return std.mem.sliceTo(value, 0);
+}
+
+/// Longer than any value the variables accept ("1073741824", "error_return").
+const max_win32_value = 32;
+/// The value `win32Getenv` returned last on this thread: `parseEnv` parses
+/// each value before it looks up the next one.
+threadlocal var win32_value: [max_win32_value]u8 = undefined;
+
+/// GetEnvironmentVariableW, narrowed to ASCII. A value that is too long or not
+/// ASCII comes back as "", which every variable rejects just as it would
+/// reject the real value.
+fn win32Getenv(name: [*:0]const u8) ?[]const u8 {
+    const kernel32 = std.os.windows.kernel32;
+    const key = std.mem.sliceTo(name, 0);
+    var wide_key: [64:0]u16 = undefined;
+    assert(key.len < wide_key.len);
+    for (key, 0..) |char, i| wide_key[i] = char;
+    wide_key[key.len] = 0;
+
+    var wide_value: [max_win32_value + 1]u16 = undefined;
+    kernel32.SetLastError(.SUCCESS);
+    const len = kernel32.GetEnvironmentVariableW(&wide_key, &wide_value, wide_value.len);
+    // 0 is both "unset" and "set to the empty string"; the error tells them apart.
+    if (len == 0) return if (kernel32.GetLastError() == .ENVVAR_NOT_FOUND) null else "";
+    if (len >= wide_value.len) return "";
+    for (wide_value[0..len], 0..) |unit, i| {
+        if (unit > 0x7f) return "";
+        win32_value[i] = @intCast(unit);
+    }
+    return win32_value[0..len];
 }
 
 /// Parses the three variables from `lookup`, which returns a variable's value
@@ -250,9 +283,26 @@ const env_names = [_][*:0]const u8{ "ENGRAM_ARENA_SIZE", "ENGRAM_ARENA_OVERFLOW"
 /// Sets (or, with null, unsets) the three variables in the real environment.
 fn setEnvForTest(values: [3]?[*:0]const u8) !void {
     for (env_names, values) |name, value| {
+        if (builtin.os.tag == .windows) {
+            try win32SetenvForTest(name, value);
+            continue;
+        }
         const rc = if (value) |text| setenv(name, text, 1) else unsetenv(name);
         try testing.expectEqual(@as(c_int, 0), rc);
     }
+}
+
+/// What Node's `process.env` does on Windows: SetEnvironmentVariableW.
+fn win32SetenvForTest(name: [*:0]const u8, value: ?[*:0]const u8) !void {
+    var wide_name: [64:0]u16 = undefined;
+    var wide_value: [64:0]u16 = undefined;
+    for ([_]?[*:0]const u8{ name, value }, [_]*[64:0]u16{ &wide_name, &wide_value }) |text, wide| {
+        const narrow = std.mem.sliceTo(text orelse "", 0);
+        for (narrow, 0..) |char, i| wide[i] = char;
+        wide[narrow.len] = 0;
+    }
+    const ok = std.os.windows.kernel32.SetEnvironmentVariableW(&wide_name, if (value == null) null else &wide_value);
+    try testing.expect(ok != 0);
 }
 
 test "config defaults" {

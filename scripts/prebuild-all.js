@@ -1,0 +1,225 @@
+#!/usr/bin/env node
+'use strict';
+// `npm run prebuild:all`: cross-compiles the addon for every supported
+// platform from one machine with Zig alone. Per target, `zig build` makes the
+// allocator library and `zig c++` compiles the Node-API shim in native/ and
+// links it with that library (libc++ linked statically, debug info stripped)
+// into prebuilds/<platform>-<arch>/engram-arena.napi[.<libc>].node, where the
+// loader looks. Each binary is then checked by scripts/verify-prebuild.js.
+//
+//   node scripts/prebuild-all.js                   every target
+//   node scripts/prebuild-all.js linux-arm64-glibc win32-x64   some of them
+//   node scripts/prebuild-all.js --no-verify       skip the checks
+//   node scripts/prebuild-all.js --list            print the targets
+//
+// Work files go to build/cross/<target>/; Zig caches in .zig-cache and in its
+// global cache, so a second run only relinks what changed.
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.join(__dirname, '..');
+
+/**
+ * The seven prebuilds. `zig` is the Zig target triple: the glibc builds name
+ * glibc 2.17 (CentOS 7, Amazon Linux 2) so that they load on old
+ * distributions; macOS names the oldest release the Node versions in
+ * `engines` run on (10.15 on Intel, 11 on Apple silicon).
+ */
+const TARGETS = [
+  { platform: 'linux', arch: 'x64', libc: 'glibc', zig: 'x86_64-linux-gnu.2.17', glibc: '2.17' },
+  { platform: 'linux', arch: 'x64', libc: 'musl', zig: 'x86_64-linux-musl' },
+  { platform: 'linux', arch: 'arm64', libc: 'glibc', zig: 'aarch64-linux-gnu.2.17', glibc: '2.17' },
+  { platform: 'linux', arch: 'arm64', libc: 'musl', zig: 'aarch64-linux-musl' },
+  { platform: 'darwin', arch: 'x64', zig: 'x86_64-macos.10.15' },
+  { platform: 'darwin', arch: 'arm64', zig: 'aarch64-macos.11.0' },
+  { platform: 'win32', arch: 'x64', zig: 'x86_64-windows-gnu' },
+].map((target) => ({ ...target, id: [target.platform, target.arch, target.libc].filter(Boolean).join('-') }));
+
+// The same definitions CMakeLists.txt gives the shim; BUILDING_NODE_EXTENSION
+// makes node_api.h declare the napi_* functions dllimport on Windows.
+const DEFINES = [
+  'NAPI_VERSION=8',
+  'NAPI_CPP_EXCEPTIONS',
+  'NODE_ADDON_API_DISABLE_DEPRECATED',
+  'NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS',
+  'BUILDING_NODE_EXTENSION',
+  'NDEBUG',
+];
+
+/** The symbols a Node-API addon exports; everything else stays local. */
+const EXPORTS = ['napi_register_module_v1', 'node_api_module_get_api_version_v1'];
+
+function loader() {
+  const file = path.join(root, 'dist', 'loader.js');
+  if (!fs.existsSync(file)) {
+    throw new Error('dist/loader.js is missing: run `npx tsc -p .` first (`npm run prebuild:all` does).');
+  }
+  return require(file);
+}
+
+/** Where the prebuild of `target` goes (the loader's own naming). */
+function outputPath(target, base = root) {
+  return loader().prebuildPath(target.platform, target.arch, target.libc, base);
+}
+
+/** Where the linker writes the binary of `target` before it is copied into prebuilds/. */
+function workPath(target) {
+  return path.join(root, 'build', 'cross', target.id, path.basename(outputPath(target)));
+}
+
+function zigPath() {
+  return require('./zig.js').locateZig();
+}
+
+function run(command, args, options = {}) {
+  const shown = [path.relative(root, command) || command, ...args.map((a) => (a.startsWith(root) ? path.relative(root, a) : a))];
+  if (!options.quiet) console.log(`$ ${shown.join(' ')}`);
+  const result = spawnSync(command, args, { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
+  // clang repeats a harmless "argument unused" warning for every libc++ file.
+  const stderr = (result.stderr || '')
+    .split('\n')
+    .filter((line) => !/warning: argument unused during compilation/.test(line))
+    .join('\n')
+    .trim();
+  if (result.status !== 0) {
+    throw new Error(`${shown.join(' ')} failed (${result.error ? result.error.message : `exit ${result.status}`})\n${stderr}`);
+  }
+  if (stderr) console.error(stderr);
+  return result.stdout;
+}
+
+/** `zig build` of the allocator library for `target`; returns the archive. */
+function buildLibrary(zig, target, workDir) {
+  const prefix = path.join(workDir, 'zig-out');
+  run(zig, ['build', `-Dtarget=${target.zig}`, '-Dcpu=baseline', '-Doptimize=ReleaseFast', '--prefix', prefix]);
+  const name = target.platform === 'win32' ? 'engram_arena.lib' : 'libengram_arena.a';
+  const archive = path.join(prefix, 'lib', name);
+  if (!fs.existsSync(archive)) throw new Error(`zig build produced no ${archive}`);
+  return archive;
+}
+
+/** Import library for the napi_* functions node.exe exports (from node-api-headers' .def). */
+function nodeImportLibrary(zig, workDir) {
+  const headers = path.dirname(require.resolve('node-api-headers/package.json', { paths: [root] }));
+  const def = path.join(headers, 'def', 'node_api.def');
+  const lib = path.join(workDir, 'node.lib');
+  run(zig, ['dlltool', '-m', 'i386:x86-64', '-d', def, '-l', lib]);
+  return lib;
+}
+
+/** Linker flags that keep the exports to the Node-API entry points. */
+function linkFlags(zig, target, workDir) {
+  if (target.platform === 'linux') {
+    const script = path.join(workDir, 'exports.map');
+    fs.writeFileSync(script, `{\n  global:\n    ${EXPORTS.join(';\n    ')};\n  local: *;\n};\n`);
+    return [`-Wl,--version-script=${script}`, '-Wl,-z,noexecstack', '-Wl,-z,relro', '-Wl,-z,now'];
+  }
+  if (target.platform === 'darwin') {
+    // napi_* resolve at load time against the node executable.
+    return ['-Wl,-undefined,dynamic_lookup'];
+  }
+  if (target.platform === 'win32') {
+    return [nodeImportLibrary(zig, workDir)];
+  }
+  throw new Error(`no link recipe for ${target.platform}`);
+}
+
+/** `zig c++` of the shim, linked with the library, into the prebuild path. */
+function buildAddon(zig, target, archive, workDir) {
+  const include = (pkg, sub = '') =>
+    path.join(path.dirname(require.resolve(`${pkg}/package.json`, { paths: [root] })), sub);
+  const sources = fs
+    .readdirSync(path.join(root, 'native'))
+    .filter((file) => file.endsWith('.cc'))
+    .sort()
+    .map((file) => path.join(root, 'native', file));
+  const output = outputPath(target);
+  const linked = workPath(target);
+  run(zig, [
+    'c++',
+    '-target',
+    target.zig,
+    '-mcpu=baseline',
+    '-shared',
+    '-O2',
+    '-g0',
+    '-std=c++17',
+    '-fvisibility=hidden',
+    '-fvisibility-inlines-hidden',
+    '-Wno-unused-command-line-argument',
+    ...DEFINES.map((define) => `-D${define}`),
+    `-I${include('node-api-headers', 'include')}`,
+    `-I${include('node-addon-api')}`,
+    `-I${path.join(root, 'zig', 'include')}`,
+    ...sources,
+    archive,
+    ...linkFlags(zig, target, workDir),
+    '-s',
+    '-o',
+    linked,
+  ]);
+  // Copy then rename, so that a reader (npm pack, the loader) never sees half a file.
+  fs.mkdirSync(path.dirname(output), { recursive: true });
+  const partial = `${output}.${process.pid}.tmp`;
+  fs.copyFileSync(linked, partial);
+  fs.renameSync(partial, output);
+  return output;
+}
+
+function buildTarget(zig, target) {
+  const started = Date.now();
+  const workDir = path.join(root, 'build', 'cross', target.id);
+  fs.mkdirSync(workDir, { recursive: true });
+  console.log(`\n== ${target.id} (${target.zig})`);
+  const archive = buildLibrary(zig, target, workDir);
+  const output = buildAddon(zig, target, archive, workDir);
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  console.log(`engram-arena: ${path.relative(root, output)} ${fs.statSync(output).size} bytes (${seconds} s)`);
+  return output;
+}
+
+function selectTargets(names) {
+  if (names.length === 0) return TARGETS;
+  return names.map((name) => {
+    const target = TARGETS.find((t) => t.id === name || t.zig === name);
+    if (!target) throw new Error(`unknown target ${name}; known: ${TARGETS.map((t) => t.id).join(', ')}`);
+    return target;
+  });
+}
+
+function main(argv) {
+  const flags = argv.filter((arg) => arg.startsWith('--'));
+  const names = argv.filter((arg) => !arg.startsWith('--'));
+  if (flags.includes('--list')) {
+    for (const target of TARGETS) console.log(`${target.id}\t${target.zig}\t${path.relative(root, outputPath(target))}`);
+    return 0;
+  }
+  const zig = zigPath();
+  const built = selectTargets(names).map((target) => ({ target, file: buildTarget(zig, target) }));
+  if (flags.includes('--no-verify')) return 0;
+  const { verifyPrebuild, formatReport } = require('./verify-prebuild.js');
+  let failures = 0;
+  console.log('');
+  for (const { target, file } of built) {
+    const report = verifyPrebuild(file, target, { zig });
+    console.log(formatReport(report, root));
+    if (report.problems.length) failures += 1;
+  }
+  if (failures) {
+    console.error(`engram-arena: ${failures} prebuild(s) failed verification`);
+    return 1;
+  }
+  return 0;
+}
+
+module.exports = { TARGETS, DEFINES, EXPORTS, outputPath, workPath, selectTargets };
+
+if (require.main === module) {
+  try {
+    process.exitCode = main(process.argv.slice(2));
+  } catch (err) {
+    console.error(`engram-arena: ${err.message}`);
+    process.exitCode = 1;
+  }
+}
