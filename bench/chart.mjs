@@ -1,7 +1,8 @@
 // A dependency-free SVG chart of ns per allocation by size: one panel for the
 // unzeroed methods, one for the zeroed ones, one line per method, log scales.
 const COLORS = ['#1b9e77', '#d95f02', '#7570b3', '#e7298a', '#66a61e', '#e6ab02', '#a6761d'];
-const W = 460, H = 320, PAD = { l: 60, r: 10, t: 30, b: 40 };
+const W = 460, H = 320, PAD = { l: 70, r: 30, t: 30, b: 40 };
+const LEGEND_COLUMNS = 4;
 
 function esc(s) {
   return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;');
@@ -36,16 +37,20 @@ function panel(rows, title, x0, names) {
 /** The whole chart as SVG text, from the `alloc` rows of results.json. */
 export function renderSvg(results) {
   const names = [...new Set(results.alloc.flatMap((r) => Object.keys(r.methods)))];
-  const legend = names.map((name, i) =>
-    `<rect x="${20 + i * 150}" y="${H + 8}" width="12" height="12" fill="${COLORS[i % COLORS.length]}"/>` +
-    `<text x="${36 + i * 150}" y="${H + 18}">${esc(name)}</text>`).join('\n');
+  const legend = names.map((name, i) => {
+    const x = 20 + (i % LEGEND_COLUMNS) * 200;
+    const y = H + 8 + Math.floor(i / LEGEND_COLUMNS) * 18;
+    return `<rect x="${x}" y="${y}" width="12" height="12" fill="${COLORS[i % COLORS.length]}"/>` +
+      `<text x="${x + 16}" y="${y + 10}">${esc(name)}</text>`;
+  }).join('\n');
+  const rows = Math.ceil(names.length / LEGEND_COLUMNS);
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${H + 60}" font-family="sans-serif" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${H + 36 + rows * 18}" font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="white"/>`,
     panel(results.alloc.filter((r) => !r.zeroed), 'ns per allocation, not zeroed (lower is better)', 0, names),
     panel(results.alloc.filter((r) => r.zeroed), 'ns per allocation, zeroed', W, names),
     legend,
-    `<text x="20" y="${H + 48}" fill="#555">${esc(`${results.machine.cpu}, ${results.machine.cores} cores, Node ${results.machine.node}, ${results.date.slice(0, 10)}`)}</text>`,
+    `<text x="20" y="${H + 24 + rows * 18}" fill="#555">${esc(`${results.machine.cpu}, ${results.machine.cores} cores, Node ${results.machine.node}, ${results.date.slice(0, 10)}`)}</text>`,
     '</svg>',
   ].join('\n') + '\n';
 }
