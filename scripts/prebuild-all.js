@@ -36,13 +36,11 @@ const TARGETS = [
   { platform: 'win32', arch: 'x64', zig: 'x86_64-windows-gnu' },
 ].map((target) => ({ ...target, id: [target.platform, target.arch, target.libc].filter(Boolean).join('-') }));
 
-// The same definitions CMakeLists.txt gives the shim; BUILDING_NODE_EXTENSION
-// makes node_api.h declare the napi_* functions dllimport on Windows.
+// The definitions CMakeLists.txt gives the shim (native/defines.txt);
+// BUILDING_NODE_EXTENSION makes node_api.h declare the napi_* functions
+// dllimport on Windows.
 const DEFINES = [
-  'NAPI_VERSION=8',
-  'NAPI_CPP_EXCEPTIONS',
-  'NODE_ADDON_API_DISABLE_DEPRECATED',
-  'NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS',
+  ...fs.readFileSync(path.join(root, 'native', 'defines.txt'), 'utf8').split('\n').map((line) => line.trim()).filter(Boolean),
   'BUILDING_NODE_EXTENSION',
   'NDEBUG',
 ];
