@@ -1,6 +1,6 @@
 // The Arena class: JavaScript ergonomics over the native arena handle.
 import { endianness } from 'node:os';
-import { markAsUntransferable } from 'node:worker_threads';
+import { isMainThread, markAsUntransferable } from 'node:worker_threads';
 import { binding, type NativeArena } from './binding';
 import { typeError } from './errors';
 import { getConfig, optionsObject } from './config';
@@ -302,6 +302,12 @@ export class Arena {
 }
 
 let current: Arena | null = null;
+
+// A worker's teardown detaches and finalizes every external buffer before any
+// hook of ours runs, so memory that JavaScript moved out of an arena (and may
+// have posted to another thread) can only be told apart now: such arenas are
+// kept, never freed. (A terminate()d worker emits no 'exit'; see README.)
+if (!isMainThread) process.once('exit', () => binding.scanEscapes());
 
 /**
  * The calling thread's arena (the main thread and each worker have their own),

@@ -31,6 +31,7 @@ export interface Binding {
   threadArena(): NativeArena;
   resetThreadArena(): void;
   deinitThreadArena(): void;
+  scanEscapes(): void;
   testingFailReservations(count: number): void;
   limits: {
     minPoolSize: number;

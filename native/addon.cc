@@ -2,6 +2,8 @@
 // lib/binding.ts describes this surface for the facade.
 #include <napi.h>
 
+#include <vector>
+
 #include "arena_wrap.h"
 #include "env_data.h"
 #include "status.h"
@@ -127,6 +129,17 @@ Napi::Value DeinitThreadArena(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// scanEscapes(): called on a worker's 'exit' event, before Node's teardown
+// detaches every external buffer itself (see ArenaBlock::escaped).
+Napi::Value ScanEscapes(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  EnvData* data = GetEnvData(env);
+  // Copy: a disowned thread arena's wrapper may leave the set meanwhile.
+  std::vector<NativeArena*> wrappers(data->wrappers.begin(), data->wrappers.end());
+  for (NativeArena* wrapper : wrappers) wrapper->ScanForEscape(env);
+  return env.Undefined();
+}
+
 Napi::Value TestingFailReservations(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const uint64_t count = status::ToCount(env, info[0], "count", status::kInvalidSize);
@@ -134,17 +147,49 @@ Napi::Value TestingFailReservations(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+}  // namespace
+
+// Runs early at teardown (RearmTeardownScan keeps it the newest hook), before
+// Node-API finalizes the wrappers: tells each wrapper that the environment is
+// going away, so its destructor neither scans nor deletes references that
+// the environment drops itself, and notes whether the thread arena escaped
+// (found earlier, at a reset, destroy or collection).
+void TeardownScan(void* arg) {
+  EnvData* data = static_cast<EnvData*>(arg);
+  Napi::HandleScope scope(data->env);  // cleanup hooks run outside any scope
+  for (NativeArena* wrapper : data->wrappers) {
+    const bool escaped = wrapper->PrepareTeardown();
+    if (wrapper == data->thread_arena) data->thread_escaped = escaped;
+  }
+}
+
+void RearmTeardownScan(Napi::Env env) {
+  EnvData* data = GetEnvData(env);
+  if (data == nullptr) return;
+  if (data->scan_armed) napi_remove_env_cleanup_hook(env, TeardownScan, data);
+  data->scan_armed = napi_add_env_cleanup_hook(env, TeardownScan, data) == napi_ok;
+}
+
+namespace {
+
 // Runs on the environment's own thread when it is torn down (a worker exiting,
 // or the main thread at exit): its thread arena goes with it.
 void CleanupEnv(void* arg) {
   EnvData* data = static_cast<EnvData*>(arg);
   if (data->thread_arena != nullptr) data->thread_arena->ForgetArena();
-  engram_deinit_thread_arena();
+  if (data->thread_escaped) {
+    engram_arena* owned = nullptr;
+    engram_thread_arena_disown(&owned);  // kept forever: see ArenaBlock::escaped
+  } else {
+    engram_deinit_thread_arena();
+  }
+  napi_set_instance_data(data->env, nullptr, nullptr, nullptr);
   delete data;
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EnvData* data = new EnvData();
+  data->env = env;
   // The cleanup hook owns EnvData; instance data only finds it.
   napi_set_instance_data(env, data, nullptr, nullptr);
   napi_add_env_cleanup_hook(env, CleanupEnv, data);
@@ -162,6 +207,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("threadArena", Napi::Function::New<ThreadArena>(env));
   exports.Set("resetThreadArena", Napi::Function::New<ResetThreadArena>(env));
   exports.Set("deinitThreadArena", Napi::Function::New<DeinitThreadArena>(env));
+  exports.Set("scanEscapes", Napi::Function::New<ScanEscapes>(env));
   exports.Set("testingFailReservations", Napi::Function::New<TestingFailReservations>(env));
 
   Napi::Object limits = Napi::Object::New(env);

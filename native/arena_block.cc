@@ -14,7 +14,10 @@ void BlockRetain(ArenaBlock* block) {
 
 void BlockFreeArena(napi_env env, ArenaBlock* block) {
   if (block->arena == nullptr) return;
-  if (block->thread_owned) {
+  if (block->escaped) {
+    // Leaked on purpose (see ArenaBlock::escaped); a thread arena was disowned
+    // first, so the thread's slot is free.
+  } else if (block->thread_owned) {
     engram_deinit_thread_arena();
   } else {
     engram_arena_destroy(block->arena);

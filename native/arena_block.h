@@ -15,10 +15,15 @@ struct ArenaBlock {
   engram_arena* arena;      ///< null once freed (destroyed) or retired (thread arena gone)
   uint64_t capacity_bytes;  ///< what V8 was told this block keeps alive
   bool thread_owned;        ///< freed by engram_deinit_thread_arena, never by destroy
+  /// Some ArrayBuffer over this memory was moved out (transferred) behind our
+  /// back. Its new owner may live in another thread and outlive this one, and
+  /// a worker's teardown runs view finalizers early, so the memory is never
+  /// freed: a deliberate leak, only after such a transfer.
+  bool escaped;
   uint32_t refs;
 
   ArenaBlock(engram_arena* a, uint64_t capacity, bool thread)
-      : arena(a), capacity_bytes(capacity), thread_owned(thread), refs(1) {}
+      : arena(a), capacity_bytes(capacity), thread_owned(thread), escaped(false), refs(1) {}
 };
 
 /// Tells V8 about the native memory the block holds, so dropped arenas get collected.
@@ -26,5 +31,6 @@ void BlockReportMemory(napi_env env, ArenaBlock* block);
 void BlockRetain(ArenaBlock* block);
 /// Drops one reference; the last one frees an instance arena and the block.
 void BlockRelease(napi_env env, ArenaBlock* block);
-/// Frees (instance) or forgets (thread) the arena now; views must already be detached.
+/// Frees (instance) or forgets (thread) the arena now; views must already be
+/// detached. An escaped arena is only forgotten, never freed.
 void BlockFreeArena(napi_env env, ArenaBlock* block);

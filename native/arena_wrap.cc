@@ -101,6 +101,7 @@ NativeArena::NativeArena(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Nati
     block_ = new ArenaBlock(arena, capacity, false);
   }
   BlockReportMemory(env, block_);
+  data->wrappers.insert(this);
   // The first view now, so that a runtime that refuses external buffers
   // fails at construction rather than at the first allocation.
   try {
@@ -122,7 +123,18 @@ NativeArena::NativeArena(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Nati
 
 NativeArena::~NativeArena() {
   // Views may still be reachable: never detach here, only let go. Each view
-  // holds its own reference to the block.
+  // holds its own reference to the block. A view moved out behind our back is
+  // noticed here at the latest (during teardown, PrepareTeardown did it).
+  if (!torn_down_) {
+    if (block_ != nullptr && AnyViewEscaped()) block_->escaped = true;
+    EnvData* data = GetEnvData(Env());
+    if (data != nullptr) data->wrappers.erase(this);
+  } else {
+    // The environment may already have dropped these references.
+    for (View& view : windows_) view.ref.SuppressDestruct();
+    for (View& view : fallbacks_) view.ref.SuppressDestruct();
+    state_.ref.SuppressDestruct();
+  }
   windows_.clear();
   fallbacks_.clear();
   state_.ref.Reset();
@@ -148,6 +160,7 @@ NativeArena::View NativeArena::ExternalView(Napi::Env env, uint8_t* data, uint64
   }
   if (st != napi_ok) throw Napi::Error::New(env);
   BlockRetain(block_);
+  RearmTeardownScan(env);
   if (arena_memory) {
     // V8 counts every external buffer's length as new memory pressure, but
     // arena memory was reported once, at creation (BlockReportMemory). Counted
@@ -174,28 +187,18 @@ bool NativeArena::DetachViews(Napi::Env env) {
 }
 
 // A transferred window's memory now belongs to an ArrayBuffer we cannot see
-// or detach. Reusing or freeing it would let JavaScript read the next user's
-// bytes or freed memory, so the arena is given up instead: it reads as
-// destroyed, and its memory (fallbacks too) is freed only once every view,
-// the escaped one included, has been collected (the view finalizers hold the
-// block, and V8 runs them only when no ArrayBuffer shares the memory).
+// or detach, possibly in another thread. Reusing or freeing it would let
+// JavaScript read the next user's bytes or freed memory, so the arena is given
+// up instead: it reads as destroyed, and its memory (fallbacks too) is never
+// freed. Freeing it when the views are finalized is not enough: a worker's
+// teardown finalizes them while a buffer posted to another thread lives on.
 void NativeArena::Quarantine(Napi::Env env) {
   Detach(env, state_);
-  if (block_->thread_owned) {
-    // The thread's slot must be free for a fresh arena: take the old one over.
-    // (If that fails the thread keeps it, behind this dead wrapper: never reused.)
-    engram_arena* owned = nullptr;
-    if (engram_thread_arena_disown(&owned) == ENGRAM_OK) {
-      block_->arena = owned;
-      block_->thread_owned = false;
-      EnvData* data = GetEnvData(env);
-      if (data != nullptr && data->thread_arena == this) {
-        data->thread_arena = nullptr;
-        data->thread_wrapper.Reset();
-      }
-    }
-  }
-  // This wrapper is dead; only the views keep the memory now.
+  block_->escaped = true;
+  // The thread's slot must be free for a fresh arena: take the old one over.
+  // (If that fails the thread keeps it, behind this dead wrapper: never reused.)
+  DisownThreadArena(env);
+  // This wrapper is dead; the memory stays reserved (see ArenaBlock::escaped).
   BlockRelease(env, block_);
   block_ = nullptr;
 }
@@ -291,6 +294,47 @@ void NativeArena::ResetNow(Napi::Env env) {
 
 void NativeArena::ForgetArena() {
   if (block_ != nullptr) block_->arena = nullptr;
+}
+
+bool NativeArena::AnyViewEscaped() const {
+  auto escaped = [](const View& view) {
+    if (view.ref.IsEmpty()) return false;
+    Napi::ArrayBuffer buffer = view.ref.Value();
+    return !buffer.IsEmpty() && buffer.IsDetached();
+  };
+  for (const View& view : windows_) {
+    if (escaped(view)) return true;
+  }
+  for (const View& view : fallbacks_) {
+    if (escaped(view)) return true;
+  }
+  return false;
+}
+
+bool NativeArena::PrepareTeardown() {
+  // No escape scan here: by now Node has detached and finalized every
+  // external buffer itself, so all views look moved out.
+  torn_down_ = true;
+  return block_ != nullptr && block_->escaped;
+}
+
+void NativeArena::ScanForEscape(Napi::Env env) {
+  if (block_ == nullptr || block_->arena == nullptr || torn_down_ || !AnyViewEscaped()) return;
+  block_->escaped = true;
+  DisownThreadArena(env);
+}
+
+void NativeArena::DisownThreadArena(Napi::Env env) {
+  engram_arena* owned = nullptr;
+  if (block_ == nullptr || !block_->thread_owned) return;
+  if (engram_thread_arena_disown(&owned) != ENGRAM_OK) return;
+  block_->arena = owned;
+  block_->thread_owned = false;
+  EnvData* data = GetEnvData(env);
+  if (data != nullptr && data->thread_arena == this) {
+    data->thread_arena = nullptr;
+    data->thread_wrapper.Reset();
+  }
 }
 
 Napi::Value NativeArena::Reset(const Napi::CallbackInfo& info) {

@@ -38,9 +38,19 @@ class NativeArena : public Napi::ObjectWrap<NativeArena> {
   void Retire(Napi::Env env);
   /// Detaches every view, then resets the arena (zeroing, freeing fallbacks).
   void ResetNow(Napi::Env env);
-  /// For environment teardown, when no JavaScript can run: the thread's arena
-  /// is being freed by the caller, so the block must stop pointing at it.
+  /// For environment teardown, before Node-API finalizes the wrappers: stops
+  /// the destructor from touching references the environment drops itself.
+  /// Returns whether the arena was found escaped earlier.
+  bool PrepareTeardown();
+  /// For environment teardown: the thread's arena is being freed (or leaked)
+  /// by the caller, so the block must stop pointing at it.
   void ForgetArena();
+  /// Marks the arena escaped if a view was moved out; a thread arena is then
+  /// disowned so that the thread's teardown keeps its memory. For a worker's
+  /// 'exit' event, the last moment JavaScript-moved memory can be told apart.
+  void ScanForEscape(Napi::Env env);
+  /// Whether this wraps the calling thread's arena.
+  bool ThreadOwned() const { return block_ != nullptr && block_->thread_owned; }
 
  private:
   Napi::Value Alloc(const Napi::CallbackInfo& info);
@@ -59,6 +69,10 @@ class NativeArena : public Napi::ObjectWrap<NativeArena> {
   engram_arena* Live(Napi::Env env) const;
   /// Gives up memory that an escaped ArrayBuffer may still reach; see Quarantine.
   void Quarantine(Napi::Env env);
+  /// True if a window or fallback is detached while we still hold it: moved out.
+  bool AnyViewEscaped() const;
+  /// Takes the thread's arena over so that its memory can be kept (leaked).
+  void DisownThreadArena(Napi::Env env);
   /// An external ArrayBuffer over [data, data+size) that keeps the block alive.
   /// `arena_memory`: the bytes are the arena's own, already reported to V8.
   View ExternalView(Napi::Env env, uint8_t* data, uint64_t size_bytes, bool arena_memory);
@@ -81,4 +95,6 @@ class NativeArena : public Napi::ObjectWrap<NativeArena> {
   /// The arena's engram_arena_state_t, for the facade's bump in JavaScript;
   /// it lives as long as the arena, so only Retire detaches it.
   View state_;
+  /// Set by PrepareTeardown: the environment is going away.
+  bool torn_down_ = false;
 };

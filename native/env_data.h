@@ -2,11 +2,14 @@
 #pragma once
 #include <napi.h>
 
+#include <unordered_set>
+
 class NativeArena;
 
 /// Everything the shim keeps for one Node-API environment. Owned by the
 /// environment's cleanup hook, which frees the thread arena of that thread.
 struct EnvData {
+  napi_env env = nullptr;
   Napi::FunctionReference arena_class;
   /// The facade's error classes; empty until it registers them.
   Napi::FunctionReference arena_error;
@@ -18,6 +21,15 @@ struct EnvData {
   NativeArena* thread_arena = nullptr;
   /// The thread arena that the next NativeArena construction wraps.
   engram_arena* adopting = nullptr;
+  /// Every live wrapper, for the teardown scan.
+  std::unordered_set<NativeArena*> wrappers;
+  /// Whether TeardownScan is registered, and what it found for the thread arena.
+  bool scan_armed = false;
+  bool thread_escaped = false;
 };
 
 inline EnvData* GetEnvData(Napi::Env env) { return env.GetInstanceData<EnvData>(); }
+
+/// Re-registers the teardown scan so that it runs before the cleanup hooks of
+/// external buffers made so far (hooks run newest first). See addon.cc.
+void RearmTeardownScan(Napi::Env env);
