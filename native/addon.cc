@@ -151,9 +151,9 @@ Napi::Value TestingFailReservations(const Napi::CallbackInfo& info) {
 
 // Runs early at teardown (RearmTeardownScan keeps it the newest hook), before
 // Node-API finalizes the wrappers: tells each wrapper that the environment is
-// going away, so its destructor neither scans nor deletes references that
-// the environment drops itself, and notes whether the thread arena escaped
-// (found earlier, at a reset, destroy or collection).
+// going away, so its destructor neither scans views that Node detached itself
+// nor touches EnvData, and notes whether the thread arena escaped (found
+// earlier: at a reset, destroy, collection or the worker's 'exit').
 void TeardownScan(void* arg) {
   EnvData* data = static_cast<EnvData*>(arg);
   Napi::HandleScope scope(data->env);  // cleanup hooks run outside any scope

@@ -125,15 +125,11 @@ NativeArena::~NativeArena() {
   // Views may still be reachable: never detach here, only let go. Each view
   // holds its own reference to the block. A view moved out behind our back is
   // noticed here at the latest (during teardown, PrepareTeardown did it).
+  // (At teardown Node has detached every view itself and EnvData is gone.)
   if (!torn_down_) {
     if (block_ != nullptr && AnyViewEscaped()) block_->escaped = true;
     EnvData* data = GetEnvData(Env());
     if (data != nullptr) data->wrappers.erase(this);
-  } else {
-    // The environment may already have dropped these references.
-    for (View& view : windows_) view.ref.SuppressDestruct();
-    for (View& view : fallbacks_) view.ref.SuppressDestruct();
-    state_.ref.SuppressDestruct();
   }
   windows_.clear();
   fallbacks_.clear();

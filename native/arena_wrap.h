@@ -38,9 +38,9 @@ class NativeArena : public Napi::ObjectWrap<NativeArena> {
   void Retire(Napi::Env env);
   /// Detaches every view, then resets the arena (zeroing, freeing fallbacks).
   void ResetNow(Napi::Env env);
-  /// For environment teardown, before Node-API finalizes the wrappers: stops
-  /// the destructor from touching references the environment drops itself.
-  /// Returns whether the arena was found escaped earlier.
+  /// For environment teardown, before Node-API finalizes the wrappers: keeps
+  /// the destructor from scanning views Node has detached itself, and from
+  /// EnvData, which is gone by then. Returns whether the arena escaped earlier.
   bool PrepareTeardown();
   /// For environment teardown: the thread's arena is being freed (or leaked)
   /// by the caller, so the block must stop pointing at it.
