@@ -19,10 +19,14 @@ void FinalizeView(napi_env env, void* /*data*/, void* hint) {
   delete record;
 }
 
-/// Bytes of a chunk window: V8 sees each new window as fresh memory until the
-/// correction below, so it stays far under V8's 64 MiB trigger for a full GC,
-/// while a reset makes one window per 4 MiB used (about 1.5 us each).
+/// Bytes of a chunk: V8 sees each new window as fresh memory until the
+/// correction below, so windows stay far under V8's 64 MiB trigger for a full
+/// GC. Within a chunk, windows double from kMinWindowBytes: everything a
+/// window shows can be written through `view.buffer`, so a zeroing reset must
+/// zero it all (engram_arena_expose), and doubling keeps that within twice the
+/// bytes used, for about 1.5 us per window.
 constexpr uint64_t kChunkBytes = 4 * 1024 * 1024;
+constexpr uint64_t kMinWindowBytes = 4 * 1024;
 
 /// Detaches a window or fallback and gives back the correction made for it
 /// (V8 stops counting a buffer the moment it is detached, so here rather than
@@ -101,11 +105,10 @@ NativeArena::NativeArena(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Nati
     block_ = new ArenaBlock(arena, capacity, false);
   }
   BlockReportMemory(env, block_);
-  data->wrappers.insert(this);
   // The first view now, so that a runtime that refuses external buffers
   // fails at construction rather than at the first allocation.
   try {
-    OpenWindow(env, 0, block_->capacity_bytes < kChunkBytes ? block_->capacity_bytes : kChunkBytes);
+    OpenWindow(env, 0, block_->capacity_bytes < kMinWindowBytes ? block_->capacity_bytes : kMinWindowBytes);
   } catch (...) {
     // A throwing constructor never runs the destructor: give the memory back
     // here (a thread arena stays with its thread; only the report is undone).
@@ -119,6 +122,9 @@ NativeArena::NativeArena(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Nati
     block_ = nullptr;
     throw;
   }
+  // Only a wrapper that is fully made joins the teardown list: a throwing
+  // constructor frees this object, which must not stay listed.
+  data->wrappers.insert(this);
 }
 
 NativeArena::~NativeArena() {
@@ -201,6 +207,7 @@ void NativeArena::Quarantine(Napi::Env env) {
 
 void NativeArena::OpenWindow(Napi::Env env, uint64_t base_bytes, uint64_t size_bytes) {
   if (!windows_.empty() && window_base_ == base_bytes && window_size_ == size_bytes) return;
+  status::Check(env, engram_arena_expose(block_->arena, base_bytes + size_bytes));
   windows_.push_back(ExternalView(env, engram_arena_base(block_->arena) + base_bytes, size_bytes, true));
   window_base_ = base_bytes;
   window_size_ = size_bytes;
@@ -236,7 +243,8 @@ Napi::Value NativeArena::Alloc(const Napi::CallbackInfo& info) {
 
 // window(startBytes, endBytes) -> [ArrayBuffer, baseBytes]: a window over
 // arena bytes [base, base + byteLength) that holds [start, end), valid until
-// the next reset. The chunk that holds the range, else exactly the range.
+// the next reset: a window at the start of the 4 MiB chunk that holds the
+// range (doubling from 4 KiB), else exactly the range.
 Napi::Value NativeArena::Window(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Live(env);
@@ -252,7 +260,10 @@ Napi::Value NativeArena::Window(const Napi::CallbackInfo& info) {
   const uint64_t chunk = first / kChunkBytes;
   if (last / kChunkBytes == chunk) {
     const uint64_t base = chunk * kChunkBytes;
-    OpenWindow(env, base, capacity - base < kChunkBytes ? capacity - base : kChunkBytes);
+    const uint64_t chunk_bytes = capacity - base < kChunkBytes ? capacity - base : kChunkBytes;
+    uint64_t size = kMinWindowBytes;
+    while (size < last + 1 - base) size *= 2;
+    OpenWindow(env, base, size < chunk_bytes ? size : chunk_bytes);
   } else {
     OpenWindow(env, start, end - start);
   }

@@ -142,6 +142,9 @@ int32_t engram_arena_alloc(engram_arena *arena, uint64_t size_bytes, uint64_t al
 int32_t engram_arena_reset(engram_arena *arena);
 int32_t engram_arena_get_stats(const engram_arena *arena, engram_arena_stats_t *out);
 uint8_t *engram_arena_base(const engram_arena *arena);
+/* Records that the host may write the arena's first end_bytes bytes (clamped to
+ * the capacity), beyond the allocations: a zeroing reset zeroes them too. */
+int32_t engram_arena_expose(engram_arena *arena, uint64_t end_bytes);
 /* The live counters (see engram_arena_state_t); valid until the arena is destroyed. */
 engram_arena_state_t *engram_arena_state(engram_arena *arena);
 uint64_t engram_arena_capacity(const engram_arena *arena);

@@ -126,6 +126,9 @@ pub const ArenaAllocator = struct {
     /// Set when `create` reserved the buffer, which `destroy` then frees.
     backing: ?Allocator = null,
     destroyed: bool = false,
+    /// Bytes from the start that a host may have written since the last reset,
+    /// beyond the offset too (it handed out views wider than the allocations).
+    exposed_bytes: usize = 0,
 
     /// An arena over a caller-owned buffer, with the global config's strategy
     /// and zeroing. Pair with `deinit`.
@@ -295,12 +298,21 @@ pub const ArenaAllocator = struct {
     pub fn reset(self: *ArenaAllocator) void {
         assert(!self.destroyed);
         self.assertInvariants();
-        const used: usize = @intCast(self.state.offset);
+        const used: usize = @max(@as(usize, @intCast(self.state.offset)), self.exposed_bytes);
         if (self.options.zero_on_reset) @memset(self.buffer[0..used], 0);
+        self.exposed_bytes = 0;
         self.releaseFallbacks();
         arena_metrics.recordReset(self.sample());
         self.state = .{ .capacity = self.state.capacity, .high_water_mark = self.state.high_water_mark };
         self.assertInvariants();
+    }
+
+    /// Records that a host may write the first `end_bytes` bytes (up to the
+    /// capacity), so that a zeroing reset zeroes them even past the offset.
+    pub fn expose(self: *ArenaAllocator, end_bytes: usize) void {
+        assert(!self.destroyed);
+        self.exposed_bytes = @max(self.exposed_bytes, @min(end_bytes, self.buffer.len));
+        assert(self.exposed_bytes <= self.buffer.len);
     }
 
     /// Bytes left after the offset, before any alignment padding.

@@ -577,3 +577,17 @@ fn runThreadArena(id: u8, base_out: *usize) !void {
     }
     if (core.getThreadArenaStats().?.high_water_mark_bytes != 50 * 128) return error.WrongHighWaterMark;
 }
+
+test "reset zeroes what a host exposed past the offset" {
+    var buffer: [4096]u8 align(64) = undefined;
+    var arena = ArenaAllocator.initOptions(&buffer, options(4096, .error_return, true));
+    defer arena.deinit();
+    _ = try arena.alloc(16, 1);
+    arena.expose(1024); // the host handed out a view of the first KiB
+    @memset(buffer[16..1024], 0xEE); // and something wrote past the allocation
+    arena.reset();
+    try testing.expect(std.mem.allEqual(u8, buffer[0..1024], 0));
+    try testing.expectEqual(@as(usize, 0), arena.exposed_bytes);
+    arena.expose(1 << 20); // clamped to the capacity
+    try testing.expectEqual(@as(usize, 4096), arena.exposed_bytes);
+}

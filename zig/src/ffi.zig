@@ -238,6 +238,15 @@ export fn engram_arena_state(arena: ?*Arena) ?*core.State {
     return &handle.state;
 }
 
+/// Records that the host may write the arena's first `end_bytes` bytes, so a
+/// zeroing reset zeroes them even past the offset.
+export fn engram_arena_expose(arena: ?*Arena, end_bytes: u64) i32 {
+    const handle = arena orelse return code(.invalid_argument);
+    if (handle.isDestroyed()) return code(.destroyed);
+    handle.expose(std.math.cast(usize, end_bytes) orelse std.math.maxInt(usize));
+    return code(.ok);
+}
+
 /// The capacity in bytes; 0 for NULL or a destroyed arena.
 export fn engram_arena_capacity(arena: ?*const Arena) u64 {
     const handle = arena orelse return 0;

@@ -198,6 +198,16 @@ static void test_thread_arena(void) {
     CHECK_EQ(engram_arena_get_stats(arena, &stats), ENGRAM_ERR_DESTROYED);
     CHECK(engram_arena_base(arena) == NULL);
 
+    /* Expose: bytes written past the offset are zeroed by a zeroing reset. */
+    CHECK_EQ(engram_thread_arena(&arena), ENGRAM_OK);
+    CHECK_EQ(engram_arena_alloc(arena, 8, 8, &a), ENGRAM_OK);
+    CHECK_EQ(engram_arena_expose(arena, 256), ENGRAM_OK);
+    a.ptr[200] = 0x77;
+    CHECK_EQ(engram_arena_reset(arena), ENGRAM_OK);
+    CHECK(a.ptr[200] == (config.zero_on_reset ? 0 : 0x77));
+    CHECK_EQ(engram_arena_expose(NULL, 1), ENGRAM_ERR_INVALID_ARGUMENT);
+    engram_deinit_thread_arena();
+
     /* Disown: the memory moves to an instance handle; the thread gets a fresh arena. */
     engram_arena *owned = NULL, *fresh = NULL;
     CHECK_EQ(engram_thread_arena_disown(&owned), ENGRAM_ERR_DESTROYED);
