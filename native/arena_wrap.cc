@@ -261,8 +261,12 @@ Napi::Value NativeArena::Window(const Napi::CallbackInfo& info) {
   if (last / kChunkBytes == chunk) {
     const uint64_t base = chunk * kChunkBytes;
     const uint64_t chunk_bytes = capacity - base < kChunkBytes ? capacity - base : kChunkBytes;
+    // At least what the previous epoch used here: a steady workload then opens
+    // one window per chunk and epoch instead of a doubling run each time.
+    uint64_t wanted = last + 1 - base;
+    if (last_epoch_bytes_ > base + wanted) wanted = last_epoch_bytes_ - base;
     uint64_t size = kMinWindowBytes;
-    while (size < last + 1 - base) size *= 2;
+    while (size < wanted) size *= 2;
     OpenWindow(env, base, size < chunk_bytes ? size : chunk_bytes);
   } else {
     OpenWindow(env, start, end - start);
@@ -288,6 +292,7 @@ Napi::Value NativeArena::State(const Napi::CallbackInfo& info) {
 
 void NativeArena::ResetNow(Napi::Env env) {
   engram_arena* arena = Live(env);
+  last_epoch_bytes_ = engram_arena_state(arena)->offset;
   // Views go dark before the bytes are zeroed or handed out again.
   if (DetachViews(env)) {
     Quarantine(env);

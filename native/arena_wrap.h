@@ -91,6 +91,8 @@ class NativeArena : public Napi::ObjectWrap<NativeArena> {
   std::vector<View> windows_;
   uint64_t window_base_ = 0;
   uint64_t window_size_ = 0;
+  /// Bytes the previous epoch used, the size hint for this epoch's windows.
+  uint64_t last_epoch_bytes_ = 0;
   std::vector<View> fallbacks_;
   /// The arena's engram_arena_state_t, for the facade's bump in JavaScript;
   /// it lives as long as the arena, so only Retire detaches it.
