@@ -118,11 +118,11 @@ Napi::Value DeinitThreadArena(const Napi::CallbackInfo& info) {
   EnvData* data = GetEnvData(env);
   if (data->thread_arena != nullptr) {
     // Retire frees it, or hands it over to the views if one escaped.
-    NativeArena* wrapper = data->thread_arena;
-    Napi::Object keep_alive = data->thread_wrapper.Value();  // a handle while it works
+    // Forgotten only once retired: if Retire throws (a worker being
+    // terminated), the thread keeps one wrapper over its arena, never two.
+    data->thread_arena->Retire(env);
     data->thread_arena = nullptr;
     data->thread_wrapper.Reset();
-    wrapper->Retire(env);
   } else {
     engram_deinit_thread_arena();  // no wrapper means no views to detach
   }

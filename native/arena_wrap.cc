@@ -408,13 +408,12 @@ Napi::Value NativeArena::IsThreadArena(const Napi::CallbackInfo& info) {
 // destroy(): idempotent. The thread arena is retired through deinitThreadArena.
 Napi::Value NativeArena::Destroy(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (block_ != nullptr && block_->thread_owned) {
-    EnvData* data = GetEnvData(env);
-    if (data->thread_arena == this) {
-      data->thread_arena = nullptr;
-      data->thread_wrapper.Reset();
-    }
-  }
   Retire(env);
+  // Forgotten only once retired (see DeinitThreadArena in addon.cc).
+  EnvData* data = GetEnvData(env);
+  if (data->thread_arena == this) {
+    data->thread_arena = nullptr;
+    data->thread_wrapper.Reset();
+  }
   return env.Undefined();
 }
