@@ -14,7 +14,6 @@ export interface NativeArena {
   capacity(): number;
   options(): { size: number; overflowStrategy: OverflowStrategy; zeroOnReset: boolean };
   destroyed(): boolean;
-  isThreadArena(): boolean;
   destroy(): void;
 }
 

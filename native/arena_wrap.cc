@@ -62,7 +62,6 @@ Napi::Function NativeArena::Define(Napi::Env env) {
                          InstanceMethod<&NativeArena::Capacity>("capacity"),
                          InstanceMethod<&NativeArena::Options>("options"),
                          InstanceMethod<&NativeArena::Destroyed>("destroyed"),
-                         InstanceMethod<&NativeArena::IsThreadArena>("isThreadArena"),
                          InstanceMethod<&NativeArena::Destroy>("destroy"),
                      });
 }
@@ -399,10 +398,6 @@ Napi::Value NativeArena::Options(const Napi::CallbackInfo& info) {
 
 Napi::Value NativeArena::Destroyed(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), block_ == nullptr || block_->arena == nullptr);
-}
-
-Napi::Value NativeArena::IsThreadArena(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), block_ != nullptr && block_->thread_owned);
 }
 
 // destroy(): idempotent. The thread arena is retired through deinitThreadArena.

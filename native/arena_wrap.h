@@ -49,8 +49,6 @@ class NativeArena : public Napi::ObjectWrap<NativeArena> {
   /// disowned so that the thread's teardown keeps its memory. For a worker's
   /// 'exit' event, the last moment JavaScript-moved memory can be told apart.
   void ScanForEscape(Napi::Env env);
-  /// Whether this wraps the calling thread's arena.
-  bool ThreadOwned() const { return block_ != nullptr && block_->thread_owned; }
 
  private:
   Napi::Value Alloc(const Napi::CallbackInfo& info);
@@ -63,7 +61,6 @@ class NativeArena : public Napi::ObjectWrap<NativeArena> {
   Napi::Value Capacity(const Napi::CallbackInfo& info);
   Napi::Value Options(const Napi::CallbackInfo& info);
   Napi::Value Destroyed(const Napi::CallbackInfo& info);
-  Napi::Value IsThreadArena(const Napi::CallbackInfo& info);
   Napi::Value Destroy(const Napi::CallbackInfo& info);
 
   engram_arena* Live(Napi::Env env) const;

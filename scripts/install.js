@@ -6,6 +6,7 @@
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { findOnPath } = require('./which.js');
 
 const root = path.join(__dirname, '..');
 
@@ -17,15 +18,7 @@ function prebuiltLoads() {
 }
 
 function onPath(names) {
-  for (const dir of (process.env.PATH || '').split(path.delimiter)) {
-    for (const name of names) {
-      try {
-        fs.accessSync(path.join(dir, name), fs.constants.X_OK);
-        return true;
-      } catch {}
-    }
-  }
-  return false;
+  return findOnPath(names) !== null;
 }
 
 function missingTools() {

