@@ -1,10 +1,13 @@
 // The Arena class: JavaScript ergonomics over the native arena handle.
 import { endianness } from 'node:os';
-import { isMainThread, markAsUntransferable } from 'node:worker_threads';
 import { binding, type NativeArena } from './binding';
 import { typeError } from './errors';
 import { getConfig, optionsObject } from './config';
 import type { ArenaStats, OverflowStrategy } from './types';
+import {
+  MIN_WINDOW_BYTES, TRANSFERS, escaped, moveOn, ready, unwatch, watch, windowBase, windowBytes,
+  type ViewRecord,
+} from './windows';
 
 /** Options of `new Arena()`; omitted fields come from {@link getConfig}. */
 export interface ArenaOptions {
@@ -55,11 +58,6 @@ function isThenable(value: unknown): boolean {
   );
 }
 
-function untransferable(buffer: ArrayBuffer): ArrayBuffer {
-  markAsUntransferable(buffer);
-  return buffer;
-}
-
 /**
  * A bump-pointer arena over native memory outside the GC heap. `alloc()` is a
  * pointer bump; `reset()` frees everything at once, zeroes the used bytes (when
@@ -73,10 +71,16 @@ export class Arena {
   readonly #native: NativeArena;
   /** The arena's live counters (engram_arena_state_t), or null to always ask native code. */
   #state: Uint32Array | null = null;
-  /** The current window over arena bytes [#windowBase, #windowEnd); see native/arena_wrap.h. */
+  /** The buffer behind #state, detached at destroy (transfer mode). */
+  #stateBuffer: ArrayBuffer | null = null;
+  /** The current window over arena bytes [#windowBase, #windowEnd); see lib/windows.ts. */
   #window: ArrayBuffer | null = null;
   #windowBase = 0;
   #windowEnd = -1;
+  /** Everything views were made on in this epoch (transfer mode only). */
+  readonly #views: ViewRecord;
+  /** Bytes the previous epoch used: the size hint for this epoch's windows. */
+  #hint = 0;
   /** The heap buffer of the last fallback allocation, for alloc() to view. */
   #fallback: ArrayBuffer | null = null;
 
@@ -97,9 +101,20 @@ export class Arena {
         opts.zeroOnReset === undefined ? config.zeroOnReset : opts.zeroOnReset,
       );
     }
-    const state = LITTLE_ENDIAN ? this.#native.state() : null;
-    if (state !== null) this.#state = new Uint32Array(untransferable(state));
-    this.#open(0, 0);
+    this.#views = { native: this.#native, windows: [], bases: [], fallbacks: [] };
+    try {
+      const state = LITTLE_ENDIAN ? this.#native.state() : null;
+      if (state !== null) {
+        this.#stateBuffer = state;
+        this.#state = new Uint32Array(state);
+      }
+      // The first window now: a runtime that refuses external buffers fails here.
+      this.#open(0, 0);
+    } catch (err) {
+      if (adopting === null) this.#native.destroy();
+      throw err;
+    }
+    if (TRANSFERS) watch(this, this.#views);
   }
 
   /** @internal Wraps an existing native handle (the thread arena). */
@@ -112,13 +127,37 @@ export class Arena {
     }
   }
 
-  /** Makes the current window one that holds arena bytes [start, end). */
+  /**
+   * Makes the current window one that holds arena bytes [start, end): the
+   * start of their chunk, doubling from 4 KiB, or exactly the range if it
+   * straddles chunks.
+   */
   #open(start: number, end: number): true {
-    const [window, base] = this.#native.window(start, end);
-    this.#window = untransferable(window);
+    const capacity = this.#native.capacity();
+    if (capacity === 0) this.#native.window(0, 0); // destroyed: throws ArenaDestroyedError
+    // An empty range at the very end belongs to the last chunk.
+    const first = end > start ? start : start < capacity ? start : capacity - 1;
+    const last = end > start ? end - 1 : first;
+    let base = windowBase(first, last);
+    let size: number;
+    if (base >= 0) {
+      size = windowBytes(base, last, this.#hint, capacity);
+    } else {
+      base = start;
+      size = end - start;
+    }
+    this.#show(ready(this.#native.window(base, size)), base);
+    return true;
+  }
+
+  #show(window: ArrayBuffer, base: number): void {
+    this.#window = window;
     this.#windowBase = base;
     this.#windowEnd = base + window.byteLength;
-    return true;
+    if (TRANSFERS) {
+      this.#views.windows.push(window);
+      this.#views.bases.push(base);
+    }
   }
 
   /**
@@ -160,7 +199,8 @@ export class Arena {
     if (this.#window !== null && this.#window.byteLength === 0) this.#escaped();
     const where = this.#native.alloc(size, alignment);
     if (typeof where !== 'number') {
-      this.#fallback = untransferable(where);
+      this.#fallback = ready(where);
+      if (TRANSFERS && where.byteLength > 0) this.#views.fallbacks.push(where);
       return -1;
     }
     if (where < this.#windowBase || where + size > this.#windowEnd) this.#open(where, where + size);
@@ -217,15 +257,80 @@ export class Arena {
 
   /** Frees every allocation at once. Earlier Buffers become empty (detached). */
   reset(): void {
+    const used = this.#used();
     try {
-      this.#native.reset();
+      if (TRANSFERS) this.#resetByTransfer(used);
+      else this.#resetNatively(used);
     } catch (err) {
       // A quarantined thread arena is dead: the next threadArena() makes a new one.
       if (this === current && this.#native.destroyed()) current = null;
       throw err;
-    } finally {
-      this.#forgetWindow();
     }
+  }
+
+  /** Bytes in use now (0 once destroyed). */
+  #used(): number {
+    if (this.#state !== null) return this.#state[OFFSET];
+    return this.#native.destroyed() ? 0 : this.#native.stats().currentUsage;
+  }
+
+  /**
+   * Transfers every window, so that all views of this epoch read as empty,
+   * and carries the last window at the arena's start over to the next epoch
+   * when it is not much larger than this epoch's use; then resets (zeroing
+   * also what the carried window reaches).
+   */
+  #resetByTransfer(used: number): void {
+    const views = this.#views;
+    if (escaped(views)) this.#quarantine();
+    let kept = -1;
+    for (let i = views.bases.length - 1; i >= 0; i--) {
+      if (views.bases[i] === 0) {
+        if (views.windows[i].byteLength <= Math.max(MIN_WINDOW_BYTES, 4 * used)) kept = i;
+        break;
+      }
+    }
+    let next: ArrayBuffer | null = null;
+    for (let i = 0; i < views.windows.length; i++) {
+      const moved = moveOn(views.windows[i]);
+      if (i === kept) next = moved;
+    }
+    for (const fallback of views.fallbacks) moveOn(fallback);
+    views.windows = [];
+    views.bases = [];
+    views.fallbacks = [];
+    this.#forgetWindow();
+    this.#hint = used;
+    this.#native.reset(next === null ? 0 : next.byteLength);
+    if (next !== null) this.#show(ready(next), 0);
+  }
+
+  /** The shim detaches its windows, resets, and opens the next epoch's first window. */
+  #resetNatively(used: number): void {
+    this.#forgetWindow();
+    this.#hint = used;
+    const capacity = this.#native.capacity();
+    // A destroyed arena (capacity 0) asks for no window; its reset throws.
+    const first = this.#native.reset(0, capacity === 0 ? 0 : windowBytes(0, 0, used, capacity));
+    if (first !== undefined) this.#show(ready(first), 0);
+  }
+
+  /** Gives the arena up (see NativeArena::Quarantine); always throws ERR_ARENA_TRANSFERRED. */
+  #quarantine(): never {
+    this.#dropViews();
+    this.#native.quarantine();
+    throw new Error('unreachable: quarantine() returned');
+  }
+
+  /** Detaches every view of this epoch (transfer mode), keeping none. */
+  #dropViews(): void {
+    const views = this.#views;
+    for (const window of views.windows) if (window.byteLength !== 0) moveOn(window);
+    for (const fallback of views.fallbacks) if (fallback.byteLength !== 0) moveOn(fallback);
+    views.windows = [];
+    views.bases = [];
+    views.fallbacks = [];
+    this.#forgetWindow();
   }
 
   #forgetWindow(): void {
@@ -289,9 +394,17 @@ export class Arena {
 
   /** Detaches every Buffer and frees the memory now. Idempotent. */
   destroy(): void {
+    if (TRANSFERS) {
+      // Memory moved out behind our back is kept, never freed (see windows.ts).
+      if (escaped(this.#views)) this.#native.markEscaped();
+      this.#dropViews();
+      if (this.#stateBuffer !== null && this.#stateBuffer.byteLength !== 0) moveOn(this.#stateBuffer);
+      unwatch(this, this.#views);
+    }
     this.#native.destroy();
     this.#forgetWindow();
     this.#state = null;
+    this.#stateBuffer = null;
     if (this === current) current = null;
   }
 
@@ -302,12 +415,6 @@ export class Arena {
 }
 
 let current: Arena | null = null;
-
-// A worker's teardown detaches and finalizes every external buffer before any
-// hook of ours runs, so memory that JavaScript moved out of an arena (and may
-// have posted to another thread) can only be told apart now: such arenas are
-// kept, never freed. (A terminate()d worker emits no 'exit'; see README.)
-if (!isMainThread) process.once('exit', () => binding.scanEscapes());
 
 /**
  * The calling thread's arena (the main thread and each worker have their own),

@@ -5,9 +5,11 @@ import type { ArenaStats, ArenaMetrics, ConfigSnapshot, OverflowStrategy } from 
 /** The native class behind {@link Arena}; see native/arena_wrap.h. */
 export interface NativeArena {
   alloc(size: number, alignment: number): number | ArrayBuffer;
-  window(startBytes: number, endBytes: number): [ArrayBuffer, number];
+  window(baseBytes: number, sizeBytes: number): ArrayBuffer;
   state(): ArrayBuffer | null;
-  reset(): void;
+  reset(keptBytes?: number, windowBytes?: number): ArrayBuffer | undefined;
+  quarantine(): never;
+  markEscaped(): void;
   stats(): ArenaStats;
   remaining(): number;
   utilization(): number;
@@ -31,6 +33,9 @@ export interface Binding {
   resetThreadArena(): void;
   deinitThreadArena(): void;
   scanEscapes(): void;
+  setJsOwnsViews(jsOwnsViews: boolean): void;
+  probeBuffer(): ArrayBuffer | null;
+  probeIs(buffer: ArrayBuffer): boolean;
   testingFailReservations(count: number): void;
   limits: {
     minPoolSize: number;

@@ -140,6 +140,43 @@ Napi::Value ScanEscapes(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// setJsOwnsViews(bool): whether the facade detaches windows itself (see EnvData).
+// Set once per environment, before the first arena.
+Napi::Value SetJsOwnsViews(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  GetEnvData(env)->js_owns_views = status::ToBool(env, info[0], "jsOwnsViews");
+  return env.Undefined();
+}
+
+constexpr size_t kProbeBytes = 64;
+
+void FreeProbe(napi_env /*env*/, void* data, void* /*hint*/) { delete[] static_cast<uint8_t*>(data); }
+
+// probeBuffer() -> a small external ArrayBuffer made exactly as arena windows
+// are, for the facade's start-up check that transfer() keeps the same memory.
+Napi::Value ProbeBuffer(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint8_t* bytes = new uint8_t[kProbeBytes]();
+  napi_value out = nullptr;
+  if (napi_create_external_arraybuffer(env, bytes, kProbeBytes, FreeProbe, nullptr, &out) != napi_ok) {
+    delete[] bytes;
+    return env.Null();  // no external buffers here: the facade reports it at the first arena
+  }
+  GetEnvData(env)->probe = bytes;
+  return Napi::Value(env, out);
+}
+
+// probeIs(buffer) -> whether `buffer` is backed by the last probe's memory.
+Napi::Value ProbeIs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  void* data = nullptr;
+  size_t length = 0;
+  const bool same = info[0].IsArrayBuffer() &&
+                    napi_get_arraybuffer_info(env, info[0], &data, &length) == napi_ok &&
+                    data == GetEnvData(env)->probe && length == kProbeBytes;
+  return Napi::Boolean::New(env, same);
+}
+
 Napi::Value TestingFailReservations(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const uint64_t count = status::ToCount(env, info[0], "count", status::kInvalidSize);
@@ -208,6 +245,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("resetThreadArena", Napi::Function::New<ResetThreadArena>(env));
   exports.Set("deinitThreadArena", Napi::Function::New<DeinitThreadArena>(env));
   exports.Set("scanEscapes", Napi::Function::New<ScanEscapes>(env));
+  exports.Set("setJsOwnsViews", Napi::Function::New<SetJsOwnsViews>(env));
+  exports.Set("probeBuffer", Napi::Function::New<ProbeBuffer>(env));
+  exports.Set("probeIs", Napi::Function::New<ProbeIs>(env));
   exports.Set("testingFailReservations", Napi::Function::New<TestingFailReservations>(env));
 
   Napi::Object limits = Napi::Object::New(env);

@@ -19,15 +19,6 @@ void FinalizeView(napi_env env, void* /*data*/, void* hint) {
   delete record;
 }
 
-/// Bytes of a chunk: V8 sees each new window as fresh memory until the
-/// correction below, so windows stay far under V8's 64 MiB trigger for a full
-/// GC. Within a chunk, windows double from kMinWindowBytes: everything a
-/// window shows can be written through `view.buffer`, so a zeroing reset must
-/// zero it all (engram_arena_expose), and doubling keeps that within twice the
-/// bytes used, for about 1.5 us per window.
-constexpr uint64_t kChunkBytes = 4 * 1024 * 1024;
-constexpr uint64_t kMinWindowBytes = 4 * 1024;
-
 /// Detaches a window or fallback and gives back the correction made for it
 /// (V8 stops counting a buffer the moment it is detached, so here rather than
 /// in the finalizer). True if someone else had detached it already.
@@ -63,6 +54,8 @@ Napi::Function NativeArena::Define(Napi::Env env) {
                          InstanceMethod<&NativeArena::Options>("options"),
                          InstanceMethod<&NativeArena::Destroyed>("destroyed"),
                          InstanceMethod<&NativeArena::Destroy>("destroy"),
+                         InstanceMethod<&NativeArena::QuarantineNow>("quarantine"),
+                         InstanceMethod<&NativeArena::MarkEscaped>("markEscaped"),
                      });
 }
 
@@ -104,23 +97,8 @@ NativeArena::NativeArena(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Nati
     block_ = new ArenaBlock(arena, capacity, false);
   }
   BlockReportMemory(env, block_);
-  // The first view now, so that a runtime that refuses external buffers
-  // fails at construction rather than at the first allocation.
-  try {
-    OpenWindow(env, 0, block_->capacity_bytes < kMinWindowBytes ? block_->capacity_bytes : kMinWindowBytes);
-  } catch (...) {
-    // A throwing constructor never runs the destructor: give the memory back
-    // here (a thread arena stays with its thread; only the report is undone).
-    if (block_->thread_owned) {
-      int64_t total = 0;
-      napi_adjust_external_memory(env, -static_cast<int64_t>(block_->capacity_bytes), &total);
-    } else {
-      BlockFreeArena(env, block_);
-    }
-    BlockRelease(env, block_);
-    block_ = nullptr;
-    throw;
-  }
+  // The facade opens the first window right away, so a runtime that refuses
+  // external buffers fails at construction rather than at the first allocation.
   // Only a wrapper that is fully made joins the teardown list: a throwing
   // constructor frees this object, which must not stay listed.
   data->wrappers.insert(this);
@@ -180,8 +158,6 @@ bool NativeArena::DetachViews(Napi::Env env) {
   bool escaped = false;
   for (View& view : windows_) escaped = Detach(env, view) || escaped;
   windows_.clear();
-  window_base_ = 0;
-  window_size_ = 0;
   for (View& view : fallbacks_) escaped = Detach(env, view) || escaped;
   fallbacks_.clear();
   return escaped;
@@ -204,12 +180,18 @@ void NativeArena::Quarantine(Napi::Env env) {
   block_ = nullptr;
 }
 
-void NativeArena::OpenWindow(Napi::Env env, uint64_t base_bytes, uint64_t size_bytes) {
-  if (!windows_.empty() && window_base_ == base_bytes && window_size_ == size_bytes) return;
+Napi::Value NativeArena::NewWindow(Napi::Env env, uint64_t base_bytes, uint64_t size_bytes) {
   status::Check(env, engram_arena_expose(block_->arena, base_bytes + size_bytes));
-  windows_.push_back(ExternalView(env, engram_arena_base(block_->arena) + base_bytes, size_bytes, true));
-  window_base_ = base_bytes;
-  window_size_ = size_bytes;
+  View view = ExternalView(env, engram_arena_base(block_->arena) + base_bytes, size_bytes, true);
+  Napi::Value buffer = view.ref.Value();
+  if (GetEnvData(env)->js_owns_views) {
+    // The facade detaches it by transferring it; a reference kept here would
+    // only ever see it detached. The record stays with the finalizer.
+    view.ref.Reset();
+  } else {
+    windows_.push_back(std::move(view));
+  }
+  return buffer;
 }
 
 void NativeArena::Retire(Napi::Env env) {
@@ -236,44 +218,27 @@ Napi::Value NativeArena::Alloc(const Napi::CallbackInfo& info) {
     status::Throw(env, code, &request);
   }
   if (!out.fallback) return Napi::Number::New(env, static_cast<double>(out.offset));
-  fallbacks_.push_back(ExternalView(env, out.ptr, size, false));
-  return fallbacks_.back().ref.Value();
+  View view = ExternalView(env, out.ptr, size, false);
+  Napi::Value buffer = view.ref.Value();
+  if (GetEnvData(env)->js_owns_views) {
+    view.ref.Reset();
+  } else {
+    fallbacks_.push_back(std::move(view));
+  }
+  return buffer;
 }
 
-// window(startBytes, endBytes) -> [ArrayBuffer, baseBytes]: a window over
-// arena bytes [base, base + byteLength) that holds [start, end), valid until
-// the next reset: a window at the start of the 4 MiB chunk that holds the
-// range (doubling from 4 KiB), else exactly the range.
+// window(baseBytes, sizeBytes) -> an external ArrayBuffer over exactly those
+// arena bytes. Its geometry is the facade's choice (lib/arena.ts).
 Napi::Value NativeArena::Window(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Live(env);
-  const uint64_t start = status::ToCount(env, info[0], "startBytes", status::kInvalidSize);
-  const uint64_t end = status::ToCount(env, info[1], "endBytes", status::kInvalidSize);
-  const uint64_t capacity = block_->capacity_bytes;
-  if (start > end || end > capacity) {
-    status::ThrowRangeError(env, status::kInvalidSize, "the range is not inside the arena");
+  const uint64_t base = status::ToCount(env, info[0], "baseBytes", status::kInvalidSize);
+  const uint64_t size = status::ToCount(env, info[1], "sizeBytes", status::kInvalidSize);
+  if (size == 0 || base > block_->capacity_bytes || size > block_->capacity_bytes - base) {
+    status::ThrowRangeError(env, status::kInvalidSize, "the window is not inside the arena");
   }
-  // An empty range at the very end belongs to the last chunk.
-  const uint64_t first = end > start ? start : (start < capacity ? start : capacity - 1);
-  const uint64_t last = end > start ? end - 1 : first;
-  const uint64_t chunk = first / kChunkBytes;
-  if (last / kChunkBytes == chunk) {
-    const uint64_t base = chunk * kChunkBytes;
-    const uint64_t chunk_bytes = capacity - base < kChunkBytes ? capacity - base : kChunkBytes;
-    // At least what the previous epoch used here: a steady workload then opens
-    // one window per chunk and epoch instead of a doubling run each time.
-    uint64_t wanted = last + 1 - base;
-    if (last_epoch_bytes_ > base + wanted) wanted = last_epoch_bytes_ - base;
-    uint64_t size = kMinWindowBytes;
-    while (size < wanted) size *= 2;
-    OpenWindow(env, base, size < chunk_bytes ? size : chunk_bytes);
-  } else {
-    OpenWindow(env, start, end - start);
-  }
-  Napi::Array out = Napi::Array::New(env, 2);
-  out.Set(uint32_t{0}, windows_.back().ref.Value());
-  out.Set(uint32_t{1}, Napi::Number::New(env, static_cast<double>(window_base_)));
-  return out;
+  return NewWindow(env, base, size);
 }
 
 // state() -> an ArrayBuffer over the arena's engram_arena_state_t, or null when
@@ -284,23 +249,27 @@ Napi::Value NativeArena::State(const Napi::CallbackInfo& info) {
   if (reinterpret_cast<uintptr_t>(engram_arena_base(arena)) % ENGRAM_MAX_ALIGNMENT != 0) return env.Null();
   if (state_.ref.IsEmpty()) {
     engram_arena_state_t* state = engram_arena_state(arena);
-    state_ = ExternalView(env, reinterpret_cast<uint8_t*>(state), sizeof(*state), false);
+    View view = ExternalView(env, reinterpret_cast<uint8_t*>(state), sizeof(*state), false);
+    // Where the facade owns views it detaches this one too (at destroy).
+    if (GetEnvData(env)->js_owns_views) return view.ref.Value();
+    state_ = std::move(view);
   }
   return state_.ref.Value();
 }
 
 void NativeArena::ResetNow(Napi::Env env) {
   engram_arena* arena = Live(env);
-  last_epoch_bytes_ = engram_arena_state(arena)->offset;
   // Views go dark before the bytes are zeroed or handed out again.
-  if (DetachViews(env)) {
-    Quarantine(env);
-    status::ThrowArenaError(env, "ERR_ARENA_TRANSFERRED",
-                            "an ArrayBuffer over this arena's memory was transferred (for example by "
-                            "ArrayBuffer.prototype.transfer or a BYOB stream read), so the memory cannot "
-                            "be reused; the arena is now destroyed");
-  }
+  if (DetachViews(env)) ThrowTransferred(env);
   status::Check(env, engram_arena_reset(arena));
+}
+
+void NativeArena::ThrowTransferred(Napi::Env env) {
+  Quarantine(env);
+  status::ThrowArenaError(env, "ERR_ARENA_TRANSFERRED",
+                          "an ArrayBuffer over this arena's memory was transferred (for example by "
+                          "ArrayBuffer.prototype.transfer, postMessage or a BYOB stream read), so the "
+                          "memory cannot be reused; the arena is now destroyed");
 }
 
 void NativeArena::ForgetArena() {
@@ -348,9 +317,40 @@ void NativeArena::DisownThreadArena(Napi::Env env) {
   }
 }
 
+// reset(keptBytes = 0, windowBytes = 0) -> the next epoch's first window, or
+// undefined. `keptBytes`: how far the windows the facade carries over reach,
+// so that the next zeroing reset covers them; `windowBytes`: a window over
+// [0, windowBytes) to open at once, saving a second call per epoch.
 Napi::Value NativeArena::Reset(const Napi::CallbackInfo& info) {
-  ResetNow(info.Env());
-  return info.Env().Undefined();
+  Napi::Env env = info.Env();
+  const uint64_t kept = info[0].IsUndefined() ? 0 : status::ToCount(env, info[0], "keptBytes", status::kInvalidSize);
+  const uint64_t window =
+      info[1].IsUndefined() ? 0 : status::ToCount(env, info[1], "windowBytes", status::kInvalidSize);
+  if (window > (block_ == nullptr ? 0 : block_->capacity_bytes)) status::ThrowRangeError(env, status::kInvalidSize, "the window is not inside the arena");
+  ResetNow(env);
+  if (kept != 0) status::Check(env, engram_arena_expose(block_->arena, kept));
+  if (window == 0) return env.Undefined();
+  return NewWindow(env, 0, window);
+}
+
+// quarantine(): the facade found one of its windows moved out behind its back
+// (see Quarantine); always throws ERR_ARENA_TRANSFERRED.
+Napi::Value NativeArena::QuarantineNow(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Live(env);
+  DetachViews(env);
+  ThrowTransferred(env);
+}
+
+// markEscaped(): memory of this arena was moved out; the arena goes on (until
+// its destroy) but its memory is never freed or handed to another thread.
+Napi::Value NativeArena::MarkEscaped(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (block_ != nullptr && block_->arena != nullptr && !torn_down_) {
+    block_->escaped = true;
+    DisownThreadArena(env);
+  }
+  return env.Undefined();
 }
 
 Napi::Value NativeArena::Stats(const Napi::CallbackInfo& info) {

@@ -6,13 +6,15 @@
 #include "arena_block.h"
 
 /// Wraps one arena (an instance arena, or this thread's arena). Hands out
-/// offsets into external ArrayBuffers over parts of the arena, "windows" (the
-/// facade makes the views), and detaches every window at reset, so that old
-/// views read as empty instead of showing the next request's bytes.
+/// external ArrayBuffers over parts of the arena, "windows" (the facade picks
+/// their geometry and makes the views), and makes sure old views read as
+/// empty before their bytes are zeroed or handed out again.
 ///
-/// A window is one 4 MiB chunk of the arena, or exactly one allocation that
-/// straddles chunks. Windows the size of the whole arena made V8 start a full
-/// GC whenever one was created over 64 MiB or more (about 0.4 ms a reset).
+/// Who detaches old windows depends on the runtime (EnvData::js_owns_views):
+/// where ArrayBuffer.prototype.transfer is zero-copy the facade detaches them
+/// itself and keeps the memory under a fresh buffer, so this class tracks no
+/// windows at all; elsewhere (Node 20) it keeps each window and detaches it at
+/// reset.
 class NativeArena : public Napi::ObjectWrap<NativeArena> {
  public:
   /// What a view's finalizer must undo: its reference to the block, and the
@@ -36,7 +38,7 @@ class NativeArena : public Napi::ObjectWrap<NativeArena> {
 
   /// Detaches every view, then frees (instance) or forgets (thread) the memory.
   void Retire(Napi::Env env);
-  /// Detaches every view, then resets the arena (zeroing, freeing fallbacks).
+  /// Detaches every tracked view, then resets the arena (zeroing, freeing fallbacks).
   void ResetNow(Napi::Env env);
   /// For environment teardown, before Node-API finalizes the wrappers: keeps
   /// the destructor from scanning views Node has detached itself, and from
@@ -62,6 +64,8 @@ class NativeArena : public Napi::ObjectWrap<NativeArena> {
   Napi::Value Options(const Napi::CallbackInfo& info);
   Napi::Value Destroyed(const Napi::CallbackInfo& info);
   Napi::Value Destroy(const Napi::CallbackInfo& info);
+  Napi::Value QuarantineNow(const Napi::CallbackInfo& info);
+  Napi::Value MarkEscaped(const Napi::CallbackInfo& info);
 
   engram_arena* Live(Napi::Env env) const;
   /// Gives up memory that an escaped ArrayBuffer may still reach; see Quarantine.
@@ -81,15 +85,14 @@ class NativeArena : public Napi::ObjectWrap<NativeArena> {
   ArenaBlock* block_ = nullptr;
   uint8_t overflow_strategy_ = ENGRAM_OVERFLOW_ERROR_RETURN;
   bool zero_on_reset_ = true;
-  /// Makes `[base, base + size)` the current window (reusing it if it already is).
-  void OpenWindow(Napi::Env env, uint64_t base_bytes, uint64_t size_bytes);
+  /// An external ArrayBuffer over arena bytes [base, base + size), exposed to
+  /// zeroing, and tracked unless the facade owns views.
+  Napi::Value NewWindow(Napi::Env env, uint64_t base_bytes, uint64_t size_bytes);
+  /// Throws ERR_ARENA_TRANSFERRED after Quarantine.
+  [[noreturn]] void ThrowTransferred(Napi::Env env);
 
-  /// This epoch's windows; the last one is current.
+  /// Windows this wrapper detaches at reset (empty when the facade owns views).
   std::vector<View> windows_;
-  uint64_t window_base_ = 0;
-  uint64_t window_size_ = 0;
-  /// Bytes the previous epoch used, the size hint for this epoch's windows.
-  uint64_t last_epoch_bytes_ = 0;
   std::vector<View> fallbacks_;
   /// The arena's engram_arena_state_t, for the facade's bump in JavaScript;
   /// it lives as long as the arena, so only Retire detaches it.

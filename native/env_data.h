@@ -25,6 +25,11 @@ struct EnvData {
   std::unordered_set<NativeArena*> wrappers;
   /// Whether TeardownScan is registered, and what it found for the thread arena.
   bool scan_armed = false;
+  /// The facade detaches windows and fallbacks itself (by transferring them),
+  /// so wrappers keep no reference to them; see NativeArena.
+  bool js_owns_views = false;
+  /// The memory behind the last probeBuffer(), for probeIs().
+  const void* probe = nullptr;
   bool thread_escaped = false;
 };
 
