@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { METHODS, batchFor, sinkValue } from './methods.mjs';
 import { runWorkload } from './workload.mjs';
+import { runCadence } from './cadence.mjs';
 import { renderSvg } from './chart.mjs';
 
 const SMOKE = process.env.ENGRAM_BENCH_SMOKE === '1';
@@ -31,7 +32,7 @@ function table(rows, columns) {
 }
 
 async function main() {
-  const results = { machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, platform: `${process.platform}-${process.arch}` }, date: new Date().toISOString(), smoke: SMOKE, alloc: [], workload: [] };
+  const results = { cadence: [], machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, platform: `${process.platform}-${process.arch}` }, date: new Date().toISOString(), smoke: SMOKE, alloc: [], workload: [] };
   for (const zeroed of [false, true]) {
     const baselineName = zeroed ? 'Buffer.alloc' : 'Buffer.allocUnsafe';
     for (const size of SIZES) {
@@ -54,6 +55,16 @@ async function main() {
       console.log(table(printable, Object.keys(printable[0])));
     }
   }
+  results.cadence = await runCadence(options);
+  console.log(`\nPer-request cadence: ns per request, arena (views by ${results.cadence[0].viewMode}) against Buffer.allocUnsafe (x = arena time / allocUnsafe time)`);
+  console.log(table(results.cadence.map((c) => ({
+    series: c.series,
+    'arena ns': c.arenaNs.toFixed(0),
+    'arena zeroing ns': c.arenaZeroingNs.toFixed(0),
+    'allocUnsafe ns': c.allocUnsafeNs.toFixed(0),
+    'arena/allocUnsafe': `${c.ratio.toFixed(2)}x`,
+    'zeroing/allocUnsafe': `${c.ratioZeroing.toFixed(2)}x`,
+  })), ['series', 'arena ns', 'arena zeroing ns', 'allocUnsafe ns', 'arena/allocUnsafe', 'zeroing/allocUnsafe']));
   results.workload = await runWorkload(SMOKE ? 0.2 : 3);
   console.log('\nRequest workload: 32 allocations of 64 B..64 KiB, touched, then released');
   console.log(table(results.workload.map((w) => ({

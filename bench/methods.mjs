@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const engram = { ...require('../dist/index.js'), binding: require('../dist/binding.js').binding };
+const engram = require('../dist/index.js');
 
 /**
  * Bytes of the arena for allocations of `size`: the default pool size (1 MiB,
@@ -65,28 +65,6 @@ export const METHODS = [
       return (batch) => {
         for (let i = 0; i < batch; i++) consume(engram.threadArena().alloc(size));
         engram.resetThreadArena();
-      };
-    },
-  },
-  {
-    // Before the JavaScript bump: every allocation crosses into Zig.
-    name: 'native call per alloc',
-    make(size, zeroed) {
-      const native = new engram.binding.NativeArena(arenaBytesFor(size), 'error_return', zeroed);
-      let window = null;
-      let base = 0;
-      let end = 0;
-      return (batch) => {
-        for (let i = 0; i < batch; i++) {
-          const offset = native.alloc(size, 8);
-          if (offset < base || offset + size > end) {
-            [window, base] = native.window(offset, offset + size);
-            end = base + window.byteLength;
-          }
-          consume(new Uint8Array(window, offset - base, size));
-        }
-        native.reset();
-        end = 0;
       };
     },
   },

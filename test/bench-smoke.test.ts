@@ -18,9 +18,12 @@ it('npm run bench runs every method at every size and the request workload', () 
     expect(result.stdout).toContain(`${size}, not zeroed`);
     expect(result.stdout).toContain(`${size}, zeroed`);
   }
-  for (const method of ['arena.alloc', 'threadArena().alloc', 'native call per alloc', 'Buffer.allocUnsafe', 'Buffer.alloc', 'new Uint8Array', 'JS bump (floor)']) {
+  for (const method of ['arena.alloc', 'threadArena().alloc', 'Buffer.allocUnsafe', 'Buffer.alloc', 'new Uint8Array', 'JS bump (floor)']) {
     expect(result.stdout).toContain(method);
   }
   for (const method of ['arena (zeroOnReset)', 'arena (no zeroing)']) expect(result.stdout).toContain(method);
+  for (const series of ['epoch: reset + first alloc(64)', '64 B, a reset every 64', '4 KiB, a reset every 16']) {
+    expect(result.stdout).toMatch(new RegExp(`${series.replace(/[()+]/g, '\\$&')}\\s+\\d+\\s+\\d+\\s+\\d+\\s+[\\d.]+x`));
+  }
   expect(result.stdout).toMatch(/Buffer\.allocUnsafe\s+\d+\s+[\d.]+\s+[\d.]+/);
 });

@@ -1,0 +1,53 @@
+// What postMessage and structuredClone do with arena memory in a transfer
+// list differs by Node line (README, "Arena memory and other threads"): each
+// line is tested for what it does, and on none may arena memory move to
+// another owner while the arena reuses it.
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { expect, it } from 'vitest';
+
+const major = Number(process.versions.node.split('.')[0]);
+
+function run() {
+  const fixture = path.join(__dirname, 'fixtures', 'post-arena-memory.cjs');
+  const child = spawnSync(process.execPath, [fixture], { encoding: 'utf8', timeout: 60_000 });
+  expect(child.stderr).toBe('');
+  expect(child.status).toBe(0);
+  return JSON.parse(child.stdout.trim());
+}
+
+it.runIf(major < 22)(`Node ${major}: a transfer list copies arena memory (the window is marked untransferable)`, () => {
+  expect(run()).toEqual({
+    post: 'moved or copied',
+    viewLengthAfterPost: 64,
+    structuredClone: 'moved or copied',
+    clonedReads: 9,
+    viewLengthAfterClone: 64,
+    received: [7, 7],
+    reset: 'ok',
+    viewLengthAfterReset: 0,
+    receivedAfterReuse: 7,
+  });
+});
+
+it.runIf(major >= 22)(`Node ${major}: a transfer list of arena memory throws DataCloneError and changes nothing`, () => {
+  expect(run()).toEqual({
+    post: 'DataCloneError',
+    viewLengthAfterPost: 64,
+    structuredClone: 'DataCloneError',
+    clonedReads: null,
+    viewLengthAfterClone: 64,
+    received: null,
+    reset: 'ok',
+    viewLengthAfterReset: 0,
+  });
+});
+
+it('memory moved out of a worker\'s arena that is then collected outlives the worker', () => {
+  const fixture = path.join(__dirname, 'fixtures', 'escape-dropped-worker.cjs');
+  const child = spawnSync(process.execPath, ['--expose-gc', fixture], { encoding: 'utf8', timeout: 60_000 });
+  expect(child.stderr).toBe('');
+  expect(child.signal).toBeNull();
+  expect(child.status).toBe(0);
+  expect(JSON.parse(child.stdout.trim())).toEqual({ keptBytes: true, othersIntact: true });
+});
