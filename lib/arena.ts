@@ -5,7 +5,7 @@ import { typeError } from './errors';
 import { getConfig, optionsObject } from './config';
 import type { ArenaStats, OverflowStrategy } from './types';
 import {
-  MIN_WINDOW_BYTES, TRANSFERS, escaped, moveOn, ready, unwatch, watch, windowBase, windowBytes,
+  MIN_WINDOW_BYTES, TRANSFERS, escaped, moveAllOn, moveOn, unwatch, watch, windowBase, windowBytes,
   type ViewRecord,
 } from './windows';
 
@@ -69,6 +69,8 @@ function isThenable(value: unknown): boolean {
  */
 export class Arena {
   readonly #native: NativeArena;
+  /** `#native.reset`, bound (see NativeArena::ResetFunction). */
+  readonly #nativeReset: NativeArena['reset'];
   /** The arena's live counters (engram_arena_state_t), or null to always ask native code. */
   #state: Uint32Array | null = null;
   /** The buffer behind #state, detached at destroy (transfer mode). */
@@ -101,7 +103,8 @@ export class Arena {
         opts.zeroOnReset === undefined ? config.zeroOnReset : opts.zeroOnReset,
       );
     }
-    this.#views = { native: this.#native, windows: [], bases: [], fallbacks: [] };
+    this.#nativeReset = this.#native.resetFunction();
+    this.#views = { native: this.#native, home: null, others: [], fallbacks: [] };
     try {
       const state = LITTLE_ENDIAN ? this.#native.state() : null;
       if (state !== null) {
@@ -146,7 +149,7 @@ export class Arena {
       base = start;
       size = end - start;
     }
-    this.#show(ready(this.#native.window(base, size)), base);
+    this.#show(this.#native.window(base, size), base);
     return true;
   }
 
@@ -155,8 +158,13 @@ export class Arena {
     this.#windowBase = base;
     this.#windowEnd = base + window.byteLength;
     if (TRANSFERS) {
-      this.#views.windows.push(window);
-      this.#views.bases.push(base);
+      const views = this.#views;
+      if (base !== 0) {
+        views.others.push(window);
+      } else {
+        if (views.home !== null) views.others.push(views.home);
+        views.home = window;
+      }
     }
   }
 
@@ -199,7 +207,7 @@ export class Arena {
     if (this.#window !== null && this.#window.byteLength === 0) this.#escaped();
     const where = this.#native.alloc(size, alignment);
     if (typeof where !== 'number') {
-      this.#fallback = ready(where);
+      this.#fallback = where;
       if (TRANSFERS && where.byteLength > 0) this.#views.fallbacks.push(where);
       return -1;
     }
@@ -276,33 +284,27 @@ export class Arena {
 
   /**
    * Transfers every window, so that all views of this epoch read as empty,
-   * and carries the last window at the arena's start over to the next epoch
-   * when it is not much larger than this epoch's use; then resets (zeroing
-   * also what the carried window reaches).
+   * and carries the window at the arena's start over to the next epoch when
+   * it is not much larger than this epoch's use; then resets (zeroing also
+   * what the carried window reaches). The common epoch touches no array.
    */
   #resetByTransfer(used: number): void {
     const views = this.#views;
     if (escaped(views)) this.#quarantine();
-    let kept = -1;
-    for (let i = views.bases.length - 1; i >= 0; i--) {
-      if (views.bases[i] === 0) {
-        if (views.windows[i].byteLength <= Math.max(MIN_WINDOW_BYTES, 4 * used)) kept = i;
-        break;
-      }
-    }
     let next: ArrayBuffer | null = null;
-    for (let i = 0; i < views.windows.length; i++) {
-      const moved = moveOn(views.windows[i]);
-      if (i === kept) next = moved;
+    const home = views.home;
+    if (home !== null) {
+      const moved = moveOn(home);
+      const limit = 4 * used > MIN_WINDOW_BYTES ? 4 * used : MIN_WINDOW_BYTES;
+      if (moved.byteLength <= limit) next = moved;
+      views.home = null;
     }
-    for (const fallback of views.fallbacks) moveOn(fallback);
-    views.windows = [];
-    views.bases = [];
-    views.fallbacks = [];
+    if (views.others.length !== 0) moveAllOn(views.others);
+    if (views.fallbacks.length !== 0) moveAllOn(views.fallbacks);
     this.#forgetWindow();
     this.#hint = used;
-    this.#native.reset(next === null ? 0 : next.byteLength);
-    if (next !== null) this.#show(ready(next), 0);
+    this.#nativeReset(next === null ? 0 : next.byteLength);
+    if (next !== null) this.#show(next, 0);
   }
 
   /** The shim detaches its windows, resets, and opens the next epoch's first window. */
@@ -311,8 +313,8 @@ export class Arena {
     this.#hint = used;
     const capacity = this.#native.capacity();
     // A destroyed arena (capacity 0) asks for no window; its reset throws.
-    const first = this.#native.reset(0, capacity === 0 ? 0 : windowBytes(0, 0, used, capacity));
-    if (first !== undefined) this.#show(ready(first), 0);
+    const first = this.#nativeReset(0, capacity === 0 ? 0 : windowBytes(0, 0, used, capacity));
+    if (first !== undefined) this.#show(first, 0);
   }
 
   /** Gives the arena up (see NativeArena::Quarantine); always throws ERR_ARENA_TRANSFERRED. */
@@ -325,11 +327,10 @@ export class Arena {
   /** Detaches every view of this epoch (transfer mode), keeping none. */
   #dropViews(): void {
     const views = this.#views;
-    for (const window of views.windows) if (window.byteLength !== 0) moveOn(window);
-    for (const fallback of views.fallbacks) if (fallback.byteLength !== 0) moveOn(fallback);
-    views.windows = [];
-    views.bases = [];
-    views.fallbacks = [];
+    if (views.home !== null && views.home.byteLength !== 0) moveOn(views.home);
+    views.home = null;
+    moveAllOn(views.others);
+    moveAllOn(views.fallbacks);
     this.#forgetWindow();
   }
 

@@ -8,6 +8,8 @@ export interface NativeArena {
   window(baseBytes: number, sizeBytes: number): ArrayBuffer;
   state(): ArrayBuffer | null;
   reset(keptBytes?: number, windowBytes?: number): ArrayBuffer | undefined;
+  /** reset() bound to this arena; cheaper to call (no unwrap). */
+  resetFunction(): (keptBytes?: number, windowBytes?: number) => ArrayBuffer | undefined;
   quarantine(): never;
   markEscaped(): void;
   stats(): ArenaStats;

@@ -1,7 +1,7 @@
 // Windows: the external ArrayBuffers that views of arena memory are made on,
 // how big they are, and how this runtime makes the views of an old epoch go
 // dark. See native/arena_wrap.h for the native half.
-import { isMainThread, markAsUntransferable } from 'node:worker_threads';
+import { isMainThread } from 'node:worker_threads';
 import { binding, type NativeArena } from './binding';
 
 /**
@@ -39,24 +39,6 @@ function transferKeepsMemory(): boolean {
   }
 }
 
-/** Whether markAsUntransferable leaves a buffer detachable (Node 20 and 22; from 24 it does not). */
-function markingKeepsDetachable(): boolean {
-  if (typeof markAsUntransferable !== 'function') return false;
-  const buffer = new ArrayBuffer(8);
-  try {
-    markAsUntransferable(buffer);
-  } catch {
-    return false; // a runtime that only stubs it
-  }
-  if (typeof transfer !== 'function') return true; // Node 20: only Node's messaging reads the mark
-  try {
-    transfer.call(buffer);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function chosenMode(): 'transfer' | 'native' {
   const forced = process.env.ENGRAM_ARENA_VIEWS;
   if (forced === 'native') return 'native';
@@ -76,20 +58,10 @@ export const VIEW_MODE = chosenMode();
 export const TRANSFERS = VIEW_MODE === 'transfer';
 binding.setJsOwnsViews(TRANSFERS);
 
-/**
- * Windows are marked untransferable where that leaves them detachable, so that
- * `postMessage(x, [view.buffer])` copies (Node 20) or throws (Node 22) instead
- * of moving arena memory to another thread. From Node 24 the mark would make
- * them undetachable, so they are left unmarked there and such a transfer moves
- * the memory, which quarantines the arena (ERR_ARENA_TRANSFERRED).
- */
-const MARKS = markingKeepsDetachable();
-
-/** Prepares a window for views. */
-export function ready(window: ArrayBuffer): ArrayBuffer {
-  if (MARKS) markAsUntransferable(window);
-  return window;
-}
+// Windows are not marked untransferable: from Node 24 the mark makes a buffer
+// undetachable, and Node never moves an external buffer through postMessage
+// or structuredClone anyway (Node 20 copies it, Node 22+ throws
+// DataCloneError; test/post-message.test.ts).
 
 /** Moves `window`'s memory to a new buffer, detaching every view of the old one. */
 export function moveOn(window: ArrayBuffer): ArrayBuffer {
@@ -123,18 +95,32 @@ export function windowBase(first: number, last: number): number {
  */
 export interface ViewRecord {
   readonly native: NativeArena;
-  /** This epoch's windows and their bases, in the order they were opened. */
-  windows: ArrayBuffer[];
-  bases: number[];
+  /** The newest window at the arena's start: the one carried to the next epoch. */
+  home: ArrayBuffer | null;
+  /** This epoch's other windows (rare: chunks past the first, outgrown windows). */
+  readonly others: ArrayBuffer[];
   /** This epoch's non-empty fallback buffers. */
-  fallbacks: ArrayBuffer[];
+  readonly fallbacks: ArrayBuffer[];
+}
+
+function anyDetached(buffers: ArrayBuffer[]): boolean {
+  for (let i = 0; i < buffers.length; i++) if (buffers[i].byteLength === 0) return true;
+  return false;
 }
 
 /** True if a buffer we hold was detached by someone else: its memory was moved out. */
 export function escaped(record: ViewRecord): boolean {
-  for (const window of record.windows) if (window.byteLength === 0) return true;
-  for (const fallback of record.fallbacks) if (fallback.byteLength === 0) return true;
-  return false;
+  return (
+    (record.home !== null && record.home.byteLength === 0) ||
+    (record.others.length !== 0 && anyDetached(record.others)) ||
+    (record.fallbacks.length !== 0 && anyDetached(record.fallbacks))
+  );
+}
+
+/** Detaches `buffers` (those not detached already) and empties the list. */
+export function moveAllOn(buffers: ArrayBuffer[]): void {
+  for (let i = 0; i < buffers.length; i++) if (buffers[i].byteLength !== 0) moveOn(buffers[i]);
+  buffers.length = 0;
 }
 
 // Records of the live arenas of a worker, for its 'exit' scan.

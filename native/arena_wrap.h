@@ -57,6 +57,8 @@ class NativeArena : public Napi::ObjectWrap<NativeArena> {
   Napi::Value Window(const Napi::CallbackInfo& info);
   Napi::Value State(const Napi::CallbackInfo& info);
   Napi::Value Reset(const Napi::CallbackInfo& info);
+  Napi::Value ResetFunction(const Napi::CallbackInfo& info);
+  static Napi::Value ResetBound(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value Remaining(const Napi::CallbackInfo& info);
   Napi::Value Utilization(const Napi::CallbackInfo& info);

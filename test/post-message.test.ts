@@ -16,7 +16,7 @@ function run() {
   return JSON.parse(child.stdout.trim());
 }
 
-it.runIf(major < 22)(`Node ${major}: a transfer list copies arena memory (the window is marked untransferable)`, () => {
+it.runIf(major < 22)(`Node ${major}: a transfer list copies arena memory (Node copies external buffers)`, () => {
   expect(run()).toEqual({
     post: 'moved or copied',
     viewLengthAfterPost: 64,
