@@ -5,7 +5,7 @@ import { typeError } from './errors';
 import { getConfig, optionsObject } from './config';
 import type { ArenaStats, OverflowStrategy } from './types';
 import {
-  MIN_WINDOW_BYTES, TRANSFERS, escaped, moveAllOn, moveOn, unwatch, watch, windowBase, windowBytes,
+  MIN_WINDOW_BYTES, TRANSFERS, append, bareList, escaped, moveAllOn, moveOn, unwatch, watch, windowBase, windowBytes,
   type ViewRecord,
 } from './windows';
 
@@ -104,7 +104,7 @@ export class Arena {
       );
     }
     this.#nativeReset = this.#native.resetFunction();
-    this.#views = { native: this.#native, home: null, others: [], fallbacks: [] };
+    this.#views = { native: this.#native, home: null, others: bareList(), fallbacks: bareList() };
     try {
       const state = LITTLE_ENDIAN ? this.#native.state() : null;
       if (state !== null) {
@@ -135,7 +135,7 @@ export class Arena {
    * start of their chunk, doubling from 4 KiB, or exactly the range if it
    * straddles chunks.
    */
-  #open(start: number, end: number): true {
+  #open(start: number, end: number): void {
     const capacity = this.#native.capacity();
     if (capacity === 0) this.#native.window(0, 0); // destroyed: throws ArenaDestroyedError
     // An empty range at the very end belongs to the last chunk.
@@ -150,7 +150,6 @@ export class Arena {
       size = end - start;
     }
     this.#show(this.#native.window(base, size), base);
-    return true;
   }
 
   #show(window: ArrayBuffer, base: number): void {
@@ -160,9 +159,9 @@ export class Arena {
     if (TRANSFERS) {
       const views = this.#views;
       if (base !== 0) {
-        views.others.push(window);
+        append(views.others, window);
       } else {
-        if (views.home !== null) views.others.push(views.home);
+        if (views.home !== null) append(views.others, views.home);
         views.home = window;
       }
     }
@@ -188,11 +187,18 @@ export class Arena {
       (alignment & (alignment - 1)) === 0
     ) {
       // The base is page-aligned, so aligning the offset aligns the address.
-      const start = (state[OFFSET] + alignment - 1) & -alignment;
+      const offset = state[OFFSET];
+      const start = (offset + alignment - 1) & -alignment;
       const end = start + size;
       const inWindow = start >= this.#windowBase && end <= this.#windowEnd;
       if (inWindow && this.#window!.byteLength === 0) this.#escaped();
-      if (inWindow || (end <= state[CAPACITY] && this.#open(start, end))) {
+      if (inWindow || end <= state[CAPACITY]) {
+        if (!inWindow) {
+          this.#open(start, end);
+          // Nothing user-reachable runs in #open, but should an allocation
+          // have happened meanwhile these bytes may be taken: start over.
+          if (state[OFFSET] !== offset) return this.#reserve(size, alignment);
+        }
         state[OFFSET] = end;
         if (end > state[HIGH_WATER_MARK]) state[HIGH_WATER_MARK] = end;
         const allocations = state[ALLOCATIONS] + 1;
@@ -208,7 +214,7 @@ export class Arena {
     const where = this.#native.alloc(size, alignment);
     if (typeof where !== 'number') {
       this.#fallback = where;
-      if (TRANSFERS && where.byteLength > 0) this.#views.fallbacks.push(where);
+      if (TRANSFERS && where.byteLength > 0) append(this.#views.fallbacks, where);
       return -1;
     }
     if (where < this.#windowBase || where + size > this.#windowEnd) this.#open(where, where + size);

@@ -84,8 +84,9 @@ export function windowBytes(base: number, last: number, hint: number, capacity: 
 
 /** The chunk-aligned base of the window that holds arena byte `first`, or -1 if [first, last] straddles chunks. */
 export function windowBase(first: number, last: number): number {
-  const chunk = Math.floor(first / CHUNK_BYTES);
-  return Math.floor(last / CHUNK_BYTES) === chunk ? chunk * CHUNK_BYTES : -1;
+  // No Math.*: user code must not run while an allocation is half made.
+  const base = first - (first % CHUNK_BYTES);
+  return last < base + CHUNK_BYTES ? base : -1;
 }
 
 /**
@@ -101,6 +102,18 @@ export interface ViewRecord {
   readonly others: ArrayBuffer[];
   /** This epoch's non-empty fallback buffers. */
   readonly fallbacks: ArrayBuffer[];
+}
+
+/**
+ * A list that inherits nothing, so appending to it can run no user code (a
+ * setter or patched method on Array.prototype) while an allocation is half made.
+ */
+export function bareList<T>(): T[] {
+  return Object.setPrototypeOf([], null) as T[];
+}
+
+export function append<T>(list: T[], item: T): void {
+  list[list.length] = item;
 }
 
 function anyDetached(buffers: ArrayBuffer[]): boolean {
