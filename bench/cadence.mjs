@@ -63,3 +63,11 @@ export async function runCadence(options) {
   }
   return rows;
 }
+
+// `node bench/cadence.mjs`: this runtime's rows as one JSON line, for
+// bench/lines.mjs, which runs it under every pinned Node line.
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop())) {
+  const smoke = process.env.ENGRAM_BENCH_SMOKE === '1';
+  const rows = await runCadence(smoke ? { min_samples: 2, max_samples: 4, warmup_samples: 1, min_cpu_time: 1e6 } : { min_cpu_time: 300e6 });
+  process.stdout.write(`${JSON.stringify({ node: process.version, rows })}\n`);
+}

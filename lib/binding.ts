@@ -35,7 +35,7 @@ export interface Binding {
   resetThreadArena(): void;
   deinitThreadArena(): void;
   scanEscapes(): void;
-  setJsOwnsViews(jsOwnsViews: boolean): void;
+  setViewMode(jsOwnsViews: boolean, correctPressure: boolean): void;
   probeBuffer(): ArrayBuffer | null;
   probeIs(buffer: ArrayBuffer): boolean;
   testingFailReservations(count: number): void;

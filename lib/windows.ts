@@ -56,7 +56,9 @@ function chosenMode(): 'transfer' | 'native' {
  */
 export const VIEW_MODE = chosenMode();
 export const TRANSFERS = VIEW_MODE === 'transfer';
-binding.setJsOwnsViews(TRANSFERS);
+// The shim's memory-pressure correction for windows it makes per epoch is
+// safe only on Node 20's V8 (see NativeArena::ExternalView).
+binding.setViewMode(TRANSFERS, !TRANSFERS && typeof transfer !== 'function');
 
 // Windows are not marked untransferable: from Node 24 the mark makes a buffer
 // undetachable, and Node never moves an external buffer through postMessage

@@ -140,11 +140,14 @@ Napi::Value ScanEscapes(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// setJsOwnsViews(bool): whether the facade detaches windows itself (see EnvData).
-// Set once per environment, before the first arena.
-Napi::Value SetJsOwnsViews(const Napi::CallbackInfo& info) {
+// setViewMode(jsOwnsViews, correctPressure): whether the facade detaches
+// windows itself, and whether windows get the memory-pressure correction (see
+// NativeArena::ExternalView). Set once per environment, before the first arena.
+Napi::Value SetViewMode(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  GetEnvData(env)->js_owns_views = status::ToBool(env, info[0], "jsOwnsViews");
+  EnvData* data = GetEnvData(env);
+  data->js_owns_views = status::ToBool(env, info[0], "jsOwnsViews");
+  data->correct_pressure = status::ToBool(env, info[1], "correctPressure");
   return env.Undefined();
 }
 
@@ -245,7 +248,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("resetThreadArena", Napi::Function::New<ResetThreadArena>(env));
   exports.Set("deinitThreadArena", Napi::Function::New<DeinitThreadArena>(env));
   exports.Set("scanEscapes", Napi::Function::New<ScanEscapes>(env));
-  exports.Set("setJsOwnsViews", Napi::Function::New<SetJsOwnsViews>(env));
+  exports.Set("setViewMode", Napi::Function::New<SetViewMode>(env));
   exports.Set("probeBuffer", Napi::Function::New<ProbeBuffer>(env));
   exports.Set("probeIs", Napi::Function::New<ProbeIs>(env));
   exports.Set("testingFailReservations", Napi::Function::New<TestingFailReservations>(env));

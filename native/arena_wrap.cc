@@ -141,17 +141,17 @@ NativeArena::View NativeArena::ExternalView(Napi::Env env, uint8_t* data, uint64
   if (st != napi_ok) throw Napi::Error::New(env);
   BlockRetain(block_);
   RearmTeardownScan(env);
-  if (arena_memory && !GetEnvData(env)->js_owns_views) {
+  if (arena_memory && GetEnvData(env)->correct_pressure) {
     // V8 counts every external buffer's length as new memory pressure, but
     // arena memory was reported once, at creation (BlockReportMemory). Counted
     // again per window, each reset would look like fresh megabytes and force
     // a full GC (measured on Node 20: ~0.4 ms per reset of a 64 MiB window).
     // The correction is given back when V8 stops counting the buffer (Detach,
-    // or the finalizer), so the balance returns to zero. Where the facade
-    // owns views it keeps windows across epochs, so there is nothing to
-    // correct; and from Node 24 V8 subtracts a swept buffer's bytes from the
-    // same counter before our finalizer gives the correction back, which
-    // would take the total below zero, a fatal error.
+    // or the finalizer), so the balance returns to zero. The facade asks for
+    // it only where the shim detaches windows on a runtime without transfer()
+    // (Node 20): it keeps windows across epochs elsewhere, and newer V8
+    // subtracts a swept buffer's bytes from this same counter before our
+    // finalizer gives the correction back, a fatal error below zero.
     int64_t total = 0;
     napi_adjust_external_memory(env, -static_cast<int64_t>(size_bytes), &total);
     record->uncounted_bytes = static_cast<int64_t>(size_bytes);

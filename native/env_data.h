@@ -28,6 +28,8 @@ struct EnvData {
   /// The facade detaches windows and fallbacks itself (by transferring them),
   /// so wrappers keep no reference to them; see NativeArena.
   bool js_owns_views = false;
+  /// Windows get the memory-pressure correction (NativeArena::ExternalView).
+  bool correct_pressure = false;
   /// The memory behind the last probeBuffer(), for probeIs().
   const void* probe = nullptr;
   bool thread_escaped = false;
