@@ -33,13 +33,19 @@ function checkEnvironment(): void {
   }
 }
 
-/** Returns `value` as an options object, or throws a TypeError. */
+/**
+ * `value`'s own properties as an options object (inheriting nothing), or a
+ * TypeError. Only own properties count: `Object.prototype.zeroOnReset = false`
+ * must not turn zeroing off for every arena made afterwards.
+ */
 export function optionsObject<T extends object>(value: unknown, name: string): Partial<T> {
-  if (value === undefined) return {};
+  const own = Object.create(null) as Record<string, unknown>;
+  if (value === undefined) return own as Partial<T>;
   if (value === null || typeof value !== 'object') {
     throw typeError(`${name} must be an object, got ${value === null ? 'null' : typeof value}`);
   }
-  return value as Partial<T>;
+  for (const key of Object.keys(value)) own[key] = (value as Record<string, unknown>)[key];
+  return own as Partial<T>;
 }
 
 /** The config in force, read from the environment on first use. */

@@ -4,7 +4,7 @@
 // .d.ts files do not reference a package the user may not have installed.
 import { ArenaPool, rangeError } from './pool';
 import type { ArenaPoolStats } from './pool';
-import { metrics } from './config';
+import { metrics, optionsObject } from './config';
 import { ArenaError, typeError } from './errors';
 import type { ArenaMetrics } from './types';
 
@@ -142,14 +142,12 @@ export function registerMetrics(registry: PromRegistryLike, options?: RegisterMe
   if (registry === null || typeof registry !== 'object' || typeof registry.registerMetric !== 'function') {
     throw typeError('registry must be a prom-client Registry');
   }
-  if (options !== undefined && (options === null || typeof options !== 'object')) {
-    throw typeError('options must be an object');
-  }
-  const prefix = options?.prefix === undefined ? 'engram_arena_' : options.prefix;
+  const opts = optionsObject<RegisterMetricsOptions>(options, 'options');
+  const prefix = opts.prefix === undefined ? 'engram_arena_' : opts.prefix;
   if (typeof prefix !== 'string') throw typeError(`prefix must be a string, got ${typeof prefix}`);
   if (prefix !== '' && !NAME.test(prefix)) throw rangeError(`prefix must match ${NAME}, got '${prefix}'`);
-  const pools = poolList(options?.pools);
-  const client = options?.client === undefined ? loadClient() : options.client;
+  const pools = poolList(opts.pools);
+  const client = opts.client === undefined ? loadClient() : opts.client;
   if (client === null || typeof client !== 'object' || typeof client.Counter !== 'function' || typeof client.Gauge !== 'function') {
     throw typeError('client must be the prom-client module (with Counter and Gauge)');
   }
