@@ -9,7 +9,6 @@
 // GET /report?seed=S&n=N answers one text line and then N float64 values,
 // sorted, straight from arena memory: no copy into the JavaScript heap.
 const http = require('node:http');
-const { finished } = require('node:stream');
 const { ArenaPool, ArenaPoolError, metrics, registerMetrics } = require('engram-arena');
 const { drive, printReport, randomValues, summaryLine } = require('./demo-client');
 
@@ -68,9 +67,9 @@ function report(req, res, url) {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': headLength + body.length });
       res.write(head.subarray(0, headLength));
       res.end(body);
-      // The socket may still be sending from arena memory: keep the arena
-      // until the response is flushed (or the client went away).
-      await new Promise((resolve) => finished(res, resolve));
+      // The socket may still be sending from arena memory: the pool recycles
+      // this arena only once the response is flushed (or the client went away).
+      arena.holdUntilFinished(res);
     })
     .catch((err) => {
       if (res.headersSent) return res.destroy(err);

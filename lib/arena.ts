@@ -1,7 +1,8 @@
 // The Arena class: JavaScript ergonomics over the native arena handle.
 import { endianness } from 'node:os';
 import { binding, type NativeArena } from './binding';
-import { typeError } from './errors';
+import { ArenaDestroyedError, typeError } from './errors';
+import { ArenaHold, heldError, holdUntilFinished, holdUntilSettled, type FinishableStream } from './hold';
 import { getConfig, optionsObject } from './config';
 import type { ArenaStats, OverflowStrategy } from './types';
 import {
@@ -85,6 +86,9 @@ export class Arena {
   #hint = 0;
   /** The heap buffer of the last fallback allocation, for alloc() to view. */
   #fallback: ArrayBuffer | null = null;
+  /** Holds out (see hold()), and what to run when the last one is released. */
+  #holds = 0;
+  #whenUnheld: Array<() => void> = [];
 
   /**
    * @throws TypeError / RangeError for bad options; ArenaInitError when memory cannot be
@@ -269,8 +273,58 @@ export class Arena {
     return new type(this.#window!, start - this.#windowBase, length) as InstanceType<C>;
   }
 
+  /**
+   * Keeps this epoch alive: until the returned hold is released, reset() and
+   * destroy() throw `ArenaError` `ERR_ARENA_HELD` and change nothing. Take one
+   * before handing arena memory to I/O that may outlive the current call
+   * (a socket write, `fs.read` into a view, `crypto.randomFill`), and release
+   * it when that I/O is done.
+   * @throws ArenaDestroyedError on a destroyed arena.
+   */
+  hold(): ArenaHold {
+    if (this.destroyed) throw new ArenaDestroyedError();
+    this.#holds += 1;
+    return new ArenaHold(() => this.#unhold());
+  }
+
+  /**
+   * A hold released when `work` settles (fulfils or rejects).
+   * @throws TypeError (and takes no hold) unless `work` is a promise or thenable.
+   */
+  holdUntil(work: PromiseLike<unknown>): ArenaHold {
+    return holdUntilSettled(() => this.hold(), work);
+  }
+
+  /**
+   * A hold released when `stream` finishes, fails or is destroyed (`stream.finished`).
+   * @throws TypeError (and takes no hold) for something that is not a stream.
+   */
+  holdUntilFinished(stream: FinishableStream): ArenaHold {
+    return holdUntilFinished(() => this.hold(), stream);
+  }
+
+  /** True while a hold is out. */
+  get held(): boolean {
+    return this.#holds !== 0;
+  }
+
+  #unhold(): void {
+    this.#holds -= 1;
+    if (this.#holds !== 0) return;
+    const waiting = this.#whenUnheld;
+    this.#whenUnheld = [];
+    for (const fn of waiting) fn();
+  }
+
+  /** @internal Runs `fn` once no hold is out (now, if none is). */
+  whenUnheld(fn: () => void): void {
+    if (this.#holds === 0) fn();
+    else this.#whenUnheld.push(fn);
+  }
+
   /** Frees every allocation at once. Earlier Buffers become empty (detached). */
   reset(): void {
+    if (this.#holds !== 0) throw heldError('reset', this.#holds);
     const used = this.#used();
     try {
       if (TRANSFERS) this.#resetByTransfer(used);
@@ -401,6 +455,7 @@ export class Arena {
 
   /** Detaches every Buffer and frees the memory now. Idempotent. */
   destroy(): void {
+    if (this.#holds !== 0) throw heldError('destroy', this.#holds);
     if (TRANSFERS) {
       // Memory moved out behind our back is kept, never freed (see windows.ts).
       if (escaped(this.#views)) this.#native.markEscaped();

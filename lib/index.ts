@@ -10,6 +10,8 @@ binding.setErrorClasses({ ArenaError, ArenaOverflowError, ArenaDestroyedError, A
 
 export { Arena, threadArena, resetThreadArena, deinitThreadArena } from './arena';
 export type { ArenaOptions, TypedArrayConstructor } from './arena';
+export { ArenaHold } from './hold';
+export type { FinishableStream } from './hold';
 export { configure, getConfig, resetConfig, metrics, resetMetrics } from './config';
 export type { ConfigOptions } from './config';
 export { ArenaError, ArenaOverflowError, ArenaDestroyedError, ArenaInitError } from './errors';

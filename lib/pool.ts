@@ -55,6 +55,10 @@ export interface ArenaPoolStats {
   rejected: number;
   /** Most bytes one arena of the pool held in one use: compare with `arenaSize` when sizing. */
   highWaterMark: number;
+  /** Arenas given back while holds on them were out; recycled when the last hold is released. */
+  held: number;
+  /** Arenas dropped because memory of theirs was moved out (`ERR_ARENA_TRANSFERRED`); replaced on demand. */
+  quarantined: number;
   /** Allocations that did not fit, counted when their arena comes back. */
   overflows: number;
   /** Allocations served from the heap, counted when their arena comes back. */
@@ -202,13 +206,15 @@ export class ArenaPool {
   readonly #idle: Arena[] = [];
   // In use, with the run() lease that holds it (null for acquire()).
   readonly #inUse = new Map<Arena, Lease | null>();
+  // Given back with holds out: neither idle nor lent, but they count toward maxArenas.
+  readonly #held = new Set<Arena>();
   // Every arena this pool ever made, so that a second release is told apart from a foreign arena.
   readonly #made = new WeakSet<Arena>();
   // A Set keeps insertion order (FIFO) and deletes a timed-out waiter in O(1).
   readonly #waiters = new Set<Waiter>();
   #destroyed = false;
   #counts = {
-    created: 0, acquired: 0, waited: 0, released: 0, timedOut: 0, rejected: 0,
+    created: 0, acquired: 0, waited: 0, released: 0, timedOut: 0, rejected: 0, quarantined: 0,
     peakInUse: 0, peakWaiting: 0, highWaterMark: 0, overflows: 0, fallbacks: 0,
   };
 
@@ -311,9 +317,10 @@ export class ArenaPool {
     }
     return {
       name, arenaSize, maxArenas, maxWaiting,
-      arenas: this.#destroyed ? 0 : this.#idle.length + this.#inUse.size,
+      arenas: this.#destroyed ? 0 : this.#idle.length + this.#inUse.size + this.#held.size,
       idle: this.#idle.length,
       inUse: this.#inUse.size,
+      held: this.#held.size,
       waiting: this.#waiters.size,
       ...this.#counts,
       highWaterMark,
@@ -338,7 +345,8 @@ export class ArenaPool {
     }
     for (const arena of this.#idle) arena.destroy();
     this.#idle.length = 0;
-    for (const arena of this.#inUse.keys()) arena.destroy();
+    // A held arena goes once its holds are released (see #recycle for those given back).
+    for (const arena of this.#inUse.keys()) arena.whenUnheld(() => arena.destroy());
   }
 
   /** `using pool = new ArenaPool()` destroys it at the end of the block. */
@@ -347,7 +355,7 @@ export class ArenaPool {
   }
 
   #create(): Arena | undefined {
-    if (this.#idle.length + this.#inUse.size >= this.#options.maxArenas) return undefined;
+    if (this.#idle.length + this.#inUse.size + this.#held.size >= this.#options.maxArenas) return undefined;
     const { arenaSize, overflowStrategy, zeroOnReset } = this.#options;
     const arena = new Arena({ size: arenaSize, overflowStrategy, zeroOnReset });
     this.#made.add(arena);
@@ -391,6 +399,23 @@ export class ArenaPool {
     this.#inUse.delete(arena);
     this.#counts.released++;
     if (this.#destroyed) return;
+    if (arena.held) {
+      // I/O may still use its memory: recycle it only when that is done.
+      this.#held.add(arena);
+      arena.whenUnheld(() => {
+        this.#held.delete(arena);
+        this.#recycle(arena);
+      });
+      return;
+    }
+    this.#recycle(arena);
+  }
+
+  #recycle(arena: Arena): void {
+    if (this.#destroyed) {
+      arena.destroy();
+      return;
+    }
     if (arena.destroyed) {
       // Its user destroyed it: forget it, and let a waiter have a new one in its place.
       this.#replaceForWaiters();
@@ -400,7 +425,16 @@ export class ArenaPool {
     this.#counts.overflows += stats.overflowCount;
     this.#counts.fallbacks += stats.fallbacks;
     if (stats.highWaterMark > this.#counts.highWaterMark) this.#counts.highWaterMark = stats.highWaterMark;
-    arena.reset();
+    try {
+      arena.reset();
+    } catch (err) {
+      if (!arena.destroyed) throw err;
+      // Memory of it was moved out (ERR_ARENA_TRANSFERRED): the arena gave
+      // itself up, keeping that memory. Drop it; waiters get a new one.
+      this.#counts.quarantined++;
+      this.#replaceForWaiters();
+      return;
+    }
     const waiter = this.#nextWaiter();
     if (waiter === undefined) {
       this.#idle.push(arena);
@@ -411,7 +445,7 @@ export class ArenaPool {
   }
 
   #replaceForWaiters(): void {
-    while (this.#waiters.size > 0 && this.#idle.length + this.#inUse.size < this.#options.maxArenas) {
+    while (this.#waiters.size > 0 && this.#idle.length + this.#inUse.size + this.#held.size < this.#options.maxArenas) {
       const waiter = this.#nextWaiter()!;
       let arena: Arena;
       try {

@@ -1,0 +1,78 @@
+// Holds: keeping an arena's current epoch alive while native code (I/O, a
+// worker pool thread) may still read or write its memory.
+import { finished } from 'node:stream';
+import { ArenaError, typeError } from './errors';
+
+const DISPOSE: typeof Symbol.dispose = Symbol.dispose ?? (Symbol.for('nodejs.dispose') as typeof Symbol.dispose);
+
+/**
+ * A hold on an arena: while any hold is out, the arena's `reset()` and
+ * `destroy()` throw `ArenaError` with code `ERR_ARENA_HELD` and change
+ * nothing, and an `ArenaPool` recycles the arena only once every hold on it
+ * is released. Release it when the I/O that uses the arena's memory is done.
+ * `using hold = arena.hold()` releases it at the end of the block.
+ */
+export class ArenaHold {
+  #release: (() => void) | null;
+
+  /** @internal Made by {@link Arena.hold}. */
+  constructor(release: () => void) {
+    this.#release = release;
+  }
+
+  /** True once release() ran. */
+  get released(): boolean {
+    return this.#release === null;
+  }
+
+  /** Lets the arena go (once; later calls do nothing). */
+  release(): void {
+    const release = this.#release;
+    if (release === null) return;
+    this.#release = null;
+    release();
+  }
+
+  [DISPOSE](): void {
+    this.release();
+  }
+}
+
+/** The error of a reset() or destroy() while holds are out. */
+export function heldError(action: string, holds: number): ArenaError {
+  return new ArenaError(
+    `cannot ${action} the arena while ${holds} hold${holds === 1 ? ' is' : 's are'} out: ` +
+      'native code may still use its memory; release the holds (arena.hold()) when that I/O is done',
+    { code: 'ERR_ARENA_HELD' },
+  );
+}
+
+/** Takes a hold released once `work` settles, whichever way; TypeError (and no hold) unless `work` is a thenable. */
+export function holdUntilSettled(take: () => ArenaHold, work: PromiseLike<unknown>): ArenaHold {
+  const then = work !== null && (typeof work === 'object' || typeof work === 'function') ? work.then : undefined;
+  if (typeof then !== 'function') throw typeError('holdUntil() needs a promise (or another thenable)');
+  const hold = take();
+  const release = (): void => hold.release();
+  Promise.resolve(work).then(release, release);
+  return hold;
+}
+
+/** A stream or anything `stream.finished()` accepts. */
+export type FinishableStream = NodeJS.ReadableStream | NodeJS.WritableStream | ReadableStream | WritableStream;
+
+/**
+ * Takes a hold released once `stream` has finished, failed or been destroyed.
+ * `stream.finished()` checks the stream first, so a bad one takes no hold.
+ */
+export function holdUntilFinished(take: () => ArenaHold, stream: FinishableStream): ArenaHold {
+  let hold: ArenaHold | null = null;
+  let done = false;
+  // Throws ERR_INVALID_ARG_TYPE for a non-stream, before any hold is taken.
+  finished(stream as NodeJS.ReadableStream, () => {
+    done = true;
+    hold?.release();
+  });
+  hold = take();
+  if (done) hold.release();
+  return hold;
+}
