@@ -453,7 +453,11 @@ export class Arena {
     return this.#native.destroyed();
   }
 
-  /** Detaches every Buffer and frees the memory now. Idempotent. */
+  /**
+   * Detaches every Buffer now and gives the memory back at the end of the
+   * current JavaScript turn (see freeSoon). Idempotent.
+   * @throws ArenaError `ERR_ARENA_HELD` (nothing changed) while a hold is out.
+   */
   destroy(): void {
     if (this.#holds !== 0) throw heldError('destroy', this.#holds);
     if (TRANSFERS) {
@@ -464,6 +468,7 @@ export class Arena {
       unwatch(this, this.#views);
     }
     this.#native.destroy();
+    freeSoon();
     this.#forgetWindow();
     this.#state = null;
     this.#stateBuffer = null;
@@ -477,6 +482,22 @@ export class Arena {
 }
 
 let current: Arena | null = null;
+let freeScheduled = false;
+
+/**
+ * Destroyed arenas give their memory back at the end of the current
+ * JavaScript turn, not at once: native code that took a pointer before the
+ * call that destroyed the arena (Buffer#fill, whose valueOf destroys it) may
+ * still write to it until that call returns (see BlockRetireArena).
+ */
+function freeSoon(): void {
+  if (freeScheduled) return;
+  freeScheduled = true;
+  queueMicrotask(() => {
+    freeScheduled = false;
+    binding.freeRetired();
+  });
+}
 
 /**
  * The calling thread's arena (the main thread and each worker have their own),
@@ -502,5 +523,6 @@ export function deinitThreadArena(): void {
   // Through the facade object, so that it forgets its windows and state too.
   if (current !== null) current.destroy();
   binding.deinitThreadArena();
+  freeSoon();
   current = null;
 }

@@ -35,6 +35,7 @@ export interface Binding {
   resetThreadArena(): void;
   deinitThreadArena(): void;
   scanEscapes(): void;
+  freeRetired(): void;
   setViewMode(jsOwnsViews: boolean, correctPressure: boolean): void;
   probeBuffer(): ArrayBuffer | null;
   probeIs(buffer: ArrayBuffer): boolean;

@@ -72,9 +72,13 @@ export function configure(options: ConfigOptions): ConfigSnapshot {
   return binding.getConfig();
 }
 
-/** Forgets any configure() call: the next use reads the environment (or defaults) again. */
+/**
+ * Forgets any configure() call: the next use reads the environment (or
+ * defaults) again, and warns again about any invalid variable it finds then.
+ */
 export function resetConfig(): void {
   binding.resetConfig();
+  envChecked = false;
 }
 
 /** Process-wide counters and gauges across all arenas and threads. */

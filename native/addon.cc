@@ -180,6 +180,13 @@ Napi::Value ProbeIs(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, same);
 }
 
+// freeRetired(): gives back the memory of arenas destroyed earlier in this
+// JavaScript turn; the facade schedules it as a microtask after each destroy.
+Napi::Value FreeRetiredExport(const Napi::CallbackInfo& info) {
+  FreeRetired(info.Env());
+  return info.Env().Undefined();
+}
+
 Napi::Value TestingFailReservations(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const uint64_t count = status::ToCount(env, info[0], "count", status::kInvalidSize);
@@ -216,6 +223,7 @@ namespace {
 // or the main thread at exit): its thread arena goes with it.
 void CleanupEnv(void* arg) {
   EnvData* data = static_cast<EnvData*>(arg);
+  FreeRetired(data->env);
   if (data->thread_arena != nullptr) data->thread_arena->ForgetArena();
   if (data->thread_escaped) {
     engram_arena* owned = nullptr;
@@ -248,6 +256,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("resetThreadArena", Napi::Function::New<ResetThreadArena>(env));
   exports.Set("deinitThreadArena", Napi::Function::New<DeinitThreadArena>(env));
   exports.Set("scanEscapes", Napi::Function::New<ScanEscapes>(env));
+  exports.Set("freeRetired", Napi::Function::New<FreeRetiredExport>(env));
   exports.Set("setViewMode", Napi::Function::New<SetViewMode>(env));
   exports.Set("probeBuffer", Napi::Function::New<ProbeBuffer>(env));
   exports.Set("probeIs", Napi::Function::New<ProbeIs>(env));

@@ -2,6 +2,8 @@
 
 #include <cassert>
 
+#include "env_data.h"
+
 void BlockReportMemory(napi_env env, ArenaBlock* block) {
   int64_t total = 0;
   napi_adjust_external_memory(env, static_cast<int64_t>(block->capacity_bytes), &total);
@@ -26,6 +28,42 @@ void BlockFreeArena(napi_env env, ArenaBlock* block) {
   int64_t total = 0;
   // Undo BlockReportMemory; harmless if the environment is going away.
   napi_adjust_external_memory(env, -static_cast<int64_t>(block->capacity_bytes), &total);
+}
+
+void BlockRetireArena(napi_env env, ArenaBlock* block) {
+  EnvData* data = nullptr;
+  napi_get_instance_data(env, reinterpret_cast<void**>(&data));
+  if (block->arena == nullptr || block->escaped || data == nullptr) {
+    BlockFreeArena(env, block);
+    return;
+  }
+  engram_arena* arena = block->arena;
+  if (block->thread_owned) {
+    // Take the memory out of the thread's slot, which a fresh arena may need
+    // before the memory can go.
+    engram_arena* owned = nullptr;
+    if (engram_thread_arena_disown(&owned) != ENGRAM_OK) {
+      BlockFreeArena(env, block);
+      return;
+    }
+    arena = owned;
+  }
+  block->arena = nullptr;
+  data->retired.push_back(RetiredArena{arena, block->capacity_bytes});
+}
+
+void FreeRetired(napi_env env) {
+  EnvData* data = nullptr;
+  napi_get_instance_data(env, reinterpret_cast<void**>(&data));
+  if (data == nullptr) return;
+  std::vector<RetiredArena> retired;
+  retired.swap(data->retired);
+  for (const RetiredArena& entry : retired) {
+    engram_arena_destroy(entry.arena);
+    int64_t total = 0;
+    // Undo BlockReportMemory; harmless if the environment is going away.
+    napi_adjust_external_memory(env, -static_cast<int64_t>(entry.capacity_bytes), &total);
+  }
 }
 
 void BlockRelease(napi_env env, ArenaBlock* block) {

@@ -34,3 +34,11 @@ void BlockRelease(napi_env env, ArenaBlock* block);
 /// Frees (instance) or forgets (thread) the arena now; views must already be
 /// detached. An escaped arena is only forgotten, never freed.
 void BlockFreeArena(napi_env env, ArenaBlock* block);
+/// Retires the arena now (it reads as destroyed, and a thread arena's slot is
+/// free for a fresh one) but keeps its memory until FreeRetired: native code
+/// that took a pointer before the JavaScript call that destroyed the arena
+/// (Buffer#fill calling a valueOf that destroys it) may still write to it
+/// until that call returns. Views must already be detached.
+void BlockRetireArena(napi_env env, ArenaBlock* block);
+/// Gives back the memory of every arena this environment retired.
+void FreeRetired(napi_env env);

@@ -206,7 +206,7 @@ void NativeArena::Retire(Napi::Env env) {
     return;
   }
   Detach(env, state_);
-  BlockFreeArena(env, block_);
+  BlockFreeArena(env, block_);  // TEMP
 }
 
 // alloc(size, alignment) -> offset into epoch() | ArrayBuffer (a fallback)
@@ -400,7 +400,8 @@ Napi::Value NativeArena::Utilization(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value NativeArena::Capacity(const Napi::CallbackInfo& info) {
-  const uint64_t capacity = block_ == nullptr ? 0 : block_->capacity_bytes;
+  // A destroyed arena (a deinitialised thread arena too) holds no memory.
+  const uint64_t capacity = block_ == nullptr || block_->arena == nullptr ? 0 : block_->capacity_bytes;
   return Napi::Number::New(info.Env(), static_cast<double>(capacity));
 }
 

@@ -3,8 +3,18 @@
 #include <napi.h>
 
 #include <unordered_set>
+#include <vector>
+
+#include "engram_arena.h"
 
 class NativeArena;
+
+/// An arena destroyed from JavaScript whose memory goes back at the end of the
+/// current JavaScript call (see BlockRetireArena).
+struct RetiredArena {
+  engram_arena* arena;
+  uint64_t capacity_bytes;
+};
 
 /// Everything the shim keeps for one Node-API environment. Owned by the
 /// environment's cleanup hook, which frees the thread arena of that thread.
@@ -30,6 +40,8 @@ struct EnvData {
   bool js_owns_views = false;
   /// Windows get the memory-pressure correction (NativeArena::ExternalView).
   bool correct_pressure = false;
+  /// Destroyed arenas whose memory is not given back yet (FreeRetired).
+  std::vector<RetiredArena> retired;
   /// The memory behind the last probeBuffer(), for probeIs().
   const void* probe = nullptr;
   bool thread_escaped = false;

@@ -210,10 +210,11 @@ describe('ENGRAM_ARENA_* in a child process', () => {
     expect(overflow[0].message).toMatch(/panic.*error_return.*fallback/);
     expect(zero[0].message).toContain('"yes"');
     expect(zero[0].message).toMatch(/true.*false/);
-    // Node prints them on stderr with their code, once each.
-    expect(result.stderr.match(/\[ENGRAM_ARENA_ENV\]/g)).toHaveLength(3);
-    // configure/resetConfig afterwards bring no new warnings.
+    // Node prints them on stderr with their code, once per load of the environment.
+    expect(result.stderr.match(/\[ENGRAM_ARENA_ENV\]/g)).toHaveLength(6);
+    // resetConfig() loads the environment again: the same three warnings again.
     expect(out.afterReset).toEqual(DEFAULTS);
+    expect(out.warningsAfterReset.map((w: { message: string }) => w.message)).toEqual(out.warnings.map((w: { message: string }) => w.message));
   });
 
   it.each([

@@ -141,6 +141,7 @@ interface WorkerReport {
   zeroed: boolean;
   sameObject: boolean;
   destroyedByDeinit: boolean;
+  capacityAfterDeinit: number;
 }
 
 function runWorker(workerData: Record<string, unknown>): Promise<{ report: WorkerReport; exitCode: number }> {
@@ -189,6 +190,7 @@ describe('thread arenas in 4 worker_threads', () => {
       expect(report.zeroed).toBe(true);
       expect(report.sameObject).toBe(true);
       expect(report.destroyedByDeinit).toBe(report.id <= 2);
+      expect(report.capacityAfterDeinit).toBe(report.id <= 2 ? 0 : poolSize);
     }
     // The main thread's arena is untouched.
     expect(mainView.length).toBe(4096);
