@@ -46,8 +46,11 @@ let adopting: NativeArena | null = null;
 const OFFSET = 0;
 const CAPACITY = 2;
 const HIGH_WATER_MARK = 4;
+const OVERFLOW_COUNT = 6;
 const ALLOCATIONS = 8;
 const BYTES_ALLOCATED = 10;
+const FALLBACK_COUNT = 12;
+const TWO_32 = 2 ** 32;
 const MAX_ALIGNMENT = binding.limits.maxAlignment;
 const LITTLE_ENDIAN = endianness() === 'LE';
 
@@ -86,6 +89,12 @@ export class Arena {
   #hint = 0;
   /** The heap buffer of the last fallback allocation, for alloc() to view. */
   #fallback: ArrayBuffer | null = null;
+  /**
+   * Set when this arena is destroyed or gives itself up (quarantine). Every
+   * way that happens goes through this object, so `destroyed` needs no native
+   * call (a pool asks it once per use).
+   */
+  #dead = false;
   /** Holds out (see hold()), and what to run when the last one is released. */
   #holds = 0;
   #whenUnheld: Array<() => void> = [];
@@ -331,7 +340,10 @@ export class Arena {
       else this.#resetNatively(used);
     } catch (err) {
       // A quarantined thread arena is dead: the next threadArena() makes a new one.
-      if (this === current && this.#native.destroyed()) current = null;
+      if (this.#native.destroyed()) {
+        this.#dead = true;
+        if (this === current) current = null;
+      }
       throw err;
     }
   }
@@ -380,6 +392,7 @@ export class Arena {
   /** Gives the arena up (see NativeArena::Quarantine); always throws ERR_ARENA_TRANSFERRED. */
   #quarantine(): never {
     this.#dropViews();
+    this.#dead = true;
     this.#native.quarantine();
     throw new Error('unreachable: quarantine() returned');
   }
@@ -433,6 +446,25 @@ export class Arena {
     return this.#native.utilization();
   }
 
+  /**
+   * @internal For ArenaPool, once per use: adds this epoch's overflows and
+   * fallbacks to `counts` and raises its high-water mark, straight from the
+   * shared counters (a stats() call costs a native call and an object).
+   */
+  foldInto(counts: { overflows: number; fallbacks: number; highWaterMark: number }): void {
+    const state = this.#state;
+    if (state === null) {
+      const stats = this.stats();
+      counts.overflows += stats.overflowCount;
+      counts.fallbacks += stats.fallbacks;
+      if (stats.highWaterMark > counts.highWaterMark) counts.highWaterMark = stats.highWaterMark;
+      return;
+    }
+    counts.overflows += state[OVERFLOW_COUNT] + state[OVERFLOW_COUNT + 1] * TWO_32;
+    counts.fallbacks += state[FALLBACK_COUNT] + state[FALLBACK_COUNT + 1] * TWO_32;
+    if (state[HIGH_WATER_MARK] > counts.highWaterMark) counts.highWaterMark = state[HIGH_WATER_MARK];
+  }
+
   /** Counters of this arena. */
   stats(): ArenaStats {
     return this.#native.stats();
@@ -450,7 +482,7 @@ export class Arena {
 
   /** True once destroy() ran (or, for the thread arena, deinitThreadArena()). */
   get destroyed(): boolean {
-    return this.#native.destroyed();
+    return this.#dead;
   }
 
   /**
@@ -468,6 +500,7 @@ export class Arena {
       unwatch(this, this.#views);
     }
     this.#native.destroy();
+    this.#dead = true;
     freeSoon();
     this.#forgetWindow();
     this.#state = null;

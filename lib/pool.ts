@@ -24,6 +24,12 @@ export interface ArenaPoolOptions {
   zeroOnReset?: boolean;
   /** Default: the configured `overflowStrategy`. `'panic'` ends the process: prefer the others in a service. */
   overflowStrategy?: OverflowStrategy;
+  /**
+   * Track each run() in `AsyncLocalStorage` so that {@link currentArena} finds
+   * its arena after `await`. Default false: on Node 20 and 22 any
+   * AsyncLocalStorage in use slows every `await` of the whole process.
+   */
+  context?: boolean;
 }
 
 /** A snapshot of an {@link ArenaPool}; counters span the pool's life. */
@@ -127,7 +133,11 @@ interface Waiter {
   timer: NodeJS.Timeout | undefined;
 }
 
-const storage = new AsyncLocalStorage<Lease>();
+// Made by the first pool with `context: true`: before that, no await pays for it.
+let storage: AsyncLocalStorage<Lease> | null = null;
+let warnedNoContext = false;
+// The lease of run()s without context: run-owned, but not findable by currentArena().
+const UNTRACKED: Lease = { arena: null };
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const STRATEGIES: readonly OverflowStrategy[] = ['panic', 'error_return', 'fallback'];
 const DISPOSE: typeof Symbol.dispose = Symbol.dispose ?? (Symbol.for('nodejs.dispose') as typeof Symbol.dispose);
@@ -138,6 +148,16 @@ const DISPOSE: typeof Symbol.dispose = Symbol.dispose ?? (Symbol.for('nodejs.dis
  * after that run() has returned its arena.
  */
 export function currentArena(): Arena | undefined {
+  if (storage === null) {
+    if (!warnedNoContext) {
+      warnedNoContext = true;
+      process.emitWarning('currentArena() finds only the arenas of pools made with { context: true }; no such pool exists', {
+        type: 'EngramArenaWarning',
+        code: 'ENGRAM_ARENA_NO_CONTEXT',
+      });
+    }
+    return undefined;
+  }
   return storage.getStore()?.arena ?? undefined;
 }
 
@@ -189,7 +209,9 @@ function validate(options: Partial<ArenaPoolOptions>): Required<ArenaPoolOptions
   if (!STRATEGIES.includes(overflowStrategy)) {
     throw rangeError(`overflowStrategy must be 'panic', 'error_return' or 'fallback', got '${overflowStrategy}'`);
   }
-  return { name, arenaSize, maxArenas, maxWaiting, acquireTimeoutMs, zeroOnReset, overflowStrategy };
+  const context = given(options.context, false);
+  if (typeof context !== 'boolean') throw typeError(`context must be a boolean, got ${describe(context)}`);
+  return { name, arenaSize, maxArenas, maxWaiting, acquireTimeoutMs, zeroOnReset, overflowStrategy, context };
 }
 
 /**
@@ -224,6 +246,7 @@ export class ArenaPool {
    */
   constructor(options?: ArenaPoolOptions) {
     this.#options = validate(optionsObject<ArenaPoolOptions>(options, 'options'));
+    if (this.#options.context && storage === null) storage = new AsyncLocalStorage<Lease>();
   }
 
   /** The pool's label. */
@@ -244,13 +267,20 @@ export class ArenaPool {
    * @returns what `fn` resolves to; rejects with what `fn` throws or rejects with,
    * or with an acquire() error, or a TypeError if `fn` is not a function.
    */
-  async run<T>(fn: (arena: Arena) => T | PromiseLike<T>): Promise<Awaited<T>> {
-    if (typeof fn !== 'function') throw typeError('run() needs a function');
-    const arena = await this.acquire();
-    const lease: Lease = { arena };
+  run<T>(fn: (arena: Arena) => T | PromiseLike<T>): Promise<Awaited<T>> {
+    if (typeof fn !== 'function') return Promise.reject(typeError('run() needs a function'));
+    // An idle arena is handed over at once: no promise, no turn of the event loop.
+    const arena = this.#takeNow();
+    if (arena instanceof Arena) return this.#runWith(arena, fn);
+    if (arena !== undefined) return Promise.reject(arena);
+    return this.#enqueue().then((queued) => this.#runWith(queued, fn));
+  }
+
+  async #runWith<T>(arena: Arena, fn: (arena: Arena) => T | PromiseLike<T>): Promise<Awaited<T>> {
+    const lease: Lease = this.#options.context ? { arena } : UNTRACKED;
     this.#inUse.set(arena, lease);
     try {
-      return await storage.run(lease, fn, arena);
+      return await (lease === UNTRACKED ? fn(arena) : storage!.run(lease, fn, arena));
     } finally {
       lease.arena = null;
       this.#giveBack(arena);
@@ -264,24 +294,35 @@ export class ArenaPool {
    * or ArenaInitError when a new arena's memory cannot be reserved.
    */
   acquire(): Promise<Arena> {
-    if (this.#destroyed) return Promise.reject(new ArenaPoolDestroyedError(this.name));
+    const arena = this.#takeNow();
+    if (arena instanceof Arena) return Promise.resolve(arena);
+    if (arena !== undefined) return Promise.reject(arena);
+    return this.#enqueue();
+  }
+
+  /**
+   * An arena lent at once (idle or new), the error that refuses the caller
+   * at once, or undefined when the caller must queue.
+   */
+  #takeNow(): Arena | Error | undefined {
+    if (this.#destroyed) return new ArenaPoolDestroyedError(this.name);
     if (this.#waiters.size === 0) {
       let arena: Arena | undefined;
       try {
         arena = this.#idle.pop() ?? this.#create();
       } catch (err) {
-        return Promise.reject(err);
+        return err as Error;
       }
       if (arena !== undefined) {
         this.#lend(arena);
-        return Promise.resolve(arena);
+        return arena;
       }
     }
     if (this.#waiters.size >= this.#options.maxWaiting) {
       this.#counts.rejected++;
-      return Promise.reject(new ArenaPoolFullError(this.#options.maxWaiting, this.name));
+      return new ArenaPoolFullError(this.#options.maxWaiting, this.name);
     }
-    return this.#enqueue();
+    return undefined;
   }
 
   /**
@@ -421,10 +462,7 @@ export class ArenaPool {
       this.#replaceForWaiters();
       return;
     }
-    const stats = arena.stats();
-    this.#counts.overflows += stats.overflowCount;
-    this.#counts.fallbacks += stats.fallbacks;
-    if (stats.highWaterMark > this.#counts.highWaterMark) this.#counts.highWaterMark = stats.highWaterMark;
+    arena.foldInto(this.#counts);
     try {
       arena.reset();
     } catch (err) {

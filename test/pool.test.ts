@@ -144,7 +144,7 @@ describe('ArenaPool.run', () => {
   });
 
   it('keeps each run in its own arena across interleaved awaits', async () => {
-    const pool = new ArenaPool({ arenaSize: 16 * 1024, maxArenas: 4 });
+    const pool = new ArenaPool({ arenaSize: 16 * 1024, maxArenas: 4, context: true });
     const active = new Set<Arena>();
     const runs = 24;
     const results = await Promise.all(
@@ -250,13 +250,26 @@ describe('ArenaPool.run', () => {
 });
 
 describe('currentArena', () => {
+  it('finds nothing in the runs of a pool without context (it costs every await on Node 20 and 22)', async () => {
+    const pool = new ArenaPool({ arenaSize: 4096 });
+    expect(await pool.run(async () => {
+      await tick();
+      return currentArena();
+    })).toBeUndefined();
+    pool.destroy();
+  });
+
+  it('context must be a boolean', () => {
+    expect(() => new ArenaPool({ context: 1 as never })).toThrow(TypeError);
+  });
+
   it('is undefined outside run()', () => {
     expect(currentArena()).toBeUndefined();
   });
 
-  it('follows nested runs and survives awaits', async () => {
-    const outerPool = new ArenaPool({ name: 'outer', arenaSize: 4096 });
-    const innerPool = new ArenaPool({ name: 'inner', arenaSize: 4096 });
+  it('follows nested runs and survives awaits (pools made with context: true)', async () => {
+    const outerPool = new ArenaPool({ name: 'outer', arenaSize: 4096, context: true });
+    const innerPool = new ArenaPool({ name: 'inner', arenaSize: 4096, context: true });
     await outerPool.run(async (outer) => {
       expect(currentArena()).toBe(outer);
       await innerPool.run(async (inner) => {
@@ -271,7 +284,7 @@ describe('currentArena', () => {
   });
 
   it('forgets the arena once run() has given it back', async () => {
-    const pool = new ArenaPool({ arenaSize: 4096, maxArenas: 1 });
+    const pool = new ArenaPool({ arenaSize: 4096, maxArenas: 1, context: true });
     let late: Promise<Arena | undefined> | undefined;
     await pool.run(() => {
       // A continuation that outlives its run(): it must not reach the arena,
@@ -517,6 +530,7 @@ describe('ArenaPool.destroy', () => {
       pool.run(async (arena) => {
         arena.alloc(8);
         await tick();
+        await tick(); // still running when the pool is destroyed below
         return arena.alloc(8);
       }),
     );
