@@ -60,6 +60,12 @@ function ensure(runtime) {
   return { name: runtime.name, version: runtime.version, path: bin };
 }
 
+/** Where the pinned runtimes called `name` are or will be, without fetching any. */
+function pinned(name) {
+  return PINNED.filter((runtime) => runtime.name === name)
+    .map((runtime) => ({ name, version: runtime.version, path: path.join(CACHE, `${name}-${runtime.version}`, runtime.bin) }));
+}
+
 /** Ensures the pinned runtimes called `names` (all when empty), in PINNED's order. */
 function runtimes(names = []) {
   const unknown = names.filter((name) => !PINNED.some((runtime) => runtime.name === name));
@@ -67,7 +73,7 @@ function runtimes(names = []) {
   return PINNED.filter((runtime) => !names.length || names.includes(runtime.name)).map(ensure);
 }
 
-module.exports = { PINNED, CACHE, runtimes };
+module.exports = { PINNED, CACHE, runtimes, pinned };
 
 if (require.main === module) {
   try {
