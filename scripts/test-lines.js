@@ -27,7 +27,7 @@ function parseArgs(argv) {
   };
 }
 
-/** Runs vitest once on `node`; resolves to the parsed JSON report, or null when vitest died without one. */
+/** Runs vitest once on `node`; resolves to its exit status and JSON report (null when vitest died without one). */
 function vitest(node, name, vitestArgs) {
   const log = path.join(LOGS, `${name}.log`);
   const report = path.join(LOGS, `${name}.json`);
@@ -39,13 +39,13 @@ function vitest(node, name, vitestArgs) {
   const out = fs.openSync(log, 'w');
   return new Promise((resolve) => {
     const child = spawn(node.path, args, { cwd: ROOT, env, stdio: ['ignore', out, out] });
-    child.on('close', () => {
+    child.on('close', (status, signal) => {
       fs.closeSync(out);
+      let json = null;
       try {
-        resolve(JSON.parse(fs.readFileSync(report, 'utf8')));
-      } catch {
-        resolve(null);
-      }
+        json = JSON.parse(fs.readFileSync(report, 'utf8'));
+      } catch {}
+      resolve({ status: signal ?? status, report: json });
     });
   });
 }
@@ -56,7 +56,10 @@ function listFiles(node, vitestArgs) {
   return out.split('\n').filter(Boolean).map((file) => path.resolve(ROOT, file));
 }
 
-function tally(result, report, file) {
+function tally(result, { status, report }, file) {
+  // Vitest also exits 1 for errors outside any test (an unhandled error, a
+  // worker RPC timeout), which its report does not count as failed tests.
+  if (status !== 0) result.exit = status;
   if (!report) {
     result.crashed.push(path.relative(ROOT, file));
     return;
@@ -71,10 +74,10 @@ function tally(result, report, file) {
 
 async function runLine(node, vitestArgs) {
   const started = Date.now();
-  const result = { node, passed: 0, failed: 0, skipped: 0, failedFiles: [], crashed: [], perFile: false };
-  const report = await vitest(node, `node-${node.version}`, vitestArgs);
-  if (report) {
-    tally(result, report);
+  const result = { node, passed: 0, failed: 0, skipped: 0, failedFiles: [], crashed: [], perFile: false, exit: 0 };
+  const whole = await vitest(node, `node-${node.version}`, vitestArgs);
+  if (whole.report) {
+    tally(result, whole);
   } else {
     // A test process that aborts (a fatal V8 error) makes vitest exit before
     // it reports anything; run file by file so one crash hides no other result.
@@ -91,8 +94,8 @@ async function runLine(node, vitestArgs) {
 }
 
 function printTable(results) {
-  const rows = [['line', 'passed', 'failed', 'skipped', 'crashed files', 'seconds']];
-  for (const r of results) rows.push([r.node.version, r.passed, r.failed, r.skipped, r.crashed.length, r.seconds].map(String));
+  const rows = [['line', 'passed', 'failed', 'skipped', 'crashed files', 'vitest exit', 'seconds']];
+  for (const r of results) rows.push([r.node.version, r.passed, r.failed, r.skipped, r.crashed.length, r.exit, r.seconds].map(String));
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   for (const row of rows) console.log(row.map((cell, i) => cell.padStart(widths[i])).join('  '));
   for (const r of results) {
@@ -100,6 +103,7 @@ function printTable(results) {
     if (r.perFile) console.log(`node ${r.node.version}: vitest died without a report, so each file ran on its own (${where})`);
     if (r.failedFiles.length) console.log(`node ${r.node.version} failed: ${r.failedFiles.join(', ')}`);
     if (r.crashed.length) console.log(`node ${r.node.version} crashed (no report): ${r.crashed.join(', ')}`);
+    if (r.exit !== 0 && !r.failed && !r.crashed.length) console.log(`node ${r.node.version}: vitest exited ${r.exit} with no failed test; see Errors in ${where}`);
   }
 }
 
@@ -117,7 +121,7 @@ async function main() {
     results.push(await runLine(node, vitestArgs));
   }
   printTable(results);
-  if (results.some((r) => r.failed > 0 || r.failedFiles.length || r.crashed.length)) process.exit(1);
+  if (results.some((r) => r.exit !== 0 || r.failed > 0 || r.crashed.length)) process.exit(1);
 }
 
 main().catch((err) => {
