@@ -73,6 +73,8 @@ function tally(result, { status, report }, file) {
 }
 
 async function runLine(node, vitestArgs) {
+  // Last run's per-file logs would pass for this run's.
+  for (const old of fs.readdirSync(LOGS)) if (old.startsWith(`node-${node.version}`)) fs.rmSync(path.join(LOGS, old));
   const started = Date.now();
   const result = { node, passed: 0, failed: 0, skipped: 0, failedFiles: [], crashed: [], perFile: false, exit: 0 };
   const whole = await vitest(node, `node-${node.version}`, vitestArgs);
