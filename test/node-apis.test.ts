@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { spawnSync } from 'node:child_process';
 import { Arena, deinitThreadArena, threadArena } from '../dist/index.js';
+import { NEEDS_TRANSFER, transferFlags } from './fixtures/node-line';
 
 const GUARD = 0x5a;
 
@@ -311,15 +312,6 @@ describe('Node APIs given a view detached by reset, destroy or deinitThreadArena
 
 const MOVER = path.join(__dirname, 'fixtures', 'robust', 'byob-transfer.cjs');
 
-/** Node flags under which ArrayBuffer.prototype.transfer exists, or null. */
-function transferFlags(): string[] | null {
-  for (const flags of [[], ['--harmony-rab-gsab-transfer']]) {
-    const probe = spawnSync(process.execPath, [...flags, '-e', "process.exit('transfer' in ArrayBuffer.prototype ? 0 : 3)"]);
-    if (probe.status === 0) return flags;
-  }
-  return null;
-}
-
 function runMover(flags: string[], how: string, kind: string) {
   // In a child process: the failure this looks for is a use after free.
   const child = spawnSync(process.execPath, [...flags, MOVER, how, kind], { encoding: 'utf8', timeout: 30_000 });
@@ -341,7 +333,7 @@ describe('Node APIs that move (detach) the ArrayBuffer they are given', () => {
     it(`a ReadableStream BYOB read of a ${kind} arena view leaves no ArrayBuffer over reused memory`, () => {
       runMover([], 'byob', kind);
     });
-    it.skipIf(flags === null)(`ArrayBuffer.prototype.transfer() of a ${kind} arena view leaves no ArrayBuffer over reused memory`, () => {
+    it.skipIf(flags === null)(`ArrayBuffer.prototype.transfer() of a ${kind} arena view leaves no ArrayBuffer over reused memory ${NEEDS_TRANSFER}`, () => {
       runMover(flags!, 'transfer', kind);
     });
   }
