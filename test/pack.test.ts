@@ -78,12 +78,12 @@ afterAll(() => {
 });
 
 describe('npm pack', () => {
-  it('ships the build, the typings, the prebuild, and the sources for a build from source', () => {
+  it('ships the build, the typings, the prebuild, the sources for a build from source and the notices', () => {
     for (const file of [
       'dist/index.js', 'dist/index.d.ts', 'dist/loader.js', 'prebuilds/linux-x64/engram-arena.napi.glibc.node',
       'zig/src/allocator.zig', 'zig/src/ffi.zig', 'zig/include/engram_arena.h', 'native/addon.cc',
       'build.zig', 'CMakeLists.txt', 'scripts/zig.js', 'scripts/build.js', 'scripts/which.js', 'package.json',
-      'README.md',
+      'README.md', 'LICENSE', 'CHANGELOG.md',
     ]) {
       expect(packedFiles).toContain(file);
     }
