@@ -83,7 +83,7 @@ describe('npm pack', () => {
       'dist/index.js', 'dist/index.d.ts', 'dist/loader.js', 'prebuilds/linux-x64/engram-arena.napi.glibc.node',
       'zig/src/allocator.zig', 'zig/src/ffi.zig', 'zig/include/engram_arena.h', 'native/addon.cc',
       'build.zig', 'CMakeLists.txt', 'scripts/zig.js', 'scripts/build.js', 'scripts/which.js', 'package.json',
-      'README.md', 'LICENSE', 'CHANGELOG.md',
+      'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/index.d.ts.map', 'lib/index.ts', 'lib/arena.ts',
     ]) {
       expect(packedFiles).toContain(file);
     }
@@ -91,7 +91,7 @@ describe('npm pack', () => {
 
   it('ships nothing else', () => {
     const unwanted = packedFiles.filter((f) =>
-      /^(build|node_modules|zig-out|\.zig-cache|test|bench|examples|lib|\.ci)\/|^zig\/(test|bench)\/|_test\.zig$/.test(f),
+      /^(build|node_modules|zig-out|\.zig-cache|test|bench|examples|\.ci)\/|^zig\/(test|bench)\/|_test\.zig$/.test(f),
     );
     expect(unwanted).toEqual([]);
   });
