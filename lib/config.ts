@@ -33,7 +33,7 @@ function checkEnvironment(): void {
   }
 }
 
-/** Returns `value` as an options object, or throws a TypeError. */
+/** Returns `value` as an options object, or throws a TypeError. @internal */
 export function optionsObject<T extends object>(value: unknown, name: string): Partial<T> {
   if (value === undefined) return {};
   if (value === null || typeof value !== 'object') {
@@ -42,7 +42,15 @@ export function optionsObject<T extends object>(value: unknown, name: string): P
   return value as Partial<T>;
 }
 
-/** The config in force, read from the environment on first use. */
+/**
+ * The config in force, read from the environment on first use.
+ *
+ * @returns A snapshot: later {@link configure} calls do not change it.
+ * @example
+ * ```ts
+ * const { poolSize, overflowStrategy } = getConfig();
+ * ```
+ */
 export function getConfig(): ConfigSnapshot {
   checkEnvironment();
   return binding.getConfig();
@@ -51,7 +59,14 @@ export function getConfig(): ConfigSnapshot {
 /**
  * Changes the global config. Arenas made afterwards (and a thread arena made
  * afterwards) use it; existing arenas keep the options they were made with.
+ *
+ * @param options - The fields to change; omitted ones keep their value.
+ * @returns The config now in force.
  * @throws TypeError / RangeError for bad values; nothing changes then.
+ * @example
+ * ```ts
+ * configure({ overflowStrategy: 'error_return', zeroOnReset: true });
+ * ```
  */
 export function configure(options: ConfigOptions): ConfigSnapshot {
   if (options === undefined) throw typeError('configure() needs an options object');
@@ -66,17 +81,41 @@ export function configure(options: ConfigOptions): ConfigSnapshot {
   return binding.getConfig();
 }
 
-/** Forgets any configure() call: the next use reads the environment (or defaults) again. */
+/**
+ * Forgets any configure() call: the next use reads the environment (or defaults) again.
+ *
+ * @example
+ * ```ts
+ * afterEach(() => resetConfig()); // each test starts from the environment's config
+ * ```
+ */
 export function resetConfig(): void {
   binding.resetConfig();
 }
 
-/** Process-wide counters and gauges across all arenas and threads. */
+/**
+ * Process-wide counters and gauges across all arenas and threads.
+ *
+ * @returns A snapshot, taken now.
+ * @example
+ * ```ts
+ * const { liveArenas, reservedBytes, totalOverflows } = metrics();
+ * ```
+ */
 export function metrics(): ArenaMetrics {
   return binding.metrics();
 }
 
-/** Zeroes the counters of {@link metrics}; the gauges keep counting. */
+/**
+ * Zeroes the counters of {@link metrics}; the gauges keep counting.
+ *
+ * @example
+ * ```ts
+ * resetMetrics();
+ * runBatch();
+ * console.log(metrics().totalAllocations); // this batch's allocations only
+ * ```
+ */
 export function resetMetrics(): void {
   binding.resetMetrics();
 }
