@@ -21,7 +21,7 @@ const path = require('node:path');
 const root = path.join(__dirname, '..');
 
 /**
- * The seven prebuilds. `zig` is the Zig target triple: the glibc builds name
+ * The eight prebuilds. `zig` is the Zig target triple: the glibc builds name
  * glibc 2.17 (CentOS 7, Amazon Linux 2) so that they load on old
  * distributions; macOS names the oldest release the Node versions in
  * `engines` run on (10.15 on Intel, 11 on Apple silicon).
@@ -34,6 +34,7 @@ const TARGETS = [
   { platform: 'darwin', arch: 'x64', zig: 'x86_64-macos.10.15' },
   { platform: 'darwin', arch: 'arm64', zig: 'aarch64-macos.11.0' },
   { platform: 'win32', arch: 'x64', zig: 'x86_64-windows-gnu' },
+  { platform: 'win32', arch: 'arm64', zig: 'aarch64-windows-gnu' },
 ].map((target) => ({ ...target, id: [target.platform, target.arch, target.libc].filter(Boolean).join('-') }));
 
 // The definitions CMakeLists.txt gives the shim (native/defines.txt);
