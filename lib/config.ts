@@ -36,7 +36,7 @@ function checkEnvironment(): void {
 /**
  * `value`'s own properties as an options object (inheriting nothing), or a
  * TypeError. Only own properties count: `Object.prototype.zeroOnReset = false`
- * must not turn zeroing off for every arena made afterwards.
+ * must not turn zeroing off for every arena made afterwards. @internal
  */
 export function optionsObject<T extends object>(value: unknown, name: string): Partial<T> {
   const own = Object.create(null) as Record<string, unknown>;
@@ -48,7 +48,15 @@ export function optionsObject<T extends object>(value: unknown, name: string): P
   return own as Partial<T>;
 }
 
-/** The config in force, read from the environment on first use. */
+/**
+ * The config in force, read from the environment on first use.
+ *
+ * @returns A snapshot: later {@link configure} calls do not change it.
+ * @example
+ * ```ts
+ * const { poolSize, overflowStrategy } = getConfig();
+ * ```
+ */
 export function getConfig(): ConfigSnapshot {
   checkEnvironment();
   return binding.getConfig();
@@ -57,7 +65,14 @@ export function getConfig(): ConfigSnapshot {
 /**
  * Changes the global config. Arenas made afterwards (and a thread arena made
  * afterwards) use it; existing arenas keep the options they were made with.
+ *
+ * @param options - The fields to change; omitted ones keep their value.
+ * @returns The config now in force.
  * @throws TypeError / RangeError for bad values; nothing changes then.
+ * @example
+ * ```ts
+ * configure({ overflowStrategy: 'error_return', zeroOnReset: true });
+ * ```
  */
 export function configure(options: ConfigOptions): ConfigSnapshot {
   if (options === undefined) throw typeError('configure() needs an options object');
@@ -75,18 +90,40 @@ export function configure(options: ConfigOptions): ConfigSnapshot {
 /**
  * Forgets any configure() call: the next use reads the environment (or
  * defaults) again, and warns again about any invalid variable it finds then.
+ *
+ * @example
+ * ```ts
+ * afterEach(() => resetConfig()); // each test starts from the environment's config
+ * ```
  */
 export function resetConfig(): void {
   binding.resetConfig();
   envChecked = false;
 }
 
-/** Process-wide counters and gauges across all arenas and threads. */
+/**
+ * Process-wide counters and gauges across all arenas and threads.
+ *
+ * @returns A snapshot, taken now.
+ * @example
+ * ```ts
+ * const { liveArenas, reservedBytes, totalOverflows } = metrics();
+ * ```
+ */
 export function metrics(): ArenaMetrics {
   return binding.metrics();
 }
 
-/** Zeroes the counters of {@link metrics}; the gauges keep counting. */
+/**
+ * Zeroes the counters of {@link metrics}; the gauges keep counting.
+ *
+ * @example
+ * ```ts
+ * resetMetrics();
+ * runBatch();
+ * console.log(metrics().totalAllocations); // this batch's allocations only
+ * ```
+ */
 export function resetMetrics(): void {
   binding.resetMetrics();
 }

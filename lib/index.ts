@@ -1,8 +1,13 @@
+/// <reference types="node" preserve="true" />
 /**
  * engram-arena: fast, aligned scratch buffers outside the GC heap, reset in
  * O(1), zeroed on reset, with live metrics.
  * @packageDocumentation
  */
+// The reference above: the published typings use Buffer and other Node
+// globals, so a consumer without @types/node is told that requirement rather
+// than shown "cannot find name 'Buffer'" errors. `preserve` keeps it in the
+// emitted .d.ts, which TypeScript 5.5+ would otherwise drop.
 import { binding } from './binding';
 import { ArenaError, ArenaOverflowError, ArenaDestroyedError, ArenaInitError } from './errors';
 

@@ -72,11 +72,42 @@ export interface ArenaPoolStats {
   destroyed: boolean;
 }
 
-/** Base class of the pool's errors. */
-export class ArenaPoolError extends ArenaError {}
+/**
+ * Base class of the pool's errors; `code` says which one.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await pool.run(handle);
+ * } catch (err) {
+ *   if (err instanceof ArenaPoolError && err.code === 'ERR_ARENA_POOL_TIMEOUT') retryLater();
+ *   else throw err;
+ * }
+ * ```
+ */
+export class ArenaPoolError extends ArenaError {
+  declare readonly code:
+    | 'ERR_ARENA_POOL_TIMEOUT'
+    | 'ERR_ARENA_POOL_FULL'
+    | 'ERR_ARENA_POOL_DESTROYED'
+    | 'ERR_ARENA_POOL_DOUBLE_RELEASE'
+    | 'ERR_ARENA_POOL_FOREIGN_ARENA'
+    | 'ERR_ARENA_POOL_RUN_OWNED';
+}
 
-/** No arena came free within `acquireTimeoutMs` (code `ERR_ARENA_POOL_TIMEOUT`). */
+/**
+ * No arena came free within `acquireTimeoutMs` (code `ERR_ARENA_POOL_TIMEOUT`).
+ *
+ * @example
+ * ```ts
+ * const arena = await pool.acquire().catch((err) => {
+ *   if (err instanceof ArenaPoolTimeoutError) return null; // shed load after err.timeoutMs
+ *   throw err;
+ * });
+ * ```
+ */
 export class ArenaPoolTimeoutError extends ArenaPoolError {
+  declare readonly code: 'ERR_ARENA_POOL_TIMEOUT';
   /** The timeout that expired, in ms. */
   readonly timeoutMs: number;
 
@@ -86,8 +117,21 @@ export class ArenaPoolTimeoutError extends ArenaPoolError {
   }
 }
 
-/** Every arena was busy and `maxWaiting` callers were already queued (code `ERR_ARENA_POOL_FULL`). */
+/**
+ * Every arena was busy and `maxWaiting` callers were already queued (code `ERR_ARENA_POOL_FULL`).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await pool.run(handle);
+ * } catch (err) {
+ *   if (err instanceof ArenaPoolFullError) reply(503);
+ *   else throw err;
+ * }
+ * ```
+ */
 export class ArenaPoolFullError extends ArenaPoolError {
+  declare readonly code: 'ERR_ARENA_POOL_FULL';
   /** The queue limit that was hit. */
   readonly maxWaiting: number;
 
@@ -97,8 +141,17 @@ export class ArenaPoolFullError extends ArenaPoolError {
   }
 }
 
-/** The pool was destroyed (code `ERR_ARENA_POOL_DESTROYED`). */
+/**
+ * The pool was destroyed (code `ERR_ARENA_POOL_DESTROYED`).
+ *
+ * @example
+ * ```ts
+ * pool.destroy();
+ * await pool.acquire().catch((err) => console.log(err instanceof ArenaPoolDestroyedError)); // true
+ * ```
+ */
 export class ArenaPoolDestroyedError extends ArenaPoolError {
+  declare readonly code: 'ERR_ARENA_POOL_DESTROYED';
   constructor(poolName: string) {
     super(`pool '${poolName}' was destroyed`, { code: 'ERR_ARENA_POOL_DESTROYED' });
   }
@@ -108,8 +161,19 @@ export class ArenaPoolDestroyedError extends ArenaPoolError {
  * `release()` refused an arena, leaving the pool unchanged. Codes:
  * `ERR_ARENA_POOL_DOUBLE_RELEASE` (already released), `ERR_ARENA_POOL_FOREIGN_ARENA`
  * (not from this pool), `ERR_ARENA_POOL_RUN_OWNED` (run() releases it itself).
+ *
+ * @example
+ * ```ts
+ * pool.release(arena);
+ * try {
+ *   pool.release(arena);
+ * } catch (err) {
+ *   if (err instanceof ArenaPoolReleaseError) console.log(err.code); // 'ERR_ARENA_POOL_DOUBLE_RELEASE'
+ * }
+ * ```
  */
 export class ArenaPoolReleaseError extends ArenaPoolError {
+  declare readonly code: 'ERR_ARENA_POOL_DOUBLE_RELEASE' | 'ERR_ARENA_POOL_FOREIGN_ARENA' | 'ERR_ARENA_POOL_RUN_OWNED';
   constructor(message: string, code: 'ERR_ARENA_POOL_DOUBLE_RELEASE' | 'ERR_ARENA_POOL_FOREIGN_ARENA' | 'ERR_ARENA_POOL_RUN_OWNED') {
     super(message, { code });
   }

@@ -134,9 +134,21 @@ function publish(metric: PromCollectable, kind: Kind, labels: Record<string, str
  * (`engram_arena_pool_arenas_in_use{pool="web"}`, ...) with a prom-client
  * Registry. Values are read at each scrape through `collect()` callbacks.
  * All or nothing: when one name is taken, none stays registered.
+ *
+ * @param registry - A prom-client `Registry`, such as its default `register`.
+ * @param options - Pools to export, a name prefix, or the prom-client module itself.
+ * @returns The names registered, and a way to unregister them.
  * @throws TypeError / RangeError for bad arguments; ArenaError
  * `ERR_ARENA_PROM_CLIENT_MISSING` when prom-client cannot be loaded; prom-client's
  * error when a name is already registered.
+ * @example
+ * ```ts
+ * import { register } from 'prom-client';
+ * const pool = new ArenaPool({ name: 'web' });
+ * const registered = registerMetrics(register, { pools: [pool] });
+ * // later, e.g. on shutdown:
+ * registered.unregister();
+ * ```
  */
 export function registerMetrics(registry: PromRegistryLike, options?: RegisterMetricsOptions): RegisteredMetrics {
   if (registry === null || typeof registry !== 'object' || typeof registry.registerMetric !== 'function') {

@@ -21,7 +21,7 @@ const path = require('node:path');
 const root = path.join(__dirname, '..');
 
 /**
- * The seven prebuilds. `zig` is the Zig target triple: the glibc builds name
+ * The eight prebuilds. `zig` is the Zig target triple: the glibc builds name
  * glibc 2.17 (CentOS 7, Amazon Linux 2) so that they load on old
  * distributions; macOS names the oldest release the Node versions in
  * `engines` run on (10.15 on Intel, 11 on Apple silicon).
@@ -34,6 +34,7 @@ const TARGETS = [
   { platform: 'darwin', arch: 'x64', zig: 'x86_64-macos.10.15' },
   { platform: 'darwin', arch: 'arm64', zig: 'aarch64-macos.11.0' },
   { platform: 'win32', arch: 'x64', zig: 'x86_64-windows-gnu' },
+  { platform: 'win32', arch: 'arm64', zig: 'aarch64-windows-gnu' },
 ].map((target) => ({ ...target, id: [target.platform, target.arch, target.libc].filter(Boolean).join('-') }));
 
 // The definitions CMakeLists.txt gives the shim (native/defines.txt);
@@ -97,17 +98,69 @@ function buildLibrary(zig, target, workDir) {
   return archive;
 }
 
-/** Import library for the napi_* functions node.exe exports (from node-api-headers' .def). */
-function nodeImportLibrary(zig, workDir) {
-  const headers = path.dirname(require.resolve('node-api-headers/package.json', { paths: [root] }));
-  const def = path.join(headers, 'def', 'node_api.def');
-  const lib = path.join(workDir, 'node.lib');
-  run(zig, ['dlltool', '-m', 'i386:x86-64', '-d', def, '-l', lib]);
-  return lib;
+/** Every napi_* / node_api_* function of Node-API 8, from node-api-headers. */
+function nodeApiFunctions() {
+  const { symbols } = require(require.resolve('node-api-headers', { paths: [root] }));
+  return [...symbols.v8.js_native_api_symbols, ...symbols.v8.node_api_symbols].sort();
 }
 
-/** Linker flags that keep the exports to the Node-API entry points. */
-function linkFlags(zig, target, workDir) {
+/**
+ * The Windows binaries' source of Node-API: a C++ file, written next to the
+ * work files, that defines the import slots (`__imp_napi_*`) the shim's
+ * dllimport calls go through and fills them from the host executable when the
+ * DLL is attached. Linking against node.exe's import library instead would
+ * bind the DLL to a file named NODE.EXE, so it would not load in Electron, a
+ * single-executable application or a renamed node.exe; MSVC builds solve
+ * that with /DELAYLOAD and a hook, which Zig's MinGW linker does not offer.
+ * A function the host lacks is bound to a stub that says so and aborts,
+ * rather than to a null pointer.
+ */
+function hostNodeApiSource(workDir) {
+  const names = nodeApiFunctions();
+  const file = path.join(workDir, 'node_api_from_host.cc');
+  const lines = [
+    '// Written by scripts/prebuild-all.js (hostNodeApiSource); see there for why.',
+    '#define WIN32_LEAN_AND_MEAN',
+    '#include <windows.h>',
+    '#include <stdio.h>',
+    '#include <stdlib.h>',
+    '',
+    'extern "C" {',
+    'static void node_api_missing(void) {',
+    '  fputs("engram-arena: the host process does not export a Node-API function that the addon called\\n", stderr);',
+    '  abort();',
+    '}',
+    '',
+    ...names.map((name) => `void *__imp_${name} = (void *)&node_api_missing;`),
+    '',
+    'static const struct { const char *name; void **slot; } node_api_slots[] = {',
+    ...names.map((name) => `  {"${name}", &__imp_${name}},`),
+    '};',
+    '',
+    'BOOL WINAPI DllMain(HINSTANCE instance, DWORD reason, LPVOID reserved) {',
+    '  (void)instance;',
+    '  (void)reserved;',
+    '  if (reason != DLL_PROCESS_ATTACH) return TRUE;',
+    '  // The executable that loads the addon exports Node-API, whatever its name.',
+    '  HMODULE host = GetModuleHandleW(NULL);',
+    '  for (size_t i = 0; i < sizeof node_api_slots / sizeof node_api_slots[0]; i++) {',
+    '    FARPROC found = GetProcAddress(host, node_api_slots[i].name);',
+    '    if (found) *node_api_slots[i].slot = (void *)found;',
+    '  }',
+    '  return TRUE;',
+    '}',
+    '}',
+    '',
+  ];
+  fs.writeFileSync(file, lines.join('\n'));
+  return file;
+}
+
+/**
+ * What each platform adds to the link: how Node-API is found at load time,
+ * and (ELF) the version script that keeps the exports to its entry points.
+ */
+function linkInputs(target, workDir) {
   if (target.platform === 'linux') {
     const script = path.join(workDir, 'exports.map');
     fs.writeFileSync(script, `{\n  global:\n    ${EXPORTS.join(';\n    ')};\n  local: *;\n};\n`);
@@ -118,7 +171,7 @@ function linkFlags(zig, target, workDir) {
     return ['-Wl,-undefined,dynamic_lookup'];
   }
   if (target.platform === 'win32') {
-    return [nodeImportLibrary(zig, workDir)];
+    return [hostNodeApiSource(workDir)];
   }
   throw new Error(`no link recipe for ${target.platform}`);
 }
@@ -152,7 +205,7 @@ function buildAddon(zig, target, archive, workDir) {
     `-I${path.join(root, 'zig', 'include')}`,
     ...sources,
     archive,
-    ...linkFlags(zig, target, workDir),
+    ...linkInputs(target, workDir),
     '-s',
     '-o',
     linked,

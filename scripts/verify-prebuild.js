@@ -16,6 +16,10 @@
 //     Node-API 8 (the level the shim is compiled for);
 //   - the libraries it needs are only those (no libstdc++, libc++ or
 //     libgcc_s: the C++ runtime is linked in statically);
+//   - Windows builds import nothing from NODE.EXE (a DLL that does loads only
+//     in a host with that file name) and instead look Node-API up in the host
+//     executable: they import GetModuleHandleW and GetProcAddress and carry
+//     the name of every Node-API function they call;
 //   - glibc builds need no symbol version newer than the target's (2.17);
 //   - it carries no debug info, and ELF builds neither ask for an executable
 //     stack (newer glibc refuses to dlopen those) nor for static TLS.
@@ -38,7 +42,7 @@ const ALLOWED_LIBRARIES = {
   musl: [/^libc\.so$/, /^libc\.musl-(x86_64|aarch64)\.so\.1$/, /^ld-musl-(x86_64|aarch64)\.so\.1$/],
   darwin: [/^\/usr\/lib\/libSystem\.B\.dylib$/, /^\/usr\/lib\/libc\+\+\.1\.dylib$/, /^\/usr\/lib\/libc\+\+abi\.dylib$/],
   // The UCRT (api-ms-win-crt-*, ucrtbase or the older msvcrt) and the kernel.
-  win32: [/^kernel32\.dll$/i, /^ntdll\.dll$/i, /^api-ms-win-crt-[a-z0-9-]+\.dll$/i, /^api-ms-win-core-[a-z0-9-]+\.dll$/i, /^ucrtbase\.dll$/i, /^msvcrt\.dll$/i, /^node\.exe$/i],
+  win32: [/^kernel32\.dll$/i, /^ntdll\.dll$/i, /^api-ms-win-crt-[a-z0-9-]+\.dll$/i, /^api-ms-win-core-[a-z0-9-]+\.dll$/i, /^ucrtbase\.dll$/i, /^msvcrt\.dll$/i],
 };
 
 const NODE_API_PREFIX = /^(napi_|node_api_)/;
@@ -550,8 +554,9 @@ function verifyPrebuild(file, target, options = {}) {
   const problem = (text) => report.problems.push(text);
   const note = (text) => report.notes.push(text);
   let info;
+  let buffer;
   try {
-    const buffer = fs.readFileSync(file);
+    buffer = fs.readFileSync(file);
     report.size = buffer.length;
     info = parseBinary(buffer);
   } catch (err) {
@@ -590,7 +595,7 @@ function verifyPrebuild(file, target, options = {}) {
     const { name } = imp;
     if (NODE_API_PREFIX.test(name)) {
       if (!napi.has(name)) bad.push(`${name} (not in Node-API 8)`);
-      else if (info.format === 'pe' && !/^node\.exe$/i.test(imp.from)) bad.push(`${name} (imported from ${imp.from}, not node.exe)`);
+      else if (info.format === 'pe') bad.push(`${name} (imported from ${imp.from}: binds the DLL to a host of that file name)`);
       else if (info.format === 'elf' && imp.version) bad.push(`${name} (versioned ${imp.version})`);
       else if (info.format === 'macho' && imp.from !== 'dynamic lookup') bad.push(`${name} (bound to ${imp.from})`);
       continue;
@@ -606,10 +611,21 @@ function verifyPrebuild(file, target, options = {}) {
       if (imp.from === 'dynamic lookup' || imp.from === 'main executable') bad.push(`${name} (left to dynamic lookup)`);
       else if (!libcNames.has(name) && !/libc\+\+/.test(imp.from)) bad.push(`${name} (not in libSystem)`);
     } else if (flavour === 'win32') {
-      if (/^node\.exe$/i.test(imp.from)) bad.push(`${name} (from node.exe but not Node-API)`);
+      if (/\.exe$/i.test(imp.from)) bad.push(`${name} (from ${imp.from})`);
     }
   }
   if (bad.length) problem(`imports outside libc, the C++ runtime and Node-API: ${bad.join(', ')}`);
+  if (info.format === 'pe') {
+    for (const needed of ['GetModuleHandleW', 'GetProcAddress']) {
+      if (!info.imports.some((imp) => imp.name === needed && /^kernel32\.dll$/i.test(imp.from))) {
+        problem(`does not import ${needed} from kernel32.dll, so it cannot look Node-API up in its host`);
+      }
+    }
+    report.hostLookups = [...napi].filter((name) => buffer.includes(`${name}\0`)).sort();
+    if (!report.hostLookups.includes('napi_create_external_arraybuffer')) {
+      problem('carries no Node-API function names to look up in its host');
+    }
+  }
 
   if (flavour === 'glibc') {
     const newest = info.glibcVersions.map((v) => v.slice('GLIBC_'.length)).filter((v) => /^[0-9.]+$/.test(v)).sort(compareVersions).pop();
@@ -641,6 +657,7 @@ function formatReport(report, base = root) {
     if (report.minOs) facts.push(`macOS >= ${report.minOs}`);
     lines.push(`     ${facts.join('; ')}`);
     lines.push(`     needs ${report.libraries.join(', ') || 'no libraries'}; ${report.imports.length} imports (${report.imports.filter((i) => NODE_API_PREFIX.test(i.name)).length} Node-API)`);
+    if (report.hostLookups) lines.push(`     looks up ${report.hostLookups.length} Node-API functions in the host executable`);
   }
   for (const n of report.notes || []) lines.push(`     note: ${n}`);
   for (const p of report.problems) lines.push(`     problem: ${p}`);

@@ -7,6 +7,10 @@ import {
   ArenaError,
   ArenaInitError,
   ArenaOverflowError,
+  ArenaPoolDestroyedError,
+  ArenaPoolFullError,
+  ArenaPoolReleaseError,
+  ArenaPoolTimeoutError,
   deinitThreadArena,
   metrics,
   threadArena,
@@ -53,6 +57,30 @@ describe('error classes', () => {
     // A subclass's code cannot be overridden through details.
     expect(new ArenaOverflowError('m', { code: 'OTHER' }).code).toBe('ERR_ARENA_OVERFLOW');
     expect(destroyed).not.toBeInstanceOf(ArenaOverflowError);
+  });
+
+  it('keep the code the typings promise: the narrowed declarations emit no field that would reset it', () => {
+    // The subclasses narrow `code` with `declare`, which emits nothing; a plain
+    // redeclaration would define an own field set to undefined after super().
+    const errors = [
+      new ArenaOverflowError('m'),
+      new ArenaDestroyedError(),
+      new ArenaInitError(),
+      new ArenaPoolTimeoutError(5, 'p'),
+      new ArenaPoolFullError(1, 'p'),
+      new ArenaPoolDestroyedError('p'),
+      new ArenaPoolReleaseError('m', 'ERR_ARENA_POOL_FOREIGN_ARENA'),
+    ];
+    expect(errors.map((e) => e.code)).toEqual([
+      'ERR_ARENA_OVERFLOW',
+      'ERR_ARENA_DESTROYED',
+      'ERR_ARENA_INIT',
+      'ERR_ARENA_POOL_TIMEOUT',
+      'ERR_ARENA_POOL_FULL',
+      'ERR_ARENA_POOL_DESTROYED',
+      'ERR_ARENA_POOL_FOREIGN_ARENA',
+    ]);
+    for (const error of errors) expect(Object.getOwnPropertyDescriptor(error, 'code')?.value).toBe(error.code);
   });
 
   it('errors thrown by the native side are instances of the exported classes', () => {

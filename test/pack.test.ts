@@ -1,6 +1,6 @@
 // The package as a user meets it: packed, installed into a fresh project on a
 // machine without Zig, CMake or a compiler, then required, imported and typed.
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { execFile, spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -24,15 +24,30 @@ function run(command: string, args: string[], options: SpawnSyncOptions = {}) {
   return output;
 }
 
+/**
+ * run() without blocking the event loop: the prebuild and the install take
+ * long enough that a spawnSync starves vitest's worker RPC ("Timeout calling
+ * onTaskUpdate").
+ */
+function runAsync(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }) {
+  return new Promise<string>((resolve, reject) => {
+    execFile(command, args, { ...options, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const output = `${stdout}${stderr}`;
+      if (error) reject(new Error(`${command} ${args.join(' ')} failed (${error.code ?? error.message}):\n${output}`));
+      else resolve(output);
+    });
+  });
+}
+
 /** npm pack --json prints lifecycle output too; the JSON is the last top-level array. */
 function packJson(output: string) {
   return JSON.parse(output.slice(output.lastIndexOf('\n[') + 1, output.lastIndexOf(']') + 1));
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'engram-pack-'));
-  run(process.execPath, [npmCli, 'run', 'prebuild'], { cwd: root });
-  const packed = packJson(run(process.execPath, [npmCli, 'pack', '--json', '--pack-destination', work], { cwd: root }));
+  await runAsync(process.execPath, [npmCli, 'run', 'prebuild'], { cwd: root });
+  const packed = packJson(await runAsync(process.execPath, [npmCli, 'pack', '--json', '--pack-destination', work], { cwd: root }));
   tarball = path.join(work, packed[0].filename);
   packedFiles = packed[0].files.map((f: { path: string }) => f.path);
 
@@ -48,9 +63,11 @@ beforeAll(() => {
   fs.cpSync(path.join(__dirname, 'fixtures', 'consumer'), project, { recursive: true });
   fs.writeFileSync(
     path.join(project, 'package.json'),
-    JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, allowScripts: { 'engram-arena': true } }),
+    JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }),
   );
-  installLog = run(process.execPath, [npmCli, 'install', '--no-audit', '--no-fund', '--foreground-scripts', tarball], {
+  // --strict-allow-scripts turns npm 11's notice about unapproved install
+  // scripts into a failed install: the package must need none.
+  installLog = await runAsync(process.execPath, [npmCli, 'install', '--no-audit', '--no-fund', '--strict-allow-scripts', tarball], {
     cwd: project,
     env: cleanEnv,
   });
@@ -61,11 +78,12 @@ afterAll(() => {
 });
 
 describe('npm pack', () => {
-  it('ships the build, the typings, the prebuild and the sources for a build from source', () => {
+  it('ships the build, the typings, the prebuild, the sources for a build from source and the notices', () => {
     for (const file of [
       'dist/index.js', 'dist/index.d.ts', 'dist/loader.js', 'prebuilds/linux-x64/engram-arena.napi.glibc.node',
       'zig/src/allocator.zig', 'zig/src/ffi.zig', 'zig/include/engram_arena.h', 'native/addon.cc',
-      'build.zig', 'CMakeLists.txt', 'scripts/zig.js', 'scripts/install.js', 'package.json', 'README.md',
+      'build.zig', 'CMakeLists.txt', 'scripts/zig.js', 'scripts/build.js', 'scripts/which.js', 'package.json',
+      'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/index.d.ts.map', 'lib/index.ts', 'lib/arena.ts',
     ]) {
       expect(packedFiles).toContain(file);
     }
@@ -73,15 +91,38 @@ describe('npm pack', () => {
 
   it('ships nothing else', () => {
     const unwanted = packedFiles.filter((f) =>
-      /^(build|node_modules|zig-out|\.zig-cache|test|bench|examples|lib|\.ci)\/|^zig\/test\//.test(f),
+      /^(build|node_modules|zig-out|\.zig-cache|test|bench|examples|\.ci)\/|^zig\/(test|bench)\//.test(f),
     );
     expect(unwanted).toEqual([]);
+  });
+
+  it('ships every Zig file that a shipped Zig file imports', () => {
+    // Zig loads every @import it sees, even inside `test` blocks that a
+    // library build never runs, so a build from source in the installed
+    // package fails on any imported file left out (the *_test.zig ones, once).
+    const missing: string[] = [];
+    for (const file of packedFiles.filter((f) => f.endsWith('.zig'))) {
+      const text = fs.readFileSync(path.join(root, file), 'utf8');
+      for (const [, imported] of text.matchAll(/@import\("([^"]+\.zig)"\)/g)) {
+        const target = path.posix.join(path.posix.dirname(file), imported);
+        if (!packedFiles.includes(target)) missing.push(`${file} imports ${target}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('has no script that runs when a user installs it', () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(project, 'node_modules', 'engram-arena', 'package.json'), 'utf8'));
+    for (const hook of ['preinstall', 'install', 'postinstall', 'prepare']) expect(manifest.scripts?.[hook]).toBeUndefined();
+    expect(manifest.gypfile).toBeUndefined();
+    expect(fs.existsSync(path.join(project, 'node_modules', 'engram-arena', 'binding.gyp'))).toBe(false);
   });
 });
 
 describe('installed from the tarball without any build tools', () => {
-  it('ran the install script, which kept the prebuild and compiled nothing', () => {
-    expect(installLog).toContain('using the prebuilt binary');
+  it('installed under --strict-allow-scripts without a word about this package, and compiled nothing', () => {
+    expect(installLog).not.toMatch(/engram-arena/);
+    expect(installLog).not.toMatch(/install-scripts|allowScripts/);
     const installed = path.join(project, 'node_modules', 'engram-arena');
     expect(fs.existsSync(path.join(installed, 'dist', 'index.js'))).toBe(true);
     expect(fs.existsSync(path.join(installed, 'build'))).toBe(false);
@@ -108,7 +149,7 @@ describe('installed from the tarball without any build tools', () => {
     expect(result.status).toBe(0);
   });
 
-  it('names the platform and every path tried when no binary loads', () => {
+  it('names the platform, every path tried and the build command when no binary loads', () => {
     const installed = path.join(project, 'node_modules', 'engram-arena');
     const prebuilds = path.join(installed, 'prebuilds');
     const hidden = path.join(installed, 'prebuilds-hidden');
@@ -121,16 +162,19 @@ describe('installed from the tarball without any build tools', () => {
       expect(result.stderr).toContain(`Node-API ${process.versions.napi}`);
       expect(result.stderr).toContain(path.join('prebuilds', 'linux-x64', 'engram-arena.napi.glibc.node'));
       expect(result.stderr).toContain(path.join('build', 'Release', 'engram_arena.node'));
-      expect(result.stderr).toContain('ZIG=');
+      const command = `npm run build:native --prefix ${installed}`;
+      expect(result.stderr).toContain(command);
+      expect(result.stderr).not.toContain('reinstall');
 
-      // The install script then tries a build from source and names what is missing.
-      const install = spawnSync('node', [path.join(installed, 'scripts', 'install.js')], { cwd: installed, encoding: 'utf8', env: cleanEnv });
-      expect(install.status).toBe(1);
-      expect(install.stderr).toContain('no prebuilt binary loads on linux-x64');
-      expect(install.stderr).toMatch(/Zig: .*ZIG environment variable/);
-      expect(install.stderr).toContain('CMake 3.15 or newer');
-      expect(install.stderr).toContain('a C++17 compiler');
-      expect(install.stderr).toContain('cmake-js');
+      // That exact command, run where the user would run it, names every tool missing here.
+      const build = spawnSync(process.execPath, [npmCli, ...command.split(' ').slice(1)], { cwd: project, encoding: 'utf8', env: cleanEnv });
+      expect(build.status).not.toBe(0);
+      expect(build.stderr).toContain('building from source on linux-x64 needs:');
+      expect(build.stderr).toMatch(/Zig 0\.14: .*ZIG environment variable/);
+      expect(build.stderr).toContain('CMake 3.15 or newer');
+      expect(build.stderr).toContain('a C++17 compiler');
+      expect(build.stderr).toContain('make or ninja');
+      expect(build.stderr).toContain('cmake-js, node-addon-api, node-api-headers');
       expect(fs.existsSync(path.join(installed, 'build'))).toBe(false);
     } finally {
       fs.renameSync(hidden, prebuilds);

@@ -3,7 +3,8 @@
 // format, CPU, exported Node-API entry point, imports, glibc versions, debug
 // info), the linux-x64 glibc one is loaded by this Node, and the linux-arm64
 // glibc one is loaded for real by Debian's arm64 Node under qemu-user, and
-// (when wine is set up) the win32-x64 one by Node for Windows under wine.
+// (when wine is set up) the win32-x64 one by Node for Windows under wine, also
+// renamed. win32-arm64 is checked statically only: wine runs x64 code alone.
 //
 // beforeAll runs scripts/prebuild-all.js: Zig's caches make that about 5 s
 // when nothing changed, a few minutes after a change to the Zig or C++
@@ -38,6 +39,7 @@ interface Report {
   libraries: string[];
   glibcMax?: string | null;
   debugSections: string[];
+  hostLookups?: string[];
 }
 
 const { TARGETS, outputPath, workPath } = load('../scripts/prebuild-all.js') as {
@@ -63,7 +65,8 @@ const qemu = load('./fixtures/qemu/qemu.js') as {
 };
 const wine = load('./fixtures/wine/wine.js') as {
   smokePrerequisites: () => { missing: string; fix: string } | null;
-  runWindowsNodeAsync: (args: string[], options?: RunOptions) => Promise<Run>;
+  runWindowsNodeAsync: (args: string[], options?: RunOptions & { executable?: string }) => Promise<Run>;
+  renamedNodeExe: () => string;
 };
 
 const FORMAT = { linux: 'elf', darwin: 'macho', win32: 'pe' } as const;
@@ -113,9 +116,9 @@ beforeAll(async () => {
 }, 45 * 60_000);
 
 describe('npm run prebuild:all', () => {
-  it('names the seven targets the loader resolves', () => {
+  it('names the eight targets the loader resolves', () => {
     expect(TARGETS.map((t) => t.id).sort()).toEqual([
-      'darwin-arm64', 'darwin-x64', 'linux-arm64-glibc', 'linux-arm64-musl', 'linux-x64-glibc', 'linux-x64-musl', 'win32-x64',
+      'darwin-arm64', 'darwin-x64', 'linux-arm64-glibc', 'linux-arm64-musl', 'linux-x64-glibc', 'linux-x64-musl', 'win32-arm64', 'win32-x64',
     ]);
     for (const target of TARGETS) {
       expect(outputPath(target)).toBe(prebuildPath(target.platform, target.arch, target.libc, root));
@@ -152,7 +155,13 @@ describe('npm run prebuild:all', () => {
       expect(report.debugSections).toEqual([]);
       // The C++ runtime is linked in: no libstdc++/libc++ to find at run time.
       expect(report.libraries.filter((lib) => /libstdc\+\+|libc\+\+|libgcc_s|libunwind|libwinpthread/i.test(lib))).toEqual([]);
-      expect(report.imports.some((imp) => imp.name === 'napi_create_external_arraybuffer')).toBe(true);
+      if (target.platform === 'win32') {
+        // Node-API comes from the host executable, looked up by name at load time.
+        expect(report.imports.filter((imp) => /^(napi_|node_api_)/.test(imp.name) || /\.exe$/i.test(imp.from ?? ''))).toEqual([]);
+        expect(report.hostLookups).toContain('napi_create_external_arraybuffer');
+      } else {
+        expect(report.imports.some((imp) => imp.name === 'napi_create_external_arraybuffer')).toBe(true);
+      }
       expect(report.size!).toBeLessThan(2 * MiB);
     });
 
@@ -179,11 +188,13 @@ describe('npm run prebuild:all', () => {
     expect(arm.problems).toContain('machine is arm64, expected x64');
     const mac = verifyPrebuild(workPath(TARGETS.find((t) => t.id === 'darwin-x64')!), { platform: 'linux', arch: 'x64', libc: 'musl' });
     expect(mac.problems).toContain('format is macho, expected elf');
+    const windowsArm = verifyPrebuild(workPath(TARGETS.find((t) => t.id === 'win32-arm64')!), { platform: 'win32', arch: 'x64' });
+    expect(windowsArm.problems).toContain('machine is arm64, expected x64');
     const musl = verifyPrebuild(workPath(TARGETS.find((t) => t.id === 'linux-x64-musl')!), { platform: 'linux', arch: 'x64', libc: 'glibc' });
     expect(musl.problems.join('\n')).toMatch(/needs library libc\.so,|unversioned/);
   });
 
-  it('keeps the packed tarball under 10 MiB with all seven prebuilds', () => {
+  it('keeps the packed tarball under 10 MiB with all eight prebuilds', () => {
     const npm = (process.env.PATH ?? '').split(path.delimiter).map((d) => path.join(d, 'npm')).find((p) => fs.existsSync(p));
     expect(npm, 'npm on PATH').toBeTruthy();
     const packed = run(process.execPath, [fs.realpathSync(npm!), 'pack', '--dry-run', '--json', '--ignore-scripts'], {
@@ -250,6 +261,24 @@ describe('loading the cross-compiled binaries', () => {
       timeout: 240_000,
     });
     console.log(`wine smoke: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    expect(smoke.error).toBeUndefined();
+    expect(smoke.status, `${smoke.stdout}${smoke.stderr}`).toBe(0);
+    const result = JSON.parse(smoke.stdout.trim().split('\n').pop()!);
+    expect(result).toMatchObject({ ok: true, arch: 'x64', poolSize: 2097152, fromWorker: 3 * 4096 });
+    expect(result.binary).toBe(path.win32.join('prebuilds', 'win32-x64', 'engram-arena.napi.node'));
+  }, 300_000);
+
+  // Electron, a single-executable application or a renamed node.exe: the DLL
+  // must find Node-API in whatever executable loaded it.
+  const renamedTitle = 'the win32-x64 prebuild also runs in a copy of node.exe under another name';
+  it.skipIf(Boolean(wineBlocker))(wineBlocker ? `${renamedTitle} (SKIPPED: ${wineBlocker.missing} is missing)` : renamedTitle, async () => {
+    const executable = wine.renamedNodeExe();
+    expect(path.basename(executable).toLowerCase()).not.toBe('node.exe');
+    const smoke = await wine.runWindowsNodeAsync([path.join('test', 'fixtures', 'qemu', 'smoke.cjs')], {
+      executable,
+      env: { ENGRAM_ARENA_BINARY: undefined, ENGRAM_ARENA_SIZE: '2097152' },
+      timeout: 240_000,
+    });
     expect(smoke.error).toBeUndefined();
     expect(smoke.status, `${smoke.stdout}${smoke.stderr}`).toBe(0);
     const result = JSON.parse(smoke.stdout.trim().split('\n').pop()!);

@@ -1,0 +1,93 @@
+// The published typings catch mistakes: test/types/pass/ must compile under
+// strict settings, and in test/types/fail/ exactly the lines marked
+// `// error TSxxxx` must fail, each with that code. tsc checks them against
+// dist/*.d.ts through the package's own name and exports map, as a user's
+// project would (run `tsc -p .` first, as `npm test` does).
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const root = path.join(__dirname, '..');
+const typesDir = path.join(__dirname, 'types');
+const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+
+interface Diagnostic {
+  file: string;
+  line: number;
+  code: string;
+  message: string;
+}
+
+let diagnostics: Diagnostic[] = [];
+let output = '';
+
+function sourceFiles(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => /\.[cm]?ts$/.test(f))
+    .map((f) => path.join(dir, f));
+}
+
+beforeAll(async () => {
+  // Asynchronously: tsc takes seconds here, and a blocked event loop starves
+  // vitest's worker RPC.
+  output = await new Promise<string>((resolve) => {
+    execFile(process.execPath, [tsc, '-p', path.join(typesDir, 'tsconfig.json'), '--pretty', 'false'], { cwd: root, encoding: 'utf8' }, (_error, stdout, stderr) =>
+      resolve(`${stdout}${stderr}`),
+    );
+  });
+  diagnostics = [...output.matchAll(/^(.+?)\((\d+),\d+\): error (TS\d+): (.*)$/gm)].map((m) => ({
+    file: path.resolve(root, m[1]),
+    line: Number(m[2]),
+    code: m[3],
+    message: m[4],
+  }));
+}, 120_000);
+
+describe('type tests', () => {
+  it('ran tsc, and every diagnostic it printed was understood', () => {
+    const understood = output.split('\n').filter((l) => l.trim() !== '' && !/\(\d+,\d+\): error TS\d+: /.test(l));
+    expect(understood).toEqual([]);
+  });
+
+  it.each(sourceFiles(path.join(typesDir, 'pass')).map((f) => [path.relative(typesDir, f), f]))('%s compiles', (_name, file) => {
+    expect(diagnostics.filter((d) => d.file === file)).toEqual([]);
+  });
+
+  it.each(sourceFiles(path.join(typesDir, 'fail')).map((f) => [path.relative(typesDir, f), f]))(
+    '%s fails exactly where marked',
+    (_name, file) => {
+      const expected = fs
+        .readFileSync(file, 'utf8')
+        .split('\n')
+        .flatMap((text, i) => [...text.matchAll(/\/\/ error (TS\d+)/g)].map((m) => `${i + 1}: ${m[1]}`));
+      expect(expected.length).toBeGreaterThan(0);
+      const actual = diagnostics.filter((d) => d.file === file).map((d) => `${d.line}: ${d.code}`);
+      expect(actual).toEqual(expected);
+    },
+  );
+});
+
+describe('declaration maps', () => {
+  it('lead every published .d.ts back to a TypeScript source that ships', () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+    expect(manifest.files).toContain('lib/');
+    const declarations = fs.readdirSync(path.join(root, 'dist')).filter((f) => f.endsWith('.d.ts'));
+    expect(declarations.length).toBeGreaterThan(0);
+    for (const declaration of declarations) {
+      const mapFile = path.join(root, 'dist', `${declaration}.map`);
+      expect(fs.existsSync(mapFile), mapFile).toBe(true);
+      const map = JSON.parse(fs.readFileSync(mapFile, 'utf8'));
+      for (const source of map.sources as string[]) {
+        const resolved = path.resolve(path.dirname(mapFile), map.sourceRoot ?? '', source);
+        expect(path.relative(root, resolved)).toMatch(/^lib[\\/][^\\/]+\.ts$/);
+        expect(fs.existsSync(resolved), resolved).toBe(true);
+      }
+    }
+  });
+
+  it('reference Node\'s types from the entry point', () => {
+    expect(fs.readFileSync(path.join(root, 'dist', 'index.d.ts'), 'utf8')).toMatch(/^\/\/\/ <reference types="node"/);
+  });
+});
