@@ -18,6 +18,9 @@ export interface ArenaOptions {
   zeroOnReset?: boolean;
 }
 
+/** `T`, unless it is a promise: `scope()` refuses async callbacks at compile time too. */
+export type NotThenable<T> = T extends PromiseLike<unknown> ? never : T;
+
 /** Typed array constructors that {@link Arena.allocArray} accepts. */
 export type TypedArrayConstructor =
   | Int8ArrayConstructor | Uint8ArrayConstructor | Uint8ClampedArrayConstructor
@@ -418,7 +421,7 @@ export class Arena {
    * @throws TypeError (`ERR_ARENA_ASYNC_SCOPE`) when `fn` returns a promise: the
    * arena is reset before the promise settles, so async work must use a pool.
    */
-  scope<T>(fn: (arena: this) => T): T {
+  scope<T>(fn: (arena: this) => NotThenable<T>): T {
     if (typeof fn !== 'function') throw typeError('scope() needs a function');
     let result: T;
     try {
