@@ -131,6 +131,10 @@ int32_t engram_arena_create(uint64_t capacity_bytes, uint8_t overflow_strategy,
  * detectable for the thread arena's handle). Given the calling thread's arena handle, this is
  * engram_deinit_thread_arena(). */
 void engram_arena_destroy(engram_arena *arena);
+/* engram_arena_destroy with a status: ENGRAM_OK, or ENGRAM_ERR_INVALID_ARGUMENT (and nothing
+ * changes) for the thread arena handle of another thread, which only that thread may deinit.
+ * engram_arena_destroy refuses that handle the same way, silently. */
+int32_t engram_arena_destroy_checked(engram_arena *arena);
 
 /* ---- any arena (instance or thread) ---- */
 
@@ -164,7 +168,9 @@ void engram_deinit_thread_arena(void);
 /* Hands the calling thread's arena over as an instance arena (freed by
  * engram_arena_destroy), leaving the thread without one: for a host that must
  * keep the memory alive past the thread's use of it. ENGRAM_ERR_DESTROYED when
- * the thread has no arena, ENGRAM_ERR_INIT_FAILED when the handle cannot be made. */
+ * the thread has no arena, ENGRAM_ERR_INIT_FAILED when the handle cannot be made.
+ * The old thread arena handle then reports ENGRAM_ERR_DESTROYED, as after
+ * engram_deinit_thread_arena(), until engram_thread_arena() makes a fresh arena. */
 int32_t engram_thread_arena_disown(engram_arena **out);
 
 /* ---- global metrics (the seed's arena_metrics) ---- */
