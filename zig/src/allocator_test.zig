@@ -450,7 +450,7 @@ test "overflow strategy fallback: a refused reservation is an error, not a crash
 
 /// Runs `body` in a forked child with stderr captured; expects SIGABRT and
 /// `needle` in what it printed.
-fn expectChildAborts(comptime body: fn () void, needle: []const u8) !void {
+pub fn expectChildAborts(comptime body: fn () void, needle: []const u8) !void {
     const posix = std.posix;
     const fds = try posix.pipe();
     const pid = try posix.fork();
