@@ -222,7 +222,12 @@ const Word = packed struct(u64) {
         };
     }
 
+    /// The word as stored. Every store and compare-and-swap goes through
+    /// here, so every word ever published is checked: a ready phase always
+    /// carries a valid config (a reader that sees ready trusts the rest).
     fn bits(word: Word) u64 {
+        assert(word.phase != .ready or
+            (word.pool_size_bytes >= min_pool_size_bytes and word.pool_size_bytes <= max_pool_size_bytes));
         return @bitCast(word);
     }
 
