@@ -91,7 +91,9 @@ typedef struct engram_alloc_t {
  *   offset = end; high_water_mark = max(high_water_mark, end);
  *   allocation_count += 1; bytes_allocated += size.
  * Everything else (overflow, every strategy, errors, reset) goes through the
- * functions below, which read and keep these same fields. */
+ * functions below, which read and keep these same fields. They never trust
+ * offset: one past capacity (a host bug) makes every request out of capacity,
+ * counted in overflow_count, and remaining 0, until a reset restores it. */
 typedef struct engram_arena_state_t {
     uint64_t offset;
     uint64_t capacity;
