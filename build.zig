@@ -1,6 +1,7 @@
 //! `zig build` installs zig-out/lib/libengram_arena.a and
 //! zig-out/include/engram_arena.h; `zig build test` runs the Zig unit tests,
 //! the randomised model test and the C ABI test program.
+//! `node zig/test/mutants.js` checks that those tests catch known regressions.
 
 const std = @import("std");
 

@@ -91,7 +91,9 @@ typedef struct engram_alloc_t {
  *   offset = end; high_water_mark = max(high_water_mark, end);
  *   allocation_count += 1; bytes_allocated += size.
  * Everything else (overflow, every strategy, errors, reset) goes through the
- * functions below, which read and keep these same fields. */
+ * functions below, which read and keep these same fields. They never trust
+ * offset: one past capacity (a host bug) makes every request out of capacity,
+ * counted in overflow_count, and remaining 0, until a reset restores it. */
 typedef struct engram_arena_state_t {
     uint64_t offset;
     uint64_t capacity;
@@ -131,6 +133,10 @@ int32_t engram_arena_create(uint64_t capacity_bytes, uint8_t overflow_strategy,
  * detectable for the thread arena's handle). Given the calling thread's arena handle, this is
  * engram_deinit_thread_arena(). */
 void engram_arena_destroy(engram_arena *arena);
+/* engram_arena_destroy with a status: ENGRAM_OK, or ENGRAM_ERR_INVALID_ARGUMENT (and nothing
+ * changes) for the thread arena handle of another thread, which only that thread may deinit.
+ * engram_arena_destroy refuses that handle the same way, silently. */
+int32_t engram_arena_destroy_checked(engram_arena *arena);
 
 /* ---- any arena (instance or thread) ---- */
 
@@ -164,7 +170,9 @@ void engram_deinit_thread_arena(void);
 /* Hands the calling thread's arena over as an instance arena (freed by
  * engram_arena_destroy), leaving the thread without one: for a host that must
  * keep the memory alive past the thread's use of it. ENGRAM_ERR_DESTROYED when
- * the thread has no arena, ENGRAM_ERR_INIT_FAILED when the handle cannot be made. */
+ * the thread has no arena, ENGRAM_ERR_INIT_FAILED when the handle cannot be made.
+ * The old thread arena handle then reports ENGRAM_ERR_DESTROYED, as after
+ * engram_deinit_thread_arena(), until engram_thread_arena() makes a fresh arena. */
 int32_t engram_thread_arena_disown(engram_arena **out);
 
 /* ---- global metrics (the seed's arena_metrics) ---- */

@@ -126,6 +126,10 @@ pub const ArenaAllocator = struct {
     /// Set when `create` reserved the buffer, which `destroy` then frees.
     backing: ?Allocator = null,
     destroyed: bool = false,
+    /// Set for a thread's arena slot, whose address is thread-local storage:
+    /// `engram_arena_destroy` must never hand it to free. Once set it stays
+    /// set for the thread's life, so another thread can read it safely.
+    thread_owned: bool = false,
     /// Bytes from the start that a host may have written since the last reset,
     /// beyond the offset too (it handed out views wider than the allocations).
     exposed_bytes: usize = 0,
@@ -140,7 +144,9 @@ pub const ArenaAllocator = struct {
     /// zeroes on reset it zeroes the buffer now too, so every allocation
     /// starts zeroed, not only those after the first reset.
     pub fn initOptions(buffer: []u8, options: Options) ArenaAllocator {
-        assert(options.capacity <= buffer.len);
+        // A real check: in ReleaseFast the slice below is not bounds-checked,
+        // and an arena past its buffer would hand out someone else's memory.
+        if (options.capacity > buffer.len) @panic("engram arena: capacity larger than the buffer");
         const used = buffer[0..options.capacity];
         if (options.zero_on_reset) @memset(used, 0);
         return .{ .state = .{ .capacity = used.len }, .buffer = used, .options = options };
@@ -170,13 +176,14 @@ pub const ArenaAllocator = struct {
     /// Retires an arena made by `init`: frees its fallbacks and folds its
     /// counters into the metrics. The buffer stays the caller's.
     pub fn deinit(self: *ArenaAllocator) void {
-        assert(self.backing == null);
+        if (self.backing != null) @panic("engram arena: deinit of an arena made by create (use destroy)");
         self.retire();
     }
 
     /// Retires an arena made by `create` and frees its buffer.
     pub fn destroy(self: *ArenaAllocator) void {
-        const backing = self.backing.?;
+        // `.?` is unchecked in ReleaseFast: a second destroy would free twice.
+        const backing = self.backing orelse @panic("engram arena: destroy of an arena not made by create, or destroyed twice");
         const buffer = self.buffer;
         self.retire();
         backing.rawFree(buffer, buffer_log2_align, @returnAddress());
@@ -185,7 +192,7 @@ pub const ArenaAllocator = struct {
     }
 
     fn retire(self: *ArenaAllocator) void {
-        assert(!self.destroyed);
+        if (self.destroyed) @panic("engram arena: retired twice");
         self.assertInvariants();
         self.releaseFallbacks();
         arena_metrics.recordRetire(self.sample());
@@ -223,19 +230,25 @@ pub const ArenaAllocator = struct {
 
     /// The hot path: moves the offset and returns where the bytes start, or
     /// null when they do not fit. `alloc` has checked the alignment and the
-    /// size, which keeps every sum below from wrapping without a checked add
-    /// (the padding is below `max_alignment`, the size at most
-    /// `max_alloc_bytes`, and an address inside the buffer cannot wrap).
+    /// size, so `padding + size_bytes` cannot wrap (the padding is below
+    /// `max_alignment`, the size at most `max_alloc_bytes`).
+    ///
+    /// `state.offset` lives in memory a host may write (the header documents
+    /// it), so it is never trusted: an offset past the capacity, up to 2^64 - 1,
+    /// makes the end either wrap (the carry) or land past the buffer, and the
+    /// request is out of capacity, as the seed's fix #1 answers. This costs
+    /// the carry test of an add the path needs anyway.
     fn bump(self: *ArenaAllocator, size_bytes: usize, alignment: usize) ?usize {
         assert(isValidAlignment(alignment) and size_bytes <= max_alloc_bytes);
-        const offset: usize = @intCast(self.state.offset);
+        const offset: usize = std.math.cast(usize, self.state.offset) orelse return null;
         // Alignment 1 needs no padding; skipping the arithmetic shortens the
         // chain from one offset to the next (FixedBufferAllocator does the same).
-        const padding = if (alignment == 1) 0 else (-%(@intFromPtr(self.buffer.ptr) + offset)) & (alignment - 1);
-        if (padding + size_bytes > self.buffer.len - offset) return null;
-        const start = offset + padding;
+        // Wrapping arithmetic: the address of an untrusted offset may wrap.
+        const padding = if (alignment == 1) 0 else (0 -% (@intFromPtr(self.buffer.ptr) +% offset)) & (alignment - 1);
+        const end, const wrapped = @addWithOverflow(offset, padding + size_bytes);
+        if (wrapped != 0 or end > self.buffer.len) return null;
+        const start = end - size_bytes;
         assert(alignedOffset(@intFromPtr(self.buffer.ptr), offset, alignment, self.buffer.len) == start);
-        const end = start + size_bytes;
         self.state.offset = end;
         // The high-water mark sits between the two adjacent counters on
         // purpose: updated back to back, LLVM merges them into one 16-byte
@@ -244,11 +257,15 @@ pub const ArenaAllocator = struct {
         self.state.allocation_count += 1;
         if (end > self.state.high_water_mark) self.state.high_water_mark = end;
         self.state.bytes_allocated += size_bytes;
+        assert(end <= self.buffer.len and self.state.high_water_mark >= end);
         return start;
     }
 
     fn overflow(self: *ArenaAllocator, size_bytes: usize, alignment: usize) Error![]u8 {
         @branchHint(.cold);
+        // Checked here, off the hot path: a destroyed arena has an empty
+        // buffer, so every request that could touch memory ends up here.
+        if (self.destroyed) @panic("engram arena: alloc on a destroyed arena");
         self.state.overflow_count += 1;
         switch (self.options.overflow_strategy) {
             .error_return => return error.OutOfMemory,
@@ -284,11 +301,19 @@ pub const ArenaAllocator = struct {
         return bytes;
     }
 
+    /// Frees every fallback block. A zeroing arena zeroes each block first,
+    /// header included: the heap hands the same bytes to its next caller, and
+    /// zero_on_reset promises that nothing the arena held outlives a reset.
+    /// `secureZero` (volatile stores), because a plain @memset right before
+    /// free is a dead store the optimiser may delete.
     fn releaseFallbacks(self: *ArenaAllocator) void {
         while (self.fallbacks) |block| {
             self.fallbacks = block.next;
+            const total_len = block.total_len;
+            const log2_align = block.log2_align;
             const raw: [*]u8 = @ptrCast(block);
-            self.fallback_allocator.rawFree(raw[0..block.total_len], block.log2_align, @returnAddress());
+            if (self.options.zero_on_reset) std.crypto.secureZero(u8, raw[0..total_len]);
+            self.fallback_allocator.rawFree(raw[0..total_len], log2_align, @returnAddress());
         }
     }
 
@@ -296,9 +321,12 @@ pub const ArenaAllocator = struct {
     /// zeroes, frees fallbacks, folds counters into the metrics. The
     /// high-water mark is kept.
     pub fn reset(self: *ArenaAllocator) void {
-        assert(!self.destroyed);
+        if (self.destroyed) @panic("engram arena: reset of a destroyed arena");
         self.assertInvariants();
-        const used: usize = @max(@as(usize, @intCast(self.state.offset)), self.exposed_bytes);
+        // Clamped, a real check: the offset comes from memory a host may
+        // write, and the slice below is not bounds-checked in ReleaseFast.
+        const offset: usize = std.math.cast(usize, self.state.offset) orelse self.buffer.len;
+        const used: usize = @min(@max(offset, self.exposed_bytes), self.buffer.len);
         if (self.options.zero_on_reset) @memset(self.buffer[0..used], 0);
         self.exposed_bytes = 0;
         self.releaseFallbacks();
@@ -315,9 +343,11 @@ pub const ArenaAllocator = struct {
         assert(self.exposed_bytes <= self.buffer.len);
     }
 
-    /// Bytes left after the offset, before any alignment padding.
+    /// Bytes left after the offset, before any alignment padding (0 when a
+    /// host wrote an offset past the capacity).
     pub fn remaining(self: *const ArenaAllocator) usize {
-        return self.buffer.len - @as(usize, @intCast(self.state.offset));
+        const offset: usize = std.math.cast(usize, self.state.offset) orelse return 0;
+        return self.buffer.len -| offset;
     }
 
     /// The used fraction of the capacity, 0.0 to 1.0 (0.0 for no capacity).
@@ -353,10 +383,12 @@ pub const ArenaAllocator = struct {
         };
     }
 
+    /// The invariants of fields only this code writes. The offset and the
+    /// high-water mark are left out: a host may write them (see `bump`), so
+    /// they are checked where they are used, in every build mode.
     fn assertInvariants(self: *const ArenaAllocator) void {
         assert(self.state.capacity == self.buffer.len);
-        assert(self.state.offset <= self.state.capacity);
-        assert(self.state.high_water_mark >= self.state.offset);
+        assert(self.exposed_bytes <= self.buffer.len);
         assert(self.state.fallback_count <= self.state.allocation_count);
         assert((self.fallbacks == null) == (self.state.fallback_count == 0));
     }
@@ -395,6 +427,9 @@ pub const ArenaAllocator = struct {
         _ = log2_align;
         _ = return_address;
         const self: *ArenaAllocator = @ptrCast(@alignCast(context));
+        // As FixedBufferAllocator: a slice from elsewhere is the caller's bug.
+        // Debug only, since a foreign slice is never newest and so is ignored.
+        if (std.debug.runtime_safety) assert(self.ownsSlice(buf));
         if (!self.isNewest(buf)) return new_len <= buf.len;
         if (new_len <= buf.len) {
             self.retreat(buf.len - new_len);
@@ -414,14 +449,31 @@ pub const ArenaAllocator = struct {
         _ = log2_align;
         _ = return_address;
         const self: *ArenaAllocator = @ptrCast(@alignCast(context));
+        if (std.debug.runtime_safety) assert(self.ownsSlice(buf));
         if (self.isNewest(buf)) self.retreat(buf.len);
     }
 
-    /// Whether `buf` ends at the offset inside the buffer (fallbacks never do).
+    /// Whether `buf` lies in the buffer or in the data of a fallback block.
+    fn ownsSlice(self: *const ArenaAllocator, buf: []u8) bool {
+        if (within(self.buffer, buf)) return true;
+        var next = self.fallbacks;
+        while (next) |block| : (next = block.next) {
+            const raw: [*]u8 = @ptrCast(block);
+            if (within(raw[@sizeOf(FallbackBlock)..block.total_len], buf)) return true;
+        }
+        return false;
+    }
+
+    /// Whether `buf` ends at the offset inside the buffer (fallbacks never
+    /// do). The offset bound is a real check: the offset is host-writable,
+    /// and a newest slice past the buffer would let resize move into memory
+    /// the arena does not own.
     fn isNewest(self: *const ArenaAllocator, buf: []u8) bool {
+        const offset: usize = std.math.cast(usize, self.state.offset) orelse return false;
+        if (offset > self.buffer.len) return false;
         const base = @intFromPtr(self.buffer.ptr);
         const start = @intFromPtr(buf.ptr);
-        return start >= base and start + buf.len == base + self.state.offset;
+        return start >= base and start + buf.len == base + offset;
     }
 
     /// Gives back the last `len` bytes, zeroing them when the arena zeroes so
@@ -434,6 +486,14 @@ pub const ArenaAllocator = struct {
         self.assertInvariants();
     }
 };
+
+/// Whether `inner` lies entirely within `outer`.
+fn within(outer: []const u8, inner: []const u8) bool {
+    const outer_start = @intFromPtr(outer.ptr);
+    const inner_start = @intFromPtr(inner.ptr);
+    return inner_start >= outer_start and inner_start - outer_start <= outer.len and
+        inner.len <= outer.len - (inner_start - outer_start);
+}
 
 /// Whether `alloc` accepts `alignment`: a power of two up to `max_alignment`
 /// (zero wraps to a huge `alignment - 1` and fails the first test).
@@ -487,7 +547,8 @@ pub fn getThreadArena() ThreadArenaError!*ArenaAllocator {
         .overflow_strategy = config.overflow_strategy,
         .zero_on_reset = config.zero_on_reset,
     };
-    const arena = try ArenaAllocator.createIn(thread_arena_backing, options);
+    var arena = try ArenaAllocator.createIn(thread_arena_backing, options);
+    arena.thread_owned = true;
     // The backing allocator may have re-entered and won; keep the first arena.
     assert(!thread_slot.live);
     thread_slot.arena = arena;
@@ -514,10 +575,25 @@ pub fn getThreadArenaStats() ?Stats {
 /// Takes the calling thread's arena out of its slot without freeing it; the
 /// caller owns it from then on (`destroy` frees it), and the next
 /// `getThreadArena` makes a fresh one. Null when the thread has none.
+///
+/// The slot is left destroyed and empty, not merely unlisted: a C host may
+/// still hold the slot's address as a handle, and that handle must answer
+/// "destroyed" rather than serve the buffer the new owner now hands out.
 pub fn disownThreadArena() ?ArenaAllocator {
     if (!thread_slot.live) return null;
+    var owned = thread_slot.arena;
+    owned.thread_owned = false;
     thread_slot.live = false;
-    return thread_slot.arena;
+    thread_slot.arena = .{
+        .state = .{},
+        .buffer = &.{},
+        .options = owned.options,
+        .destroyed = true,
+        .thread_owned = true,
+    };
+    assert(!owned.destroyed and owned.buffer.len == owned.state.capacity);
+    assert(thread_slot.arena.isDestroyed() and thread_slot.arena.buffer.len == 0);
+    return owned;
 }
 
 /// Frees the calling thread's arena; the next `getThreadArena` makes a fresh

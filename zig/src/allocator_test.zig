@@ -450,7 +450,7 @@ test "overflow strategy fallback: a refused reservation is an error, not a crash
 
 /// Runs `body` in a forked child with stderr captured; expects SIGABRT and
 /// `needle` in what it printed.
-fn expectChildAborts(comptime body: fn () void, needle: []const u8) !void {
+pub fn expectChildAborts(comptime body: fn () void, needle: []const u8) !void {
     const posix = std.posix;
     const fds = try posix.pipe();
     const pid = try posix.fork();
@@ -590,4 +590,159 @@ test "reset zeroes what a host exposed past the offset" {
     try testing.expectEqual(@as(usize, 0), arena.exposed_bytes);
     arena.expose(1 << 20); // clamped to the capacity
     try testing.expectEqual(@as(usize, 4096), arena.exposed_bytes);
+}
+
+// ---- issue 12: state a host may write, zeroing, resize, utilisation ----
+
+test "offset near maximum through the arena: out of capacity, counted, nothing touched" {
+    // The seed's fix #1 scenario, reached the way a host reaches it: by
+    // writing the offset in the shared state (engram_arena_state_t).
+    var backing: [4096]u8 align(64) = undefined;
+    @memset(&backing, 0xEE);
+    var arena = ArenaAllocator.initOptions(&backing, options(backing.len, .error_return, true));
+    defer arena.deinit();
+    const bad_offsets = [_]u64{
+        std.math.maxInt(u64) - 100,
+        std.math.maxInt(u64),
+        backing.len + 1,
+        backing.len + 4096,
+        std.math.maxInt(u64) - core.max_alloc_bytes,
+    };
+    for (bad_offsets, 1..) |bad_offset, overflows| {
+        arena.state.offset = bad_offset;
+        for ([_]usize{ 1, 8, 4096 }) |alignment| {
+            try testing.expectError(error.OutOfMemory, arena.alloc(8, alignment));
+            try testing.expectError(error.OutOfMemory, arena.alloc(200, alignment));
+        }
+        try testing.expectEqual(@as(u64, overflows * 6), arena.state.overflow_count);
+        try testing.expectEqual(bad_offset, arena.state.offset);
+        try testing.expectEqual(@as(usize, 0), arena.remaining());
+        try testing.expectEqual(@as(u64, 0), arena.state.allocation_count);
+    }
+    // Reset zeroes no further than the buffer and starts over.
+    arena.reset();
+    try testing.expect(std.mem.allEqual(u8, &backing, 0));
+    const bytes = try arena.alloc(8, 8);
+    try testing.expectEqual(@intFromPtr(&backing), @intFromPtr(bytes.ptr));
+}
+
+test "utilization is computed in f64: a ratio inexact in f32" {
+    var buffer: [3]u8 = undefined;
+    var arena = ArenaAllocator.initOptions(&buffer, options(buffer.len, .error_return, false));
+    defer arena.deinit();
+    _ = try arena.alloc(1, 1);
+    const third: f64 = 1.0 / 3.0;
+    try testing.expect(@as(f64, @as(f32, 1.0) / @as(f32, 3.0)) != third);
+    try testing.expectEqual(third, arena.utilization());
+    try testing.expectEqual(third, arena.getStats().utilization);
+}
+
+test "std.mem.Allocator resize grows the newest allocation in place and keeps the high-water mark" {
+    var arena = try ArenaAllocator.create(options(4096, .error_return, true));
+    defer arena.destroy();
+    const gpa = arena.allocator();
+    const first = try gpa.alloc(u8, 100);
+    const newest = try gpa.alloc(u8, 10);
+    try testing.expectEqual(@as(u64, 110), arena.state.offset);
+    // Growth past every earlier offset: the high-water mark must follow.
+    try testing.expect(gpa.resize(newest, 1000));
+    try testing.expectEqual(@as(u64, 1100), arena.state.offset);
+    try testing.expectEqual(@as(u64, 1100), arena.state.high_water_mark);
+    try testing.expectEqual(@as(u64, 1100), arena.state.bytes_allocated);
+    const grown: []u8 = newest.ptr[0..1000];
+    // Past the capacity: refused, nothing moves.
+    try testing.expect(!gpa.resize(grown, 4096));
+    try testing.expectEqual(@as(u64, 1100), arena.state.offset);
+    // Shrink, then grow back within the old high-water mark.
+    try testing.expect(gpa.resize(grown, 20));
+    try testing.expectEqual(@as(u64, 120), arena.state.offset);
+    const shrunk: []u8 = grown[0..20];
+    try testing.expect(gpa.resize(shrunk, 500));
+    try testing.expectEqual(@as(u64, 600), arena.state.offset);
+    try testing.expectEqual(@as(u64, 1100), arena.state.high_water_mark);
+    // Not the newest: only a shrink is accepted, and nothing moves.
+    try testing.expect(!gpa.resize(first, 200));
+    try testing.expect(gpa.resize(first, 50));
+    try testing.expectEqual(@as(u64, 600), arena.state.offset);
+}
+
+test "createIn zeroes a backing buffer poisoned with non-zero bytes" {
+    var poisoned: [4 * std.mem.page_size]u8 align(std.mem.page_size) = undefined;
+    @memset(&poisoned, 0xEE);
+    var heap = std.heap.FixedBufferAllocator.init(&poisoned);
+    var arena = try ArenaAllocator.createIn(heap.allocator(), options(2 * std.mem.page_size, .error_return, true));
+    defer arena.destroy();
+    try testing.expect(std.mem.allEqual(u8, arena.buffer, 0));
+
+    // Without zeroing the bytes stay as the backing left them: the check above
+    // is about createIn, not about the backing allocator.
+    var unzeroed = try ArenaAllocator.createIn(heap.allocator(), options(std.mem.page_size, .error_return, false));
+    defer unzeroed.destroy();
+    try testing.expect(std.mem.allEqual(u8, unzeroed.buffer, 0xEE));
+}
+
+/// Wraps the leak-checking test allocator and counts the non-zero bytes of
+/// every block freed through it.
+const FreeInspector = struct {
+    nonzero_freed_bytes: usize = 0,
+    freed_bytes: usize = 0,
+
+    fn allocator(self: *FreeInspector) std.mem.Allocator {
+        return .{ .ptr = self, .vtable = &.{ .alloc = alloc, .resize = resize, .free = free } };
+    }
+
+    fn alloc(_: *anyopaque, len: usize, log2_align: u8, return_address: usize) ?[*]u8 {
+        return testing.allocator.rawAlloc(len, log2_align, return_address);
+    }
+
+    fn resize(_: *anyopaque, buf: []u8, log2_align: u8, new_len: usize, return_address: usize) bool {
+        return testing.allocator.rawResize(buf, log2_align, new_len, return_address);
+    }
+
+    fn free(context: *anyopaque, buf: []u8, log2_align: u8, return_address: usize) void {
+        const self: *FreeInspector = @ptrCast(@alignCast(context));
+        for (buf) |byte| self.nonzero_freed_bytes += @intFromBool(byte != 0);
+        self.freed_bytes += buf.len;
+        testing.allocator.rawFree(buf, log2_align, return_address);
+    }
+};
+
+test "a zeroing arena zeroes fallback blocks before the heap gets them back" {
+    var buffer: [1024]u8 = undefined;
+    var inspector = FreeInspector{};
+    var arena = ArenaAllocator.initOptions(&buffer, options(buffer.len, .fallback, true));
+    arena.fallback_allocator = inspector.allocator();
+    for ([_]usize{ 1, 64, 4096 }) |alignment| {
+        const bytes = try arena.alloc(8192, alignment);
+        @memset(bytes, 0xAB);
+    }
+    arena.reset();
+    try testing.expect(inspector.freed_bytes >= 3 * 8192);
+    try testing.expectEqual(@as(usize, 0), inspector.nonzero_freed_bytes);
+    // Destroy takes the same path.
+    @memset(try arena.alloc(5000, 8), 0xCD);
+    arena.deinit();
+    try testing.expect(inspector.freed_bytes >= 3 * 8192 + 5000);
+    try testing.expectEqual(@as(usize, 0), inspector.nonzero_freed_bytes);
+}
+
+test "disownThreadArena leaves the slot destroyed and empty" {
+    const slot = try core.getThreadArena();
+    const bytes = try slot.alloc(64, 8);
+    @memset(bytes, 0x5A);
+    var owned = core.disownThreadArena().?;
+    defer owned.destroy();
+    try testing.expect(slot.isDestroyed());
+    try testing.expectEqual(@as(usize, 0), slot.buffer.len);
+    try testing.expect(!owned.isDestroyed());
+    try testing.expect(!owned.thread_owned);
+    try testing.expectEqual(bytes.ptr, owned.buffer.ptr);
+    try testing.expectEqual(@as(u64, 64), owned.state.offset);
+    try testing.expectEqual(@as(?core.Stats, null), core.getThreadArenaStats());
+    // A fresh arena takes the slot again, with a different buffer.
+    const fresh = try core.getThreadArena();
+    defer core.deinitThreadArena();
+    try testing.expectEqual(slot, fresh);
+    try testing.expect(fresh.thread_owned);
+    try testing.expect(fresh.buffer.ptr != owned.buffer.ptr);
 }

@@ -2,9 +2,9 @@
 //! for arenas created without explicit options.
 //!
 //! The config is loaded from the environment on first use, exactly once even
-//! when several threads race for it (a 0/1/2 state machine). It is stored
-//! packed in one atomic word so that a reader never sees half of a concurrent
-//! `setConfig`.
+//! when several threads race for it (unloaded, loading, ready). The phase and
+//! the config share one atomic word, so that a reader never sees half of a
+//! concurrent `setConfig`, nor a ready phase before its config.
 
 const std = @import("std");
 const builtin = @import("builtin");
@@ -169,88 +169,195 @@ fn parseBool(text: []const u8) ?bool {
     return null;
 }
 
-/// The config as one word: 30 bits of size would do, a u32 is simpler.
-const Packed = packed struct(u64) {
-    pool_size: u32,
-    overflow_strategy: OverflowStrategy,
-    zero_on_reset: bool,
-    unused: u23 = 0,
+/// Where the config is in its life: the low bits of the config word.
+const Phase = enum(u2) {
+    /// Never loaded, or forgotten by `resetConfig`: the next read loads it.
+    unloaded = 0,
+    /// One thread reads the environment; readers and writers wait for it.
+    loading = 1,
+    /// The word's config is the one in force.
+    ready = 2,
+};
 
-    fn pack(config: ArenaConfig) u64 {
-        return @bitCast(Packed{
-            .pool_size = @intCast(config.pool_size),
-            .overflow_strategy = config.overflow_strategy,
-            .zero_on_reset = config.zero_on_reset,
-        });
+/// The phase, the config and the load's rejected variables in one atomic
+/// word. One location is the point: a reader cannot pair a ready phase with a
+/// config from another moment, whatever the interleaving, because both are
+/// published by a single store.
+const Word = packed struct(u64) {
+    phase: Phase,
+    /// `EnvError` bits of the load that produced this config (kept by `setConfig`).
+    env_errors: u3,
+    zero_on_reset: bool,
+    overflow_strategy: OverflowStrategy,
+    /// 32 bits hold every valid size (`max_pool_size_bytes` is 2^30).
+    pool_size_bytes: u32,
+    unused: u18 = 0,
+
+    const unloaded = Word{
+        .phase = .unloaded,
+        .env_errors = 0,
+        .zero_on_reset = false,
+        .overflow_strategy = .panic,
+        .pool_size_bytes = 0,
+    };
+
+    fn ready(in_force: ArenaConfig, env_errors: u32) Word {
+        assert(in_force.pool_size >= min_pool_size_bytes and in_force.pool_size <= max_pool_size_bytes);
+        assert(env_errors <= std.math.maxInt(u3));
+        return .{
+            .phase = .ready,
+            .env_errors = @intCast(env_errors),
+            .zero_on_reset = in_force.zero_on_reset,
+            .overflow_strategy = in_force.overflow_strategy,
+            .pool_size_bytes = @intCast(in_force.pool_size),
+        };
     }
 
-    fn unpack(word: u64) ArenaConfig {
-        const fields: Packed = @bitCast(word);
+    fn toConfig(word: Word) ArenaConfig {
+        assert(word.phase == .ready);
         return .{
-            .pool_size = fields.pool_size,
-            .overflow_strategy = fields.overflow_strategy,
-            .zero_on_reset = fields.zero_on_reset,
+            .pool_size = word.pool_size_bytes,
+            .overflow_strategy = word.overflow_strategy,
+            .zero_on_reset = word.zero_on_reset,
         };
+    }
+
+    /// The word as stored. Every store and compare-and-swap goes through
+    /// here, so every word ever published is checked: a ready phase always
+    /// carries a valid config (a reader that sees ready trusts the rest).
+    fn bits(word: Word) u64 {
+        assert(word.phase != .ready or
+            (word.pool_size_bytes >= min_pool_size_bytes and word.pool_size_bytes <= max_pool_size_bytes));
+        return @bitCast(word);
+    }
+
+    fn load() Word {
+        return @bitCast(config_word.load(.acquire));
     }
 };
 
 comptime {
     assert(max_pool_size_bytes <= std.math.maxInt(u32));
+    assert(EnvError.size | EnvError.overflow | EnvError.zero <= std.math.maxInt(u3));
+    assert(Word.unloaded.bits() == 0);
 }
 
-const State = enum(u8) { unloaded = 0, busy = 1, ready = 2 };
-
-var config_state = std.atomic.Value(State).init(.unloaded);
+/// Acquire and release although the config is one word and coherence alone
+/// would order it: they cost nothing on x86, one barrier elsewhere, and keep
+/// anything a loader does before publishing visible to every reader after.
 var config_word = std.atomic.Value(u64).init(0);
-var env_errors = std.atomic.Value(u32).init(0);
 
-/// The config in force, loaded from the environment on first use.
-pub fn getConfig() ArenaConfig {
-    if (config_state.load(.acquire) == .ready) return Packed.unpack(config_word.load(.acquire));
-    if (config_state.cmpxchgStrong(.unloaded, .busy, .acquire, .acquire) == null) {
-        const load = loadEnv();
-        env_errors.store(load.invalid, .release);
-        config_word.store(Packed.pack(load.config), .release);
-        config_state.store(.ready, .release);
-        return load.config;
-    }
-    // Another thread loads or writes the config: that takes microseconds.
-    while (config_state.load(.acquire) != .ready) {
-        if (config_state.load(.acquire) == .unloaded) return getConfig();
+/// Testing seam: what `getConfig` calls to load the environment. Tests swap
+/// it, before any thread races, for a loader that counts its calls and holds
+/// the loading phase open until the other threads have arrived.
+pub var env_loader: *const fn () EnvLoad = loadEnv;
+
+var wait_starts = std.atomic.Value(u64).init(0);
+
+/// Testing seam: how many calls so far found another thread loading and
+/// began to wait for it. Counted once per call, on the slow path only.
+pub fn waitStarts() u64 {
+    return wait_starts.load(.monotonic);
+}
+
+/// Rounds of `spinLoopHint` before a waiter starts yielding its core: a load
+/// takes microseconds, unless the loading thread lost its core.
+const wait_spin_rounds: u32 = 128;
+/// Rounds after which a wait is a fault, not a delay. A load that never ends
+/// means the word is corrupt or its loader vanished (a fork() in mid-load);
+/// spinning forever would hide that. At least seconds of yields.
+pub var wait_rounds_limit: u32 = 1 << 22;
+
+/// One round of waiting for the thread that holds the loading phase.
+/// Iterative by design: a waiter re-reads the word in its caller's loop
+/// and never re-enters `getConfig`.
+fn waitForLoader(rounds: *u32) void {
+    if (rounds.* == 0) _ = wait_starts.fetchAdd(1, .monotonic);
+    rounds.* += 1;
+    if (rounds.* > wait_rounds_limit) @panic("engram arena config: the loading phase never ended (corrupt state or a vanished loader)");
+    if (rounds.* <= wait_spin_rounds) {
         std.atomic.spinLoopHint();
+    } else {
+        std.Thread.yield() catch std.atomic.spinLoopHint();
     }
-    return Packed.unpack(config_word.load(.acquire));
+}
+
+/// The ready word, loading the environment first if no config is in force.
+fn readyWord() Word {
+    var rounds: u32 = 0;
+    while (true) {
+        const word = Word.load();
+        switch (word.phase) {
+            .ready => return word,
+            .loading => waitForLoader(&rounds),
+            .unloaded => {
+                const loading = Word{ .phase = .loading, .env_errors = 0, .zero_on_reset = false, .overflow_strategy = .panic, .pool_size_bytes = 0 };
+                // The claim and the check are one step: exactly one thread
+                // leaves `unloaded` for `loading` and reads the environment.
+                if (config_word.cmpxchgStrong(word.bits(), loading.bits(), .acquire, .monotonic) == null) {
+                    return publishLoad();
+                }
+            },
+        }
+    }
+}
+
+/// Reads the environment and publishes the result; called only by the thread
+/// that holds the loading phase, which no one else writes meanwhile.
+fn publishLoad() Word {
+    assert(Word.load().phase == .loading);
+    const load = env_loader();
+    const ready = Word.ready(load.config, load.invalid);
+    config_word.store(ready.bits(), .release);
+    return ready;
+}
+
+/// Replaces the word by `next(current)` once no thread is loading: writers
+/// wait for a load in progress, so a load never overwrites a write.
+fn writeWord(comptime next: fn (current: Word, context: ArenaConfig) Word, context: ArenaConfig) void {
+    var rounds: u32 = 0;
+    while (true) {
+        const word = Word.load();
+        if (word.phase == .loading) {
+            waitForLoader(&rounds);
+            continue;
+        }
+        const wanted = next(word, context);
+        if (config_word.cmpxchgWeak(word.bits(), wanted.bits(), .release, .monotonic) == null) return;
+    }
+}
+
+/// The config in force, loaded from the environment on first use. When
+/// threads race for the first use, one loads and the others wait for it.
+pub fn getConfig() ArenaConfig {
+    return readyWord().toConfig();
 }
 
 /// Replaces the whole config after validating it; arenas created later use it.
+/// Waits for a load in progress, so the set config is the one that stays.
 pub fn setConfig(config: ArenaConfig) ArenaConfig.Error!void {
     try config.validate();
-    lockForWrite();
-    config_word.store(Packed.pack(config), .release);
-    config_state.store(.ready, .release);
+    writeWord(struct {
+        fn next(current: Word, wanted: ArenaConfig) Word {
+            // Errors of the last load stay reported; 0 if nothing was loaded.
+            return Word.ready(wanted, if (current.phase == .ready) current.env_errors else 0);
+        }
+    }.next, config);
 }
 
 /// Forgets the config, so that the next read loads the environment again.
 pub fn resetConfig() void {
-    lockForWrite();
-    env_errors.store(0, .release);
-    config_state.store(.unloaded, .release);
+    writeWord(struct {
+        fn next(_: Word, _: ArenaConfig) Word {
+            return Word.unloaded;
+        }
+    }.next, ArenaConfig.DEFAULT);
 }
 
 /// `EnvError` bits of the variables rejected at the last load from the
 /// environment (0 when the config was set without loading it).
 pub fn envErrors() u32 {
-    _ = getConfig();
-    return env_errors.load(.acquire);
-}
-
-/// Writers take the `busy` state as a tiny spin lock, from either stable state.
-fn lockForWrite() void {
-    while (true) {
-        const current = config_state.load(.acquire);
-        if (current != .busy and config_state.cmpxchgWeak(current, .busy, .acquire, .acquire) == null) return;
-        std.atomic.spinLoopHint();
-    }
+    return readyWord().env_errors;
 }
 
 const testing = std.testing;
@@ -399,5 +506,154 @@ test "getConfig from many threads loads once and agrees" {
     }
     for (threads) |thread| thread.join();
     for (seen) |config| try testing.expectEqual(seen[0], config);
-    try testing.expectEqual(State.ready, config_state.load(.acquire));
+    try testing.expectEqual(Phase.ready, Word.load().phase);
+}
+
+// ---- racing the first load (fix #3), through the `env_loader` seam ----
+
+/// The tests' loader: counts its calls and holds the loading phase open until
+/// every other racing thread has either begun to wait for it (correct), or
+/// returned without waiting, or started a load of its own (both bugs). What
+/// the tests assert is the count and the configs returned, never a duration.
+const SeamLoader = struct {
+    var loads = std.atomic.Value(u32).init(0);
+    var entered = std.atomic.Value(bool).init(false);
+    /// Threads of the current race that returned from their call.
+    var finished = std.atomic.Value(u32).init(0);
+    /// Set by the test before each race (published by its release store).
+    var others: u32 = 0;
+    var wait_starts_base: u64 = 0;
+    var result: ArenaConfig = ArenaConfig.DEFAULT;
+
+    /// A bound for a broken build only, so that a bug fails the test rather
+    /// than hanging it; a correct build never comes near it.
+    const give_up_rounds = 1 << 24;
+
+    fn load() EnvLoad {
+        _ = loads.fetchAdd(1, .acq_rel);
+        entered.store(true, .release);
+        var rounds: u32 = 0;
+        while (rounds < give_up_rounds) : (rounds += 1) {
+            if (loads.load(.acquire) > 1) break;
+            const arrived = (waitStarts() - wait_starts_base) + finished.load(.acquire);
+            if (arrived >= others) break;
+            std.Thread.yield() catch {};
+        }
+        return .{ .config = result, .invalid = EnvError.overflow };
+    }
+
+    /// Prepares one race: the caller then releases the threads.
+    fn arm(config: ArenaConfig, other_threads: u32) void {
+        resetConfig();
+        loads.store(0, .monotonic);
+        entered.store(false, .monotonic);
+        finished.store(0, .monotonic);
+        others = other_threads;
+        wait_starts_base = waitStarts();
+        result = config;
+    }
+};
+
+fn raceConfig(round: u32) ArenaConfig {
+    return .{
+        .pool_size = min_pool_size_bytes * (1 + round % 3),
+        .overflow_strategy = if (round % 2 == 0) .fallback else .panic,
+        .zero_on_reset = round % 2 == 1,
+    };
+}
+
+const race_threads = 8;
+const race_rounds = 2000;
+
+/// State of the 8-thread race, shared by the test and its workers.
+const Race = struct {
+    var go = std.atomic.Value(u32).init(0);
+    var done = std.atomic.Value(u32).init(0);
+    var wrong_configs = std.atomic.Value(u32).init(0);
+    var wrong_errors = std.atomic.Value(u32).init(0);
+
+    fn worker() void {
+        var round: u32 = 1;
+        while (round <= race_rounds) : (round += 1) {
+            while (go.load(.acquire) < round) std.Thread.yield() catch {};
+            const config = getConfig();
+            if (!std.meta.eql(config, raceConfig(round))) _ = wrong_configs.fetchAdd(1, .monotonic);
+            if (envErrors() != EnvError.overflow) _ = wrong_errors.fetchAdd(1, .monotonic);
+            _ = SeamLoader.finished.fetchAdd(1, .acq_rel);
+            _ = done.fetchAdd(1, .acq_rel);
+        }
+    }
+};
+
+test "8 threads racing the first getConfig: one load, every thread gets its config (2,000 races)" {
+    const saved_loader = env_loader;
+    defer env_loader = saved_loader;
+    defer resetConfig();
+    env_loader = SeamLoader.load;
+    Race.go.store(0, .monotonic);
+    Race.done.store(0, .monotonic);
+    Race.wrong_configs.store(0, .monotonic);
+    Race.wrong_errors.store(0, .monotonic);
+
+    var threads: [race_threads]std.Thread = undefined;
+    for (&threads) |*thread| thread.* = try std.Thread.spawn(.{}, Race.worker, .{});
+    var races_with_extra_loads: u32 = 0;
+    var round: u32 = 1;
+    while (round <= race_rounds) : (round += 1) {
+        SeamLoader.arm(raceConfig(round), race_threads - 1);
+        Race.go.store(round, .release);
+        while (Race.done.load(.acquire) < round * race_threads) std.Thread.yield() catch {};
+        if (SeamLoader.loads.load(.acquire) != 1) races_with_extra_loads += 1;
+    }
+    for (threads) |thread| thread.join();
+    try testing.expectEqual(@as(u32, 0), races_with_extra_loads);
+    try testing.expectEqual(@as(u32, 0), Race.wrong_configs.load(.monotonic));
+    try testing.expectEqual(@as(u32, 0), Race.wrong_errors.load(.monotonic));
+}
+
+fn getConfigInto(out: *ArenaConfig) void {
+    out.* = getConfig();
+    _ = SeamLoader.finished.fetchAdd(1, .acq_rel);
+}
+
+test "setConfig and resetConfig during the first load wait for it, and their write stays" {
+    const saved_loader = env_loader;
+    defer env_loader = saved_loader;
+    defer resetConfig();
+    env_loader = SeamLoader.load;
+    const loaded = raceConfig(1);
+    const wanted = raceConfig(2);
+    for (0..50) |round| {
+        // One other thread: this one, writing while the loader holds the phase.
+        SeamLoader.arm(loaded, 1);
+        var seen: ArenaConfig = undefined;
+        const thread = try std.Thread.spawn(.{}, getConfigInto, .{&seen});
+        while (!SeamLoader.entered.load(.acquire)) std.Thread.yield() catch {};
+        const write_resets = round % 2 == 1;
+        if (write_resets) resetConfig() else try setConfig(wanted);
+        _ = SeamLoader.finished.fetchAdd(1, .acq_rel);
+        thread.join();
+        try testing.expectEqual(loaded, seen);
+        try testing.expectEqual(@as(u32, 1), SeamLoader.loads.load(.acquire));
+        if (write_resets) {
+            try testing.expectEqual(Phase.unloaded, Word.load().phase);
+        } else {
+            try testing.expectEqual(wanted, getConfig());
+            // The load's errors stay reported after the set.
+            try testing.expectEqual(EnvError.overflow, envErrors());
+        }
+    }
+}
+
+test "a load that never ends is a loud fault, not an endless spin (child process)" {
+    if (!std.process.can_spawn) return error.SkipZigTest;
+    const expectChildAborts = @import("allocator_test.zig").expectChildAborts;
+    try expectChildAborts(struct {
+        fn run() void {
+            wait_rounds_limit = 1000;
+            const stuck = Word{ .phase = .loading, .env_errors = 0, .zero_on_reset = false, .overflow_strategy = .panic, .pool_size_bytes = 0 };
+            config_word.store(stuck.bits(), .release);
+            _ = getConfig();
+        }
+    }.run, "the loading phase never ended");
 }

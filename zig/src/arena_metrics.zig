@@ -156,34 +156,59 @@ test "metrics reset zeroes counters but not gauges; a snapshot is a copy" {
     }, after);
 }
 
-test "metrics stay exact with 8 threads resetting concurrently" {
+/// The concurrent fold test's shared state.
+const FoldRace = struct {
+    const thread_count = 8;
+    const folds_per_thread = 100_000;
+
+    var ready = Atomic(u32).init(0);
+    var start = Atomic(bool).init(false);
+    /// Hands out strictly increasing high-water marks across all threads.
+    var ticket = Atomic(u64).init(0);
+    /// Folds after which the maximum was below the mark just folded.
+    var max_regressions = Atomic(u64).init(0);
+
+    fn worker() void {
+        // Every thread folds at once, not one after another as they spawn:
+        // a lost update needs two folds in flight together.
+        _ = ready.fetchAdd(1, .acq_rel);
+        while (!start.load(.acquire)) std.atomic.spinLoopHint();
+        for (0..folds_per_thread) |_| {
+            const mark = ticket.fetchAdd(1, .monotonic) + 1;
+            recordReset(.{
+                .high_water_mark = mark,
+                .overflow_count = 1,
+                .allocation_count = 2,
+                .bytes_allocated = 3,
+                .fallback_count = 4,
+            });
+            // fetchMax never lets the maximum fall below a mark folded
+            // before; a load-then-store fold can, when a slower thread
+            // stores its smaller mark over this one.
+            if (max_high_water_mark.load(.monotonic) < mark) _ = max_regressions.fetchAdd(1, .monotonic);
+        }
+    }
+};
+
+test "metrics stay exact with 8 threads folding at once" {
     reset();
     defer reset();
-    const thread_count = 8;
-    const resets_per_thread = 10_000;
-    var threads: [thread_count]std.Thread = undefined;
-    for (&threads, 0..) |*thread, index| {
-        thread.* = try std.Thread.spawn(.{}, struct {
-            fn run(id: u64) void {
-                for (0..resets_per_thread) |round| {
-                    recordReset(.{
-                        .high_water_mark = id * 1000 + round % 1000,
-                        .overflow_count = 1,
-                        .allocation_count = 2,
-                        .bytes_allocated = 3,
-                        .fallback_count = 4,
-                    });
-                }
-            }
-        }.run, .{@as(u64, index)});
-    }
+    FoldRace.ready.store(0, .monotonic);
+    FoldRace.start.store(false, .monotonic);
+    FoldRace.ticket.store(0, .monotonic);
+    FoldRace.max_regressions.store(0, .monotonic);
+    var threads: [FoldRace.thread_count]std.Thread = undefined;
+    for (&threads) |*thread| thread.* = try std.Thread.spawn(.{}, FoldRace.worker, .{});
+    while (FoldRace.ready.load(.acquire) < FoldRace.thread_count) std.Thread.yield() catch {};
+    FoldRace.start.store(true, .release);
     for (threads) |thread| thread.join();
     const metrics = snapshot();
-    const total: u64 = thread_count * resets_per_thread;
+    const total: u64 = FoldRace.thread_count * FoldRace.folds_per_thread;
     try testing.expectEqual(total, metrics.total_resets);
     try testing.expectEqual(total, metrics.total_overflows);
     try testing.expectEqual(total * 2, metrics.total_allocations);
     try testing.expectEqual(total * 3, metrics.total_bytes_allocated);
     try testing.expectEqual(total * 4, metrics.total_fallbacks);
-    try testing.expectEqual(@as(u64, 7999), metrics.max_high_water_mark);
+    try testing.expectEqual(total, metrics.max_high_water_mark);
+    try testing.expectEqual(@as(u64, 0), FoldRace.max_regressions.load(.monotonic));
 }

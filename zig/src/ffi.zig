@@ -169,11 +169,26 @@ export fn engram_arena_create(capacity_bytes: u64, overflow_strategy: u8, zero_o
 
 /// Frees the buffer and every fallback and folds the counters in. NULL is a
 /// no-op; the calling thread's arena handle is deinitialised instead of freed.
+/// Another thread's arena handle is refused and left alone (see
+/// `engram_arena_destroy_checked`, which says so).
 export fn engram_arena_destroy(arena: ?*Arena) void {
-    const handle = arena orelse return;
-    if (core.isThreadArena(handle)) return core.deinitThreadArena();
+    _ = engram_arena_destroy_checked(arena);
+}
+
+/// `engram_arena_destroy` with a status: ENGRAM_ERR_INVALID_ARGUMENT, and no
+/// change, for a thread arena handle of another thread. Its slot is that
+/// thread's thread-local storage, which free must never see, and only that
+/// thread may retire it.
+export fn engram_arena_destroy_checked(arena: ?*Arena) i32 {
+    const handle = arena orelse return code(.ok);
+    if (core.isThreadArena(handle)) {
+        core.deinitThreadArena();
+        return code(.ok);
+    }
+    if (handle.thread_owned) return code(.invalid_argument);
     if (!handle.isDestroyed()) handle.destroy();
     std.heap.c_allocator.destroy(handle);
+    return code(.ok);
 }
 
 // ---- any arena ----

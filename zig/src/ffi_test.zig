@@ -20,6 +20,9 @@ extern fn engram_reset_config() void;
 extern fn engram_config_env_errors() u32;
 extern fn engram_arena_create(capacity_bytes: u64, overflow_strategy: u8, zero_on_reset: u8, out: ?*?*Arena) i32;
 extern fn engram_arena_destroy(arena: ?*Arena) void;
+extern fn engram_arena_destroy_checked(arena: ?*Arena) i32;
+extern fn engram_arena_state(arena: ?*Arena) ?*@import("allocator.zig").State;
+extern fn engram_thread_arena_disown(out: ?*?*Arena) i32;
 extern fn engram_arena_alloc(arena: ?*Arena, size_bytes: u64, alignment: u64, out: ?*Allocation) i32;
 extern fn engram_arena_reset(arena: ?*Arena) i32;
 extern fn engram_arena_get_stats(arena: ?*const Arena, out: ?*ArenaStats) i32;
@@ -218,4 +221,107 @@ test "C ABI: config set, configure, get, reset, env errors" {
     const from_env = arena_config.ArenaConfig.fromEnv();
     try testing.expectEqual(@as(u64, from_env.pool_size), config.pool_size_bytes);
     try testing.expectEqual(arena_config.loadEnv().invalid, engram_config_env_errors());
+}
+
+test "C ABI: after disown the old thread arena handle reports DESTROYED" {
+    var handle: ?*Arena = null;
+    try testing.expectEqual(ok, engram_thread_arena(&handle));
+    const old = handle.?;
+    var first: Allocation = undefined;
+    try testing.expectEqual(ok, engram_arena_alloc(old, 64, 8, &first));
+    var owned: ?*Arena = null;
+    try testing.expectEqual(ok, engram_thread_arena_disown(&owned));
+    try testing.expect(owned.? != old);
+
+    var allocation: Allocation = undefined;
+    var stats: ArenaStats = undefined;
+    try testing.expectEqual(destroyed, engram_arena_alloc(old, 64, 8, &allocation));
+    try testing.expectEqual(@as(?[*]u8, null), allocation.ptr);
+    try testing.expectEqual(destroyed, engram_arena_reset(old));
+    try testing.expectEqual(destroyed, engram_arena_get_stats(old, &stats));
+    try testing.expectEqual(@as(?[*]u8, null), engram_arena_base(old));
+    try testing.expectEqual(@as(u64, 0), engram_arena_capacity(old));
+    try testing.expect(engram_arena_state(old) == null);
+
+    // The owned arena serves its own next bytes, once.
+    try testing.expectEqual(ok, engram_arena_alloc(owned, 64, 8, &allocation));
+    try testing.expectEqual(first.ptr.? + 64, allocation.ptr.?);
+    engram_arena_destroy(owned);
+    try testing.expectEqual(destroyed, engram_arena_alloc(old, 64, 8, &allocation));
+    engram_arena_destroy(old); // the caller's own slot: a no-op deinit
+    try testing.expectEqual(destroyed, engram_arena_reset(old));
+}
+
+const Handoff = struct {
+    handle: std.atomic.Value(?*Arena) = std.atomic.Value(?*Arena).init(null),
+    step: std.atomic.Value(u32) = std.atomic.Value(u32).init(0),
+    failures: std.atomic.Value(u32) = std.atomic.Value(u32).init(0),
+
+    fn waitFor(handoff: *Handoff, step: u32) void {
+        while (handoff.step.load(.acquire) < step) std.Thread.yield() catch {};
+    }
+
+    fn check(handoff: *Handoff, ok_: bool) void {
+        if (!ok_) _ = handoff.failures.fetchAdd(1, .monotonic);
+    }
+
+    /// The owning thread: makes its arena, lets the main thread try to destroy
+    /// it, then uses it and retires it itself.
+    fn owner(handoff: *Handoff) void {
+        var handle: ?*Arena = null;
+        handoff.check(engram_thread_arena(&handle) == ok);
+        var allocation: Allocation = undefined;
+        handoff.check(engram_arena_alloc(handle, 96, 8, &allocation) == ok);
+        handoff.handle.store(handle, .release);
+        handoff.step.store(1, .release);
+        handoff.waitFor(2);
+        handoff.check(engram_arena_alloc(handle, 96, 8, &allocation) == ok);
+        handoff.check(engram_arena_remaining(handle) == engram_arena_capacity(handle) - 192);
+        engram_deinit_thread_arena();
+        handoff.check(engram_arena_reset(handle) == destroyed);
+        handoff.step.store(3, .release);
+        handoff.waitFor(4); // stay alive: the slot is this thread's storage
+    }
+};
+
+test "C ABI: destroying another thread's arena handle is refused and changes nothing" {
+    var handoff = Handoff{};
+    const thread = try std.Thread.spawn(.{}, Handoff.owner, .{&handoff});
+    defer thread.join();
+    defer handoff.step.store(4, .release);
+    handoff.waitFor(1);
+    const foreign = handoff.handle.load(.acquire).?;
+    const capacity = engram_arena_capacity(foreign);
+    try testing.expectEqual(invalid_argument, engram_arena_destroy_checked(foreign));
+    engram_arena_destroy(foreign); // before the fix: free() of a TLS address
+    try testing.expectEqual(capacity, engram_arena_capacity(foreign));
+    try testing.expectEqual(capacity - 96, engram_arena_remaining(foreign));
+    handoff.step.store(2, .release);
+    handoff.waitFor(3);
+    // Retired by its owner and still refused: it is never ours to free.
+    try testing.expectEqual(invalid_argument, engram_arena_destroy_checked(foreign));
+    try testing.expectEqual(@as(u32, 0), handoff.failures.load(.monotonic));
+    // The calling thread's own handle and NULL still work as before.
+    try testing.expectEqual(ok, engram_arena_destroy_checked(null));
+    var own: ?*Arena = null;
+    try testing.expectEqual(ok, engram_thread_arena(&own));
+    try testing.expectEqual(ok, engram_arena_destroy_checked(own));
+    try testing.expectEqual(destroyed, engram_arena_reset(own));
+}
+
+test "C ABI: an offset written past the capacity is out of capacity, counted as an overflow" {
+    const arena = try createArena(65536, 1, 1);
+    defer engram_arena_destroy(arena);
+    const state = engram_arena_state(arena).?;
+    var allocation: Allocation = undefined;
+    for ([_]u64{ std.math.maxInt(u64) - 100, 65536 + 4096 }, 1..) |bad_offset, overflows| {
+        state.offset = bad_offset;
+        try testing.expectEqual(out_of_capacity, engram_arena_alloc(arena, 8, 8, &allocation));
+        try testing.expectEqual(@as(?[*]u8, null), allocation.ptr);
+        try testing.expectEqual(@as(u64, overflows), state.overflow_count);
+        try testing.expectEqual(@as(u64, 0), engram_arena_remaining(arena));
+    }
+    try testing.expectEqual(ok, engram_arena_reset(arena));
+    try testing.expectEqual(ok, engram_arena_alloc(arena, 8, 8, &allocation));
+    try testing.expectEqual(engram_arena_base(arena).?, allocation.ptr.?);
 }

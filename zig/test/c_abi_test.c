@@ -12,6 +12,8 @@
 #include "engram_arena.h"
 
 #include <assert.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,6 +236,99 @@ static void test_thread_arena(void) {
     CHECK_EQ(engram_arena_create(4096, ENGRAM_OVERFLOW_ERROR_RETURN, 1, &again), ENGRAM_ERR_INIT_FAILED);
 }
 
+/* Issue 12, bug 1: after disown the old thread arena handle answers DESTROYED,
+ * never the bytes the owned arena hands out. */
+static void test_disown_retires_old_handle(void) {
+    engram_arena *old = NULL, *owned = NULL;
+    engram_alloc_t a, b;
+    engram_arena_stats_t stats;
+    CHECK_EQ(engram_thread_arena(&old), ENGRAM_OK);
+    CHECK_EQ(engram_arena_alloc(old, 64, 8, &a), ENGRAM_OK);
+    CHECK_EQ(engram_thread_arena_disown(&owned), ENGRAM_OK);
+    CHECK_EQ(engram_arena_alloc(old, 64, 8, &b), ENGRAM_ERR_DESTROYED);
+    CHECK(b.ptr == NULL);
+    CHECK_EQ(engram_arena_reset(old), ENGRAM_ERR_DESTROYED);
+    CHECK_EQ(engram_arena_get_stats(old, &stats), ENGRAM_ERR_DESTROYED);
+    CHECK(engram_arena_state(old) == NULL);
+    CHECK(engram_arena_base(old) == NULL);
+    CHECK_EQ(engram_arena_alloc(owned, 64, 8, &b), ENGRAM_OK);
+    CHECK(b.ptr == a.ptr + 64);
+    engram_arena_destroy(owned);
+    /* Before the fix, this wrote through the freed buffer. */
+    CHECK_EQ(engram_arena_alloc(old, 64, 8, &b), ENGRAM_ERR_DESTROYED);
+    CHECK(b.ptr == NULL);
+}
+
+/* Issue 12, bug 2: another live thread's thread arena handle. */
+struct handoff {
+    engram_arena *volatile handle;
+    volatile int step;
+    volatile int failures;
+};
+
+static void wait_for(struct handoff *h, int step) {
+    while (__atomic_load_n(&h->step, __ATOMIC_ACQUIRE) < step) sched_yield();
+}
+
+static void *arena_owner(void *arg) {
+    struct handoff *h = arg;
+    engram_arena *arena = NULL;
+    engram_alloc_t a;
+    if (engram_thread_arena(&arena) != ENGRAM_OK) h->failures++;
+    if (engram_arena_alloc(arena, 96, 8, &a) != ENGRAM_OK) h->failures++;
+    h->handle = arena;
+    __atomic_store_n(&h->step, 1, __ATOMIC_RELEASE);
+    wait_for(h, 2);
+    if (engram_arena_alloc(arena, 96, 8, &a) != ENGRAM_OK) h->failures++;
+    if (engram_arena_remaining(arena) != engram_arena_capacity(arena) - 192) h->failures++;
+    engram_deinit_thread_arena();
+    if (engram_arena_reset(arena) != ENGRAM_ERR_DESTROYED) h->failures++;
+    __atomic_store_n(&h->step, 3, __ATOMIC_RELEASE);
+    wait_for(h, 4);
+    return NULL;
+}
+
+static void test_destroy_foreign_thread_arena(void) {
+    struct handoff h = {NULL, 0, 0};
+    pthread_t thread;
+    CHECK_EQ(pthread_create(&thread, NULL, arena_owner, &h), 0);
+    wait_for(&h, 1);
+    engram_arena *foreign = h.handle;
+    uint64_t capacity = engram_arena_capacity(foreign);
+    CHECK_EQ(engram_arena_destroy_checked(foreign), ENGRAM_ERR_INVALID_ARGUMENT);
+    engram_arena_destroy(foreign); /* before the fix: free(): invalid pointer, abort */
+    CHECK_EQ(engram_arena_capacity(foreign), capacity);
+    CHECK_EQ(engram_arena_remaining(foreign), capacity - 96);
+    __atomic_store_n(&h.step, 2, __ATOMIC_RELEASE);
+    wait_for(&h, 3);
+    CHECK_EQ(engram_arena_destroy_checked(foreign), ENGRAM_ERR_INVALID_ARGUMENT);
+    __atomic_store_n(&h.step, 4, __ATOMIC_RELEASE);
+    CHECK_EQ(pthread_join(thread, NULL), 0);
+    CHECK_EQ(h.failures, 0);
+}
+
+/* Issue 12, bug 3: the shipped (ReleaseFast) library against an offset the
+ * host wrote past the capacity, through engram_arena_state_t. */
+static void test_offset_past_capacity(void) {
+    engram_arena *arena = create_arena(65536, ENGRAM_OVERFLOW_ERROR_RETURN, 1);
+    engram_arena_state_t *state = engram_arena_state(arena);
+    const uint64_t bad[] = {UINT64_MAX - 100, 65536 + 4096, UINT64_MAX};
+    engram_alloc_t a;
+    for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        state->offset = bad[i];
+        CHECK_EQ(engram_arena_alloc(arena, 8, 8, &a), ENGRAM_ERR_OUT_OF_CAPACITY);
+        CHECK(a.ptr == NULL);
+        CHECK_EQ(engram_arena_alloc(arena, 4096, 64, &a), ENGRAM_ERR_OUT_OF_CAPACITY);
+        CHECK(a.ptr == NULL);
+        CHECK_EQ(state->overflow_count, 2 * (i + 1));
+        CHECK_EQ(engram_arena_remaining(arena), 0);
+    }
+    CHECK_EQ(engram_arena_reset(arena), ENGRAM_OK);
+    CHECK_EQ(engram_arena_alloc(arena, 8, 8, &a), ENGRAM_OK);
+    CHECK(a.ptr == engram_arena_base(arena));
+    engram_arena_destroy(arena);
+}
+
 static void test_config_calls(void) {
     engram_config_t wanted = {131072, ENGRAM_OVERFLOW_FALLBACK, 0, {0}};
     engram_config_t config;
@@ -305,6 +400,9 @@ static int run_plain(void) {
     test_instance_arena();
     test_fallback_arena();
     test_thread_arena();
+    test_disown_retires_old_handle();
+    test_destroy_foreign_thread_arena();
+    test_offset_past_capacity();
     test_config_calls();
     test_metrics_calls();
     return failures;

@@ -1,0 +1,319 @@
+#!/usr/bin/env node
+'use strict';
+// Mutation check of the Zig tests (issue 12): applies each mutant below as a
+// text patch to a temporary copy of build.zig and zig/, runs `zig build test`
+// there, and reports which mutants the suite caught (the build failed) and
+// which survived (it passed). A dev tool, not part of `zig build test`.
+//
+//   node zig/test/mutants.js            every mutant
+//   node zig/test/mutants.js cfg- bug-  mutants whose id starts with a prefix
+//   node zig/test/mutants.js --list     ids and descriptions only
+//
+// Exit status 0 when every mutant not marked `equivalent` was caught (a
+// mutant that does not compile or no longer applies counts as a failure). Runs are
+// serial: the suite itself races threads, and the machine may be shared.
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { locateZig } = require('../../scripts/zig.js');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const TIMEOUT_MS = 15 * 60 * 1000;
+
+/**
+ * Each mutant replaces `find` (which must occur exactly once in `file`, or
+ * the mutant is stale and reported as such) with `replace`. `equivalent`
+ * names why no test can catch it: such a mutant is reported, not counted.
+ */
+const MUTANTS = [
+  // ---- fix #3: atomic config init ----
+  {
+    id: 'cfg-check-then-act',
+    what: 'the first load claimed by a plain store after the check, not a compare-and-swap',
+    file: 'zig/src/arena_config.zig',
+    find: `                if (config_word.cmpxchgStrong(word.bits(), loading.bits(), .acquire, .monotonic) == null) {
+                    return publishLoad();
+                }`,
+    replace: `                config_word.store(loading.bits(), .release);
+                return publishLoad();`,
+  },
+  {
+    id: 'cfg-check-then-act-delay',
+    what: 'as cfg-check-then-act, with a spin delay widening the race',
+    file: 'zig/src/arena_config.zig',
+    find: `                if (config_word.cmpxchgStrong(word.bits(), loading.bits(), .acquire, .monotonic) == null) {
+                    return publishLoad();
+                }`,
+    replace: `                for (0..2000) |_| std.atomic.spinLoopHint();
+                config_word.store(loading.bits(), .release);
+                return publishLoad();`,
+  },
+  {
+    id: 'cfg-losers-do-not-wait',
+    what: 'a thread that finds another loading returns the default config',
+    file: 'zig/src/arena_config.zig',
+    find: `            .loading => waitForLoader(&rounds),
+            .unloaded => {`,
+    replace: `            .loading => {
+                _ = &rounds;
+                return Word.ready(ArenaConfig.DEFAULT, 0);
+            },
+            .unloaded => {`,
+  },
+  {
+    id: 'cfg-relaxed',
+    what: 'every ordering of the config word relaxed to monotonic',
+    file: 'zig/src/arena_config.zig',
+    all: [
+      ['return @bitCast(config_word.load(.acquire));', 'return @bitCast(config_word.load(.monotonic));'],
+      ['loading.bits(), .acquire, .monotonic)', 'loading.bits(), .monotonic, .monotonic)'],
+      ['config_word.store(ready.bits(), .release);', 'config_word.store(ready.bits(), .monotonic);'],
+      ['wanted.bits(), .release, .monotonic)', 'wanted.bits(), .monotonic, .monotonic)'],
+    ],
+    equivalent:
+      'the phase and the config share one atomic word: coherence alone orders every reader after the write it reads, so no ordering is observable',
+  },
+  {
+    id: 'cfg-set-without-lock',
+    what: 'setConfig stores at once instead of waiting for a load in progress',
+    file: 'zig/src/arena_config.zig',
+    find: `    try config.validate();
+    writeWord(struct {`,
+    replace: `    try config.validate();
+    if (true) return config_word.store(Word.ready(config, 0).bits(), .release);
+    writeWord(struct {`,
+  },
+  {
+    id: 'cfg-ready-before-config',
+    // Caught by the check every stored word passes (Word.bits); a store that
+    // bypassed it would be a race between two back-to-back stores, which no
+    // test observes reliably on x86 (a watcher thread caught it 1 run in 3).
+    what: 'the loader publishes the ready phase first, its config in a second store',
+    file: 'zig/src/arena_config.zig',
+    find: `    config_word.store(ready.bits(), .release);
+    return ready;`,
+    replace: `    var early = Word.unloaded;
+    early.phase = .ready;
+    config_word.store(early.bits(), .release);
+    config_word.store(ready.bits(), .release);
+    return ready;`,
+  },
+  // ---- lock-free metrics ----
+  {
+    id: 'metrics-fold-not-atomic',
+    what: 'the allocation total folded by a load and a store',
+    file: 'zig/src/arena_metrics.zig',
+    find: '    _ = total_allocations.fetchAdd(sample.allocation_count, .monotonic);',
+    replace: '    total_allocations.store(total_allocations.load(.monotonic) + sample.allocation_count, .monotonic);',
+  },
+  {
+    id: 'metrics-reset-count-not-atomic',
+    what: 'the reset count bumped by a load and a store',
+    file: 'zig/src/arena_metrics.zig',
+    find: '    _ = total_resets.fetchAdd(1, .monotonic);',
+    replace: '    total_resets.store(total_resets.load(.monotonic) + 1, .monotonic);',
+  },
+  {
+    id: 'metrics-max-load-store',
+    what: 'fetchMax replaced by a load, a compare and a store',
+    file: 'zig/src/arena_metrics.zig',
+    find: '    _ = max_high_water_mark.fetchMax(sample.high_water_mark, .monotonic);',
+    replace:
+      '    if (max_high_water_mark.load(.monotonic) < sample.high_water_mark) max_high_water_mark.store(sample.high_water_mark, .monotonic);',
+  },
+  // ---- allocator core ----
+  {
+    id: 'util-f32',
+    what: 'utilisation computed in f32',
+    file: 'zig/src/allocator.zig',
+    find: `        const used: f64 = @floatFromInt(self.state.offset);
+        const capacity: f64 = @floatFromInt(self.state.capacity);`,
+    replace: `        const used: f32 = @floatFromInt(self.state.offset);
+        const capacity: f32 = @floatFromInt(self.state.capacity);`,
+  },
+  {
+    id: 'resize-no-growth',
+    what: 'in-place growth of the newest allocation removed',
+    file: 'zig/src/allocator.zig',
+    find: '        if (growth_bytes > self.remaining()) return false;',
+    replace: '        if (growth_bytes > 0) return false;',
+  },
+  {
+    id: 'resize-growth-forgets-high-water-mark',
+    what: 'in-place growth leaves the high-water mark behind',
+    file: 'zig/src/allocator.zig',
+    find: '        self.state.high_water_mark = @max(self.state.high_water_mark, self.state.offset);\n',
+    replace: '',
+  },
+  {
+    id: 'createin-no-memset',
+    what: 'createIn does not zero a buffer from a backing allocator',
+    file: 'zig/src/allocator.zig',
+    find: '        if (options.zero_on_reset and !fresh_pages_are_zero) @memset(buffer, 0);\n',
+    replace: '        _ = fresh_pages_are_zero;\n',
+  },
+  {
+    id: 'bump-trusts-offset',
+    what: "the pre-fix bump: len - offset, wrapping as it does in ReleaseFast",
+    file: 'zig/src/allocator.zig',
+    find: `        const end, const wrapped = @addWithOverflow(offset, padding + size_bytes);
+        if (wrapped != 0 or end > self.buffer.len) return null;`,
+    replace: `        if (padding + size_bytes > self.buffer.len -% offset) return null;
+        const end = offset +% padding +% size_bytes;`,
+  },
+  {
+    id: 'bump-ignores-carry',
+    what: 'the end of the request compared without its carry',
+    file: 'zig/src/allocator.zig',
+    find: '        if (wrapped != 0 or end > self.buffer.len) return null;',
+    replace: '        _ = wrapped;\n        if (end > self.buffer.len) return null;',
+  },
+  {
+    id: 'reset-unclamped',
+    what: 'reset zeroes up to a host-written offset, past the buffer',
+    file: 'zig/src/allocator.zig',
+    find: '        const used: usize = @min(@max(offset, self.exposed_bytes), self.buffer.len);',
+    replace: '        const used: usize = @max(offset, self.exposed_bytes);',
+  },
+  {
+    id: 'remaining-wraps',
+    what: 'remaining() wraps below zero instead of saturating',
+    file: 'zig/src/allocator.zig',
+    find: '        return self.buffer.len -| offset;',
+    replace: '        return self.buffer.len -% offset;',
+  },
+  // ---- the four C ABI bugs, each fix reverted ----
+  {
+    id: 'bug1-disown-keeps-slot',
+    what: 'disown leaves the slot usable (bug 1)',
+    file: 'zig/src/allocator.zig',
+    find: `    thread_slot.arena = .{
+        .state = .{},
+        .buffer = &.{},
+        .options = owned.options,
+        .destroyed = true,
+        .thread_owned = true,
+    };
+    assert(!owned.destroyed and owned.buffer.len == owned.state.capacity);
+    assert(thread_slot.arena.isDestroyed() and thread_slot.arena.buffer.len == 0);`,
+    replace: '',
+  },
+  {
+    id: 'bug2-destroy-frees-foreign-slot',
+    what: "destroy hands another thread's slot to free (bug 2)",
+    file: 'zig/src/ffi.zig',
+    find: '    if (handle.thread_owned) return code(.invalid_argument);\n',
+    replace: '',
+  },
+  {
+    id: 'bug4-fallback-freed-unzeroed',
+    what: 'a zeroing arena frees fallback blocks without zeroing them (bug 4)',
+    file: 'zig/src/allocator.zig',
+    find: '            if (self.options.zero_on_reset) std.crypto.secureZero(u8, raw[0..total_len]);\n',
+    replace: '',
+  },
+  {
+    id: 'bug4-fallback-served-unzeroed',
+    what: 'fallback memory handed out without zeroing',
+    file: 'zig/src/allocator.zig',
+    find: '        @memset(bytes, 0);\n        self.state.fallback_count += 1;',
+    replace: '        self.state.fallback_count += 1;',
+  },
+];
+
+function applyMutant(dir, mutant) {
+  const file = path.join(dir, mutant.file);
+  let text = fs.readFileSync(file, 'utf8');
+  const pairs = mutant.all || [[mutant.find, mutant.replace]];
+  for (const [find, replace] of pairs) {
+    const count = text.split(find).length - 1;
+    if (count !== 1) return `stale: the patch text occurs ${count} times in ${mutant.file}`;
+    text = text.replace(find, () => replace);
+  }
+  fs.writeFileSync(file, text);
+  return null;
+}
+
+function copySources(dir) {
+  fs.rmSync(path.join(dir, 'zig'), { recursive: true, force: true });
+  fs.cpSync(path.join(ROOT, 'zig'), path.join(dir, 'zig'), { recursive: true });
+  fs.copyFileSync(path.join(ROOT, 'build.zig'), path.join(dir, 'build.zig'));
+}
+
+function runSuite(zig, dir) {
+  const started = Date.now();
+  const result = spawnSync(zig, ['build', 'test', '--cache-dir', path.join(dir, '.zig-cache')], {
+    cwd: dir,
+    encoding: 'utf8',
+    timeout: TIMEOUT_MS,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const seconds = Math.round((Date.now() - started) / 1000);
+  const output = `${result.stdout || ''}${result.stderr || ''}`;
+  if (result.error && result.error.code === 'ETIMEDOUT') return { passed: false, seconds, why: 'timed out' };
+  // A mutant that does not compile proves nothing about the tests.
+  const compileError = output.match(/\.zig:\d+:\d+: error: .*/);
+  if (compileError) return { passed: false, broken: true, seconds, why: compileError[0].slice(0, 160) };
+  const failed = output.match(/error: '([^']+)' failed|c_abi_test \w+: .*|panic: .*/);
+  return { passed: result.status === 0, seconds, why: failed ? failed[0].slice(0, 160) : `exit ${result.status}` };
+}
+
+function main() {
+  const args = process.argv.slice(2);
+  if (args.includes('--list')) {
+    for (const m of MUTANTS) console.log(`${m.id.padEnd(40)} ${m.what}${m.equivalent ? ' [equivalent]' : ''}`);
+    return 0;
+  }
+  const chosen = args.length ? MUTANTS.filter((m) => args.some((prefix) => m.id.startsWith(prefix))) : MUTANTS;
+  const zig = locateZig();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'engram-mutants-'));
+  try {
+    copySources(dir);
+    const baseline = runSuite(zig, dir);
+    console.log(`baseline (no mutant): ${baseline.passed ? 'passes' : 'FAILS'} (${baseline.seconds} s)`);
+    if (!baseline.passed) {
+      console.error(`mutants: the unmutated suite must pass first (${baseline.why})`);
+      return 2;
+    }
+    const tally = { caught: 0, survived: 0, equivalent: 0, stale: 0, broken: 0 };
+    for (const mutant of chosen) {
+      copySources(dir);
+      const stale = applyMutant(dir, mutant);
+      if (stale) {
+        tally.stale++;
+        console.log(`STALE     ${mutant.id}: ${stale}`);
+        continue;
+      }
+      const run = runSuite(zig, dir);
+      let verdict;
+      if (run.broken) {
+        tally.broken++;
+        console.log(`BROKEN    ${mutant.id}: does not compile: ${run.why}`);
+        continue;
+      }
+      if (mutant.equivalent) {
+        tally.equivalent++;
+        verdict = run.passed ? 'EQUIV     ' : 'EQUIV?!   ';
+      } else if (run.passed) {
+        tally.survived++;
+        verdict = 'SURVIVED  ';
+      } else {
+        tally.caught++;
+        verdict = 'caught    ';
+      }
+      const detail = mutant.equivalent && run.passed ? mutant.equivalent : run.passed ? 'the suite passed' : run.why;
+      console.log(`${verdict}${mutant.id} (${run.seconds} s): ${detail}`);
+    }
+    const counted = tally.caught + tally.survived;
+    console.log(
+      `\nmutants: ${tally.caught}/${counted} caught, ${tally.survived} survived, ` +
+        `${tally.equivalent} equivalent (not counted), ${tally.stale} stale, ${tally.broken} not compiling`,
+    );
+    return tally.survived === 0 && tally.stale === 0 && tally.broken === 0 ? 0 : 1;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+process.exitCode = main();
