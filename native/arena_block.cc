@@ -48,22 +48,26 @@ void BlockRetireArena(napi_env env, ArenaBlock* block) {
     }
     arena = owned;
   }
+  // Destroyed now as far as anyone can see (metrics included); only the
+  // memory waits for FreeRetired.
+  if (engram_arena_retire(arena) != ENGRAM_OK) {
+    engram_arena_destroy(arena);
+  } else {
+    data->retired.push_back(arena);
+  }
   block->arena = nullptr;
-  data->retired.push_back(RetiredArena{arena, block->capacity_bytes});
+  int64_t total = 0;
+  // Undo BlockReportMemory.
+  napi_adjust_external_memory(env, -static_cast<int64_t>(block->capacity_bytes), &total);
 }
 
 void FreeRetired(napi_env env) {
   EnvData* data = nullptr;
   napi_get_instance_data(env, reinterpret_cast<void**>(&data));
   if (data == nullptr) return;
-  std::vector<RetiredArena> retired;
+  std::vector<engram_arena*> retired;
   retired.swap(data->retired);
-  for (const RetiredArena& entry : retired) {
-    engram_arena_destroy(entry.arena);
-    int64_t total = 0;
-    // Undo BlockReportMemory; harmless if the environment is going away.
-    napi_adjust_external_memory(env, -static_cast<int64_t>(entry.capacity_bytes), &total);
-  }
+  for (engram_arena* arena : retired) engram_arena_destroy(arena);
 }
 
 void BlockRelease(napi_env env, ArenaBlock* block) {

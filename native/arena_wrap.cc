@@ -83,8 +83,10 @@ NativeArena::NativeArena(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Nati
   if (info.Length() == 0 && data->adopting != nullptr) {
     engram_arena* arena = data->adopting;
     data->adopting = nullptr;
+    // The arena's own options: the config may have changed (another thread's
+    // configure()) since the thread arena was made from it.
     engram_config_t config;
-    engram_get_config(&config);
+    status::Check(env, engram_arena_get_options(arena, &config));
     overflow_strategy_ = config.overflow_strategy;
     zero_on_reset_ = config.zero_on_reset != 0;
     block_ = new ArenaBlock(arena, engram_arena_capacity(arena), true);
@@ -206,7 +208,7 @@ void NativeArena::Retire(Napi::Env env) {
     return;
   }
   Detach(env, state_);
-  BlockFreeArena(env, block_);  // TEMP
+  BlockRetireArena(env, block_);
 }
 
 // alloc(size, alignment) -> offset into epoch() | ArrayBuffer (a fallback)

@@ -9,13 +9,6 @@
 
 class NativeArena;
 
-/// An arena destroyed from JavaScript whose memory goes back at the end of the
-/// current JavaScript call (see BlockRetireArena).
-struct RetiredArena {
-  engram_arena* arena;
-  uint64_t capacity_bytes;
-};
-
 /// Everything the shim keeps for one Node-API environment. Owned by the
 /// environment's cleanup hook, which frees the thread arena of that thread.
 struct EnvData {
@@ -40,8 +33,9 @@ struct EnvData {
   bool js_owns_views = false;
   /// Windows get the memory-pressure correction (NativeArena::ExternalView).
   bool correct_pressure = false;
-  /// Destroyed arenas whose memory is not given back yet (FreeRetired).
-  std::vector<RetiredArena> retired;
+  /// Arenas retired (engram_arena_retire) whose memory goes back at the end
+  /// of the current JavaScript call (FreeRetired; see BlockRetireArena).
+  std::vector<engram_arena*> retired;
   /// The memory behind the last probeBuffer(), for probeIs().
   const void* probe = nullptr;
   bool thread_escaped = false;

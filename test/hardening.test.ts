@@ -52,3 +52,15 @@ describe('answers that must agree with the README', () => {
     arena.destroy();
   });
 });
+
+describe('thread arena options', () => {
+  it('report what the arena was made with, even while another thread flips the config', () => {
+    const fixture = path.join(__dirname, 'fixtures', 'thread-options-race.cjs');
+    const child = spawnSync(process.execPath, [fixture], { encoding: 'utf8', timeout: 120_000 });
+    expect(child.stderr).toBe('');
+    expect(child.status).toBe(0);
+    const { checked, lies } = JSON.parse(child.stdout.trim());
+    expect(checked).toBeGreaterThan(10_000);
+    expect(lies).toBe(0);
+  });
+});

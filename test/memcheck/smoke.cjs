@@ -74,6 +74,15 @@ function main() {
   expectThrow(() => new Arena({ zeroOnReset: 1 }), TypeError);
   const kept = [];
   for (let tag = 0; tag < 3; tag++) kept.push(...exercise(tag));
+  // Destroyed from inside a native call that already took the pointer: the
+  // memory goes back only after the call returns (BlockRetireArena).
+  const doomed = new Arena({ size: 65536 });
+  doomed.alloc(60000).fill({ valueOf() { doomed.destroy(); return 0x41; } });
+  const held = new Arena({ size: 8192 });
+  const hold = held.hold();
+  expectThrow(() => held.destroy(), api.ArenaError);
+  hold.release();
+  held.destroy();
   // Views outlive their collected arenas and still read their bytes.
   global.gc();
   setImmediate(() => {

@@ -151,6 +151,15 @@ uint8_t *engram_arena_base(const engram_arena *arena);
 /* Records that the host may write the arena's first end_bytes bytes (clamped to
  * the capacity), beyond the allocations: a zeroing reset zeroes them too. */
 int32_t engram_arena_expose(engram_arena *arena, uint64_t end_bytes);
+/* Destroys an instance arena now (it answers ENGRAM_ERR_DESTROYED, its counters are folded into
+ * the metrics, it no longer counts in live_arenas or reserved_bytes) but keeps its memory mapped
+ * until engram_arena_destroy frees it and the handle: a host's native code may still be writing
+ * to memory it took before. ENGRAM_ERR_INVALID_ARGUMENT for a thread arena (disown it first) or
+ * an arena already destroyed. */
+int32_t engram_arena_retire(engram_arena *arena);
+/* The options the arena was made with; pool_size_bytes is its capacity. For a thread arena these
+ * come from the config it was made from, not the config in force now. */
+int32_t engram_arena_get_options(const engram_arena *arena, engram_config_t *out);
 /* The live counters (see engram_arena_state_t); valid until the arena is destroyed. */
 engram_arena_state_t *engram_arena_state(engram_arena *arena);
 uint64_t engram_arena_capacity(const engram_arena *arena);

@@ -133,6 +133,9 @@ pub const ArenaAllocator = struct {
     /// Bytes from the start that a host may have written since the last reset,
     /// beyond the offset too (it handed out views wider than the allocations).
     exposed_bytes: usize = 0,
+    /// The buffer of an arena retired by `retireKeepingMemory`, until
+    /// `releaseKept` frees it; empty otherwise.
+    kept: []u8 = &.{},
 
     /// An arena over a caller-owned buffer, with the global config's strategy
     /// and zeroing. Pair with `deinit`.
@@ -188,6 +191,28 @@ pub const ArenaAllocator = struct {
         self.retire();
         backing.rawFree(buffer, buffer_log2_align, @returnAddress());
         arena_metrics.recordArenaReleased(buffer.len);
+        self.backing = null;
+    }
+
+    /// Retires an arena made by `create` now, as `destroy` does (it serves
+    /// nothing, its counters are folded, it no longer counts as live), but
+    /// keeps its buffer mapped until `releaseKept`: a host's native code may
+    /// still be writing to memory it took before the arena was destroyed.
+    pub fn retireKeepingMemory(self: *ArenaAllocator) void {
+        if (self.backing == null) @panic("engram arena: retireKeepingMemory of an arena not made by create");
+        const buffer = self.buffer;
+        self.retire();
+        arena_metrics.recordArenaReleased(buffer.len);
+        self.kept = buffer;
+        assert(self.destroyed and self.buffer.len == 0);
+    }
+
+    /// Frees the buffer that `retireKeepingMemory` kept.
+    pub fn releaseKept(self: *ArenaAllocator) void {
+        const backing = self.backing orelse @panic("engram arena: releaseKept without a kept buffer");
+        if (!self.destroyed) @panic("engram arena: releaseKept of a live arena");
+        backing.rawFree(self.kept, buffer_log2_align, @returnAddress());
+        self.kept = &.{};
         self.backing = null;
     }
 

@@ -186,8 +186,34 @@ export fn engram_arena_destroy_checked(arena: ?*Arena) i32 {
         return code(.ok);
     }
     if (handle.thread_owned) return code(.invalid_argument);
-    if (!handle.isDestroyed()) handle.destroy();
+    if (!handle.isDestroyed()) handle.destroy() else if (handle.backing != null) handle.releaseKept();
     std.heap.c_allocator.destroy(handle);
+    return code(.ok);
+}
+
+/// Destroys an instance arena now (it answers ENGRAM_ERR_DESTROYED, its
+/// counters are folded into the metrics, it no longer counts as live) but
+/// keeps its memory mapped until `engram_arena_destroy` frees it and the
+/// handle. ENGRAM_ERR_INVALID_ARGUMENT for a thread arena (disown it first)
+/// or an arena already destroyed.
+export fn engram_arena_retire(arena: ?*Arena) i32 {
+    const handle = arena orelse return code(.invalid_argument);
+    if (handle.thread_owned or core.isThreadArena(handle) or handle.isDestroyed()) return code(.invalid_argument);
+    handle.retireKeepingMemory();
+    return code(.ok);
+}
+
+/// The options `arena` was made with, as an `engram_config_t` whose pool size
+/// is the arena's capacity (for a thread arena: the config it was made from,
+/// not the config now in force).
+export fn engram_arena_get_options(arena: ?*const Arena, out: ?*Config) i32 {
+    const handle = arena orelse return code(.invalid_argument);
+    const target = out orelse return code(.invalid_argument);
+    target.* = .{
+        .pool_size_bytes = handle.options.capacity,
+        .overflow_strategy = @intFromEnum(handle.options.overflow_strategy),
+        .zero_on_reset = @intFromBool(handle.options.zero_on_reset),
+    };
     return code(.ok);
 }
 

@@ -21,6 +21,8 @@ extern fn engram_config_env_errors() u32;
 extern fn engram_arena_create(capacity_bytes: u64, overflow_strategy: u8, zero_on_reset: u8, out: ?*?*Arena) i32;
 extern fn engram_arena_destroy(arena: ?*Arena) void;
 extern fn engram_arena_destroy_checked(arena: ?*Arena) i32;
+extern fn engram_arena_retire(arena: ?*Arena) i32;
+extern fn engram_arena_get_options(arena: ?*const Arena, out: ?*Config) i32;
 extern fn engram_arena_state(arena: ?*Arena) ?*@import("allocator.zig").State;
 extern fn engram_thread_arena_disown(out: ?*?*Arena) i32;
 extern fn engram_arena_alloc(arena: ?*Arena, size_bytes: u64, alignment: u64, out: ?*Allocation) i32;
@@ -250,6 +252,60 @@ test "C ABI: after disown the old thread arena handle reports DESTROYED" {
     try testing.expectEqual(destroyed, engram_arena_alloc(old, 64, 8, &allocation));
     engram_arena_destroy(old); // the caller's own slot: a no-op deinit
     try testing.expectEqual(destroyed, engram_arena_reset(old));
+}
+
+test "C ABI: retire destroys at once (metrics included) but keeps the memory until destroy" {
+    const before = blk: {
+        var m: Metrics = undefined;
+        engram_get_metrics(&m);
+        break :blk m;
+    };
+    const arena = try createArena(64 * 1024, 1, 1);
+    var allocation: Allocation = undefined;
+    try testing.expectEqual(ok, engram_arena_alloc(arena, 4096, 8, &allocation));
+    const bytes = allocation.ptr.?;
+    try testing.expectEqual(ok, engram_arena_retire(arena));
+    var after: Metrics = undefined;
+    engram_get_metrics(&after);
+    try testing.expectEqual(before.live_arenas, after.live_arenas);
+    try testing.expectEqual(before.reserved_bytes, after.reserved_bytes);
+    try testing.expectEqual(before.total_allocations + 1, after.total_allocations);
+    try testing.expectEqual(destroyed, engram_arena_alloc(arena, 8, 8, &allocation));
+    try testing.expectEqual(@as(u64, 0), engram_arena_capacity(arena));
+    try testing.expectEqual(invalid_argument, engram_arena_retire(arena));
+    // Still mapped: a write lands (a freed buffer would fault here).
+    bytes[0] = 0x41;
+    bytes[4095] = 0x42;
+    engram_arena_destroy(arena);
+    var thread: ?*Arena = null;
+    try testing.expectEqual(ok, engram_thread_arena(&thread));
+    try testing.expectEqual(invalid_argument, engram_arena_retire(thread));
+    try testing.expectEqual(invalid_argument, engram_arena_retire(null));
+}
+
+test "C ABI: an arena's options are the ones it was made with, not the config now" {
+    const arena = try createArena(128 * 1024, 2, 0);
+    defer engram_arena_destroy(arena);
+    var options: Config = undefined;
+    try testing.expectEqual(ok, engram_arena_get_options(arena, &options));
+    try testing.expectEqual(@as(u64, 128 * 1024), options.pool_size_bytes);
+    try testing.expectEqual(@as(u8, 2), options.overflow_strategy);
+    try testing.expectEqual(@as(u8, 0), options.zero_on_reset);
+    try testing.expectEqual(invalid_argument, engram_arena_get_options(arena, null));
+
+    engram_deinit_thread_arena();
+    try testing.expectEqual(ok, engram_configure_arena(1, 1));
+    var thread: ?*Arena = null;
+    try testing.expectEqual(ok, engram_thread_arena(&thread));
+    var made: Config = undefined;
+    try testing.expectEqual(ok, engram_arena_get_options(thread, &made));
+    try testing.expectEqual(ok, engram_configure_arena(2, 2));
+    var still: Config = undefined;
+    try testing.expectEqual(ok, engram_arena_get_options(thread, &still));
+    try testing.expectEqual(made, still);
+    try testing.expectEqual(@as(u64, 1024 * 1024), still.pool_size_bytes);
+    engram_deinit_thread_arena();
+    engram_reset_config();
 }
 
 const Handoff = struct {
