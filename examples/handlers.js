@@ -18,9 +18,23 @@ const HEAP = {
   allocUnsafe: { alloc: (size) => Buffer.allocUnsafe(size), holdUntilFinished() {} },
 };
 
-/** Runs `work(scratch)` with the scratch memory of `method`: 'arena' (needs `pool`), 'alloc' or 'allocUnsafe'. */
-function scratchRunner(method, pool) {
+/**
+ * The demo's pool. One arena per request in flight: no request waits for an
+ * arena while the CPU is idle, and at 32 the arenas reserve only 2 MiB.
+ * 'fallback' serves the rare oversized request from the heap instead of
+ * failing it (the demo's client asks for one now and then).
+ */
+function demoPoolOptions(concurrency) {
+  return { name: 'http', arenaSize: 64 * 1024, maxArenas: concurrency, maxWaiting: 256, acquireTimeoutMs: 2000, overflowStrategy: 'fallback' };
+}
+
+/**
+ * Runs `work(scratch)` with the scratch memory of `method`: 'arena' (needs
+ * `pool`), 'alloc', 'allocUnsafe', or 'custom' (`scratch`, a benchmark's own).
+ */
+function scratchRunner(method, pool, custom) {
   if (method === 'arena') return (work) => pool.run(work);
+  if (method === 'custom') return async (work) => work(custom);
   const scratch = HEAP[method];
   if (!scratch) throw new TypeError(`unknown allocation method ${method}`);
   return async (work) => work(scratch);
@@ -110,8 +124,8 @@ const ROUTES = { '/report': { handler: report, maxN: 1_000_000 }, '/frames': { h
  * A request listener for GET /report and GET /frames whose buffers come from
  * `method`; it returns false for any other request, which the caller answers.
  */
-function createHandler({ method, pool }) {
-  const withScratch = scratchRunner(method, pool);
+function createHandler({ method, pool, scratch }) {
+  const withScratch = scratchRunner(method, pool, scratch);
   return function handle(req, res, url) {
     const route = req.method === 'GET' ? ROUTES[url.pathname] : undefined;
     if (!route) return false;
@@ -146,4 +160,4 @@ const WORKLOADS = {
   frames: { path: (seed) => `/frames?seed=${seed}&n=${framesFor(seed)}`, expected: (seed) => expectedFrames(seed, framesFor(seed)) },
 };
 
-module.exports = { WORKLOADS, createHandler, expectedFrames };
+module.exports = { WORKLOADS, createHandler, demoPoolOptions, expectedFrames };

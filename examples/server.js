@@ -15,7 +15,7 @@
 const http = require('node:http');
 const { ArenaPool, metrics, registerMetrics } = require('engram-arena');
 const { drive, printReport } = require('./demo-client');
-const { WORKLOADS, createHandler } = require('./handlers');
+const { WORKLOADS, createHandler, demoPoolOptions } = require('./handlers');
 
 function envNumber(name, fallback, { min, integer }) {
   const raw = process.env[name];
@@ -36,18 +36,8 @@ if (!Object.hasOwn(WORKLOADS, workloadName)) {
   process.exit(2);
 }
 
-// One arena per request in flight: no request waits for an arena while the
-// CPU is idle, and at the default 32 the arenas reserve only 2 MiB.
-// 'fallback' serves the rare oversized report from the heap instead of
-// failing it (the client asks for one now and then).
-const pool = new ArenaPool({
-  name: 'http',
-  arenaSize: 64 * 1024,
-  maxArenas: concurrency,
-  maxWaiting: 256,
-  acquireTimeoutMs: 2000,
-  overflowStrategy: 'fallback',
-});
+// Sized to the client's concurrency: see demoPoolOptions in handlers.js.
+const pool = new ArenaPool(demoPoolOptions(concurrency));
 
 let registry = null;
 try {
