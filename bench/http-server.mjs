@@ -27,4 +27,7 @@ process.on('message', (message) => {
   }
 });
 
+// Should the benchmark die, its servers must not linger on their ports.
+process.on('disconnect', () => process.exit(0));
+
 server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
