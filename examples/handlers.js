@@ -6,7 +6,7 @@
 //   GET /report?seed=S&n=N   N float64 values, sorted, after a text line: one
 //                            large buffer per request (a few KiB to 80 KiB)
 //   GET /frames?seed=S&n=N   N records from an in-memory table, each encoded as
-//                            its own length-prefixed binary frame (34 to 61 B),
+//                            its own length-prefixed binary frame (36 to 55 B),
 //                            then sent as one contiguous body
 const { ArenaPoolError } = require('engram-arena');
 const { expectedBody, randomValues, sizeFor, summaryLine } = require('./demo-client');
