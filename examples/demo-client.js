@@ -53,10 +53,11 @@ function percentile(sorted, p) {
 }
 
 /**
- * Sends GET /report requests, `concurrency` at a time, until `seconds` have
- * passed; then, if `metricsPath` is set, scrapes it once.
+ * Sends the requests of `workload` ({ path(seed), expected(seed) }) with seeds
+ * 0, 1, 2, ..., `concurrency` at a time, until `seconds` have passed; then, if
+ * `metricsPath` is set, scrapes it once.
  */
-async function drive({ port, seconds, concurrency, metricsPath }) {
+async function drive({ port, seconds, concurrency, metricsPath, workload }) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const latencies = [];
   const result = { served: 0, errors: 0, mismatches: 0, firstError: null, seconds: 0, metricsSamples: null };
@@ -67,14 +68,13 @@ async function drive({ port, seconds, concurrency, metricsPath }) {
   async function loop() {
     while (process.hrtime.bigint() < deadline) {
       const seed = nextSeed++;
-      const n = sizeFor(seed);
       const t0 = process.hrtime.bigint();
       try {
-        const { status, body } = await get(agent, port, `/report?seed=${seed}&n=${n}`);
+        const { status, body } = await get(agent, port, workload.path(seed));
         latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
         if (status !== 200) throw new Error(`HTTP ${status}: ${body.toString().trim()}`);
         result.served++;
-        if (!body.equals(expectedBody(seed, n))) result.mismatches++;
+        if (!body.equals(workload.expected(seed))) result.mismatches++;
       } catch (err) {
         result.errors++;
         result.firstError ??= err.message;
@@ -149,4 +149,4 @@ function printReport(result, m, pool) {
   ]);
 }
 
-module.exports = { drive, printReport, randomValues, summaryLine };
+module.exports = { drive, expectedBody, printReport, randomValues, sizeFor, summaryLine };
