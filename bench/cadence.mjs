@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { consume } from './methods.mjs';
 
 const require = createRequire(import.meta.url);
-const { Arena } = require('../dist/index.js');
+const { Arena, ArenaPool } = require('../dist/index.js');
 const { VIEW_MODE } = require('../dist/windows.js');
 
 /** Requests of `count` allocations of `size` bytes each. */
@@ -38,6 +38,26 @@ function unsafeRequests(size, count) {
   };
 }
 
+/**
+ * What a pool costs a request: `pool.run(async (a) => a.alloc(64))` against a
+ * plain async function that takes `Buffer.allocUnsafe(64)`, awaited one after
+ * the other, alternating over rounds; best round of each, ns per call.
+ */
+async function poolOverhead(calls, rounds) {
+  const pool = new ArenaPool({ arenaSize: 1024 * 1024, maxArenas: 4 });
+  const plain = async () => consume(Buffer.allocUnsafe(64));
+  const pooled = () => pool.run(async (arena) => consume(arena.alloc(64)));
+  const time = async (fn) => {
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < calls; i++) await fn();
+    return Number(process.hrtime.bigint() - started) / calls;
+  };
+  let best = [Infinity, Infinity];
+  for (let r = 0; r < rounds; r++) best = [Math.min(best[0], await time(plain)), Math.min(best[1], await time(pooled))];
+  pool.destroy();
+  return { plain: best[0], pooled: best[1] };
+}
+
 /** ns per request, arena and allocUnsafe interleaved in one run. */
 export async function runCadence(options) {
   const rows = [];
@@ -61,6 +81,17 @@ export async function runCadence(options) {
       ratioZeroing: zeroing / baseline,
     });
   }
+  const smoke = options.max_samples !== undefined && options.max_samples < 10;
+  const pool = await poolOverhead(smoke ? 200 : 50_000, smoke ? 2 : 6);
+  rows.push({
+    series: 'pool.run(alloc 64) vs async allocUnsafe(64)',
+    viewMode: VIEW_MODE,
+    arenaNs: pool.pooled,
+    arenaZeroingNs: pool.pooled,
+    allocUnsafeNs: pool.plain,
+    ratio: pool.pooled / pool.plain,
+    ratioZeroing: pool.pooled / pool.plain,
+  });
   return rows;
 }
 

@@ -22,7 +22,7 @@ it('npm run bench runs every method at every size and the request workload', () 
     expect(result.stdout).toContain(method);
   }
   for (const method of ['arena (zeroOnReset)', 'arena (no zeroing)']) expect(result.stdout).toContain(method);
-  for (const series of ['epoch: reset + first alloc(64)', '64 B, a reset every 64', '4 KiB, a reset every 16']) {
+  for (const series of ['epoch: reset + first alloc(64)', '64 B, a reset every 64', '4 KiB, a reset every 16', 'pool.run(alloc 64) vs async allocUnsafe(64)']) {
     expect(result.stdout).toMatch(new RegExp(`${series.replace(/[()+]/g, '\\$&')}\\s+\\d+\\s+\\d+\\s+\\d+\\s+[\\d.]+x`));
   }
   expect(result.stdout).toMatch(/Buffer\.allocUnsafe\s+\d+\s+[\d.]+\s+[\d.]+/);
