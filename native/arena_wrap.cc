@@ -189,14 +189,17 @@ void NativeArena::Quarantine(Napi::Env env) {
 
 Napi::Value NativeArena::NewWindow(Napi::Env env, uint64_t base_bytes, uint64_t size_bytes) {
   status::Check(env, engram_arena_expose(block_->arena, base_bytes + size_bytes));
-  View view = ExternalView(env, engram_arena_base(block_->arena) + base_bytes, size_bytes, true);
+  return Track(env, ExternalView(env, engram_arena_base(block_->arena) + base_bytes, size_bytes, true), windows_);
+}
+
+Napi::Value NativeArena::Track(Napi::Env env, View view, std::vector<View>& list) {
   Napi::Value buffer = view.ref.Value();
   if (GetEnvData(env)->js_owns_views) {
     // The facade detaches it by transferring it; a reference kept here would
     // only ever see it detached. The record stays with the finalizer.
     view.ref.Reset();
   } else {
-    windows_.push_back(std::move(view));
+    list.push_back(std::move(view));
   }
   return buffer;
 }
@@ -225,14 +228,7 @@ Napi::Value NativeArena::Alloc(const Napi::CallbackInfo& info) {
     status::Throw(env, code, &request);
   }
   if (!out.fallback) return Napi::Number::New(env, static_cast<double>(out.offset));
-  View view = ExternalView(env, out.ptr, size, false);
-  Napi::Value buffer = view.ref.Value();
-  if (GetEnvData(env)->js_owns_views) {
-    view.ref.Reset();
-  } else {
-    fallbacks_.push_back(std::move(view));
-  }
-  return buffer;
+  return Track(env, ExternalView(env, out.ptr, size, false), fallbacks_);
 }
 
 // window(baseBytes, sizeBytes) -> an external ArrayBuffer over exactly those

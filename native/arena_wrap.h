@@ -90,6 +90,9 @@ class NativeArena : public Napi::ObjectWrap<NativeArena> {
   /// An external ArrayBuffer over arena bytes [base, base + size), exposed to
   /// zeroing, and tracked unless the facade owns views.
   Napi::Value NewWindow(Napi::Env env, uint64_t base_bytes, uint64_t size_bytes);
+  /// Keeps `view` in `list` for DetachViews, unless the facade owns views;
+  /// returns its buffer.
+  Napi::Value Track(Napi::Env env, View view, std::vector<View>& list);
   /// Throws ERR_ARENA_TRANSFERRED after Quarantine.
   [[noreturn]] void ThrowTransferred(Napi::Env env);
 

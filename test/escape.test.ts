@@ -47,10 +47,11 @@ describe('memory moved out of an arena', () => {
 
 describe('memory moved out of a worker\'s arena and posted to the main thread', () => {
   for (const owner of ['instance', 'thread'] as const) {
-    for (const reset of ['none', 'reset'] as const) {
-      it(`${owner} arena${reset === 'reset' ? ', reset in the worker' : ''}: still readable and writable after the worker exits`, () => {
+    for (const reset of ['none', 'reset', 'drop'] as const) {
+      const how = { none: '', reset: ', reset in the worker', drop: ', dropped and collected in the worker' }[reset];
+      it(`${owner} arena${how}: still readable and writable after the worker exits`, () => {
         const fixture = path.join(__dirname, 'fixtures', 'escape-worker.cjs');
-        const child = spawnSync(process.execPath, [fixture, owner, reset], { encoding: 'utf8', timeout: 60_000 });
+        const child = spawnSync(process.execPath, ['--expose-gc', fixture, owner, reset], { encoding: 'utf8', timeout: 60_000 });
         expect(child.stderr).toBe('');
         expect(child.signal).toBeNull();
         expect(child.status).toBe(0);

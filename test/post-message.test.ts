@@ -43,11 +43,3 @@ it.runIf(major >= 22)('Node 22 and later (only): a transfer list of arena memory
   });
 });
 
-it('memory moved out of a worker\'s arena that is then collected outlives the worker', () => {
-  const fixture = path.join(__dirname, 'fixtures', 'escape-dropped-worker.cjs');
-  const child = spawnSync(process.execPath, ['--expose-gc', fixture], { encoding: 'utf8', timeout: 60_000 });
-  expect(child.stderr).toBe('');
-  expect(child.signal).toBeNull();
-  expect(child.status).toBe(0);
-  expect(JSON.parse(child.stdout.trim())).toEqual({ keptBytes: true, othersIntact: true });
-});
