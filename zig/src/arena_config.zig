@@ -260,6 +260,12 @@ pub fn waitStarts() u64 {
     return wait_starts.load(.monotonic);
 }
 
+/// Testing seam: called by a thread that found the config unloaded, between
+/// reading the word and claiming the load. Tests use it to hold every racing
+/// thread at that point, so the claim is raced by all of them on every run,
+/// not only when the scheduler happens to line them up. Cold: first use only.
+pub var before_claim: ?*const fn () void = null;
+
 /// Rounds of `spinLoopHint` before a waiter starts yielding its core: a load
 /// takes microseconds, unless the loading thread lost its core.
 const wait_spin_rounds: u32 = 128;
@@ -291,6 +297,7 @@ fn readyWord() Word {
             .ready => return word,
             .loading => waitForLoader(&rounds),
             .unloaded => {
+                if (before_claim) |hook| hook();
                 const loading = Word{ .phase = .loading, .env_errors = 0, .zero_on_reset = false, .overflow_strategy = .panic, .pool_size_bytes = 0 };
                 // The claim and the check are one step: exactly one thread
                 // leaves `unloaded` for `loading` and reads the environment.
@@ -542,9 +549,24 @@ const SeamLoader = struct {
         return .{ .config = result, .invalid = EnvError.overflow };
     }
 
+    /// Threads of the current race that read the word as unloaded.
+    var claimers = std.atomic.Value(u32).init(0);
+
+    /// Holds each thread that found the config unloaded until every racing
+    /// thread has: none can claim meanwhile, so all of them read `unloaded`
+    /// and then race the claim itself.
+    fn holdBeforeClaim() void {
+        _ = claimers.fetchAdd(1, .acq_rel);
+        var rounds: u32 = 0;
+        while (claimers.load(.acquire) < others + 1 and rounds < give_up_rounds) : (rounds += 1) {
+            std.Thread.yield() catch {};
+        }
+    }
+
     /// Prepares one race: the caller then releases the threads.
     fn arm(config: ArenaConfig, other_threads: u32) void {
         resetConfig();
+        claimers.store(0, .monotonic);
         loads.store(0, .monotonic);
         entered.store(false, .monotonic);
         finished.store(0, .monotonic);
@@ -590,6 +612,8 @@ test "8 threads racing the first getConfig: one load, every thread gets its conf
     defer env_loader = saved_loader;
     defer resetConfig();
     env_loader = SeamLoader.load;
+    before_claim = SeamLoader.holdBeforeClaim;
+    defer before_claim = null;
     Race.go.store(0, .monotonic);
     Race.done.store(0, .monotonic);
     Race.wrong_configs.store(0, .monotonic);

@@ -159,7 +159,7 @@ test "metrics reset zeroes counters but not gauges; a snapshot is a copy" {
 /// The concurrent fold test's shared state.
 const FoldRace = struct {
     const thread_count = 8;
-    const folds_per_thread = 100_000;
+    const folds_per_thread = 400_000;
 
     var ready = Atomic(u32).init(0);
     var start = Atomic(bool).init(false);
