@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Arena, ArenaOverflowError, deinitThreadArena, threadArena } from '../dist/index.js';
+import { runJsonFixture } from './fixtures/run-fixture';
 
 describe('answers that must agree with the README', () => {
   it('resetConfig() after process.env changed warns again about an invalid variable, at every load', () => {
@@ -55,11 +56,7 @@ describe('answers that must agree with the README', () => {
 
 describe('thread arena options', () => {
   it('report what the arena was made with, even while another thread flips the config', () => {
-    const fixture = path.join(__dirname, 'fixtures', 'thread-options-race.cjs');
-    const child = spawnSync(process.execPath, [fixture], { encoding: 'utf8', timeout: 120_000 });
-    expect(child.stderr).toBe('');
-    expect(child.status).toBe(0);
-    const { checked, lies } = JSON.parse(child.stdout.trim());
+    const { checked, lies } = runJsonFixture('thread-options-race.cjs', { timeoutMs: 120_000 });
     expect(checked).toBeGreaterThan(10_000);
     expect(lies).toBe(0);
   });

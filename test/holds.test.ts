@@ -8,8 +8,8 @@ import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { Arena, ArenaError, ArenaHold, ArenaPool, deinitThreadArena, threadArena } from '../dist/index.js';
+import { HAS_TRANSFER } from './fixtures/node-line';
 
-const hasTransfer = typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer === 'function';
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -222,7 +222,7 @@ describe('ArenaPool and holds', () => {
 
 describe('ArenaPool and quarantined arenas', () => {
   async function moveOut(view: Buffer): Promise<ArrayBuffer> {
-    if (hasTransfer) return (view.buffer as ArrayBuffer & { transfer(): ArrayBuffer }).transfer();
+    if (HAS_TRANSFER) return (view.buffer as ArrayBuffer & { transfer(): ArrayBuffer }).transfer();
     const stream = new ReadableStream({
       type: 'bytes',
       pull(controller) {

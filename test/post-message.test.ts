@@ -2,18 +2,13 @@
 // list differs by Node line (README, "Arena memory and other threads"): each
 // line is tested for what it does, and on none may arena memory move to
 // another owner while the arena reuses it.
-import { spawnSync } from 'node:child_process';
-import * as path from 'node:path';
 import { expect, it } from 'vitest';
+import { runJsonFixture } from './fixtures/run-fixture';
 
 const major = Number(process.versions.node.split('.')[0]);
 
 function run() {
-  const fixture = path.join(__dirname, 'fixtures', 'post-arena-memory.cjs');
-  const child = spawnSync(process.execPath, [fixture], { encoding: 'utf8', timeout: 60_000 });
-  expect(child.stderr).toBe('');
-  expect(child.status).toBe(0);
-  return JSON.parse(child.stdout.trim());
+  return runJsonFixture('post-arena-memory.cjs');
 }
 
 it.runIf(major < 22)('Node 20 (only): a transfer list copies arena memory (Node copies external buffers)', () => {

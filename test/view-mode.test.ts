@@ -5,8 +5,9 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { expect, it } from 'vitest';
+import { HAS_TRANSFER } from './fixtures/node-line';
 
-const hasTransfer = typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer === 'function';
+const hasTransfer = HAS_TRANSFER;
 const fixture = path.join(__dirname, 'fixtures', 'view-mode.cjs');
 
 function run(env: Record<string, string>) {
