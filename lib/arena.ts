@@ -1,7 +1,7 @@
 // The Arena class: JavaScript ergonomics over the native arena handle.
 import { endianness } from 'node:os';
 import { binding, type NativeArena } from './binding';
-import { ArenaDestroyedError, typeError } from './errors';
+import { ArenaDestroyedError, rangeError, typeError } from './errors';
 import { ArenaHold, heldError, holdUntilFinished, holdUntilSettled, type FinishableStream } from './hold';
 import { getConfig, optionsObject } from './config';
 import type { ArenaStats, OverflowStrategy } from './types';
@@ -274,7 +274,7 @@ export class Arena {
     if (typeof length !== 'number') throw typeError(`length must be a number, got ${typeof length}`);
     // A fractional length would pass as a whole byte count (1.5 Int16s = 3 bytes) and be truncated.
     if (!Number.isInteger(length)) {
-      throw Object.assign(new RangeError(`length must be a non-negative integer, got ${length}`), { code: 'ERR_ARENA_INVALID_SIZE' });
+      throw rangeError(`length must be a non-negative integer, got ${length}`, 'ERR_ARENA_INVALID_SIZE');
     }
     const elementSize = type.BYTES_PER_ELEMENT;
     let align: unknown = alignment === undefined ? elementSize : alignment;

@@ -1,6 +1,6 @@
 // The global config of the seed, and the warnings for bad environment variables.
 import { binding } from './binding';
-import { typeError } from './errors';
+import { typeError, warn } from './errors';
 import type { ArenaMetrics, ConfigSnapshot, OverflowStrategy } from './types';
 
 /** Options of {@link configure}; omitted fields keep their current value. */
@@ -26,9 +26,9 @@ function checkEnvironment(): void {
   const bits = binding.envErrors();
   for (const rule of ENV_RULES) {
     if ((bits & rule.bit) === 0) continue;
-    process.emitWarning(
+    warn(
       `${rule.name}=${JSON.stringify(process.env[rule.name])} is invalid; it accepts ${rule.accepts}. The default stays in force.`,
-      { type: 'EngramArenaWarning', code: 'ENGRAM_ARENA_ENV' },
+      'ENGRAM_ARENA_ENV',
     );
   }
 }

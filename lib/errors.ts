@@ -1,3 +1,7 @@
+// Every error class and every error code of the package. The code table below
+// is the one list: native/status.h names it, and test/errors.test.ts checks it
+// against the codes the shim and the facade actually throw.
+
 /**
  * Fields an {@link ArenaError} may carry besides its message. The native
  * addon fills them in when it throws; user code rarely builds one.
@@ -124,9 +128,178 @@ export class ArenaInitError extends ArenaError {
 }
 
 /**
+ * Base class of the pool's errors; `code` says which one.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await pool.run(handle);
+ * } catch (err) {
+ *   if (err instanceof ArenaPoolError && err.code === 'ERR_ARENA_POOL_TIMEOUT') retryLater();
+ *   else throw err;
+ * }
+ * ```
+ */
+export class ArenaPoolError extends ArenaError {
+  declare readonly code:
+    | 'ERR_ARENA_POOL_TIMEOUT'
+    | 'ERR_ARENA_POOL_FULL'
+    | 'ERR_ARENA_POOL_DESTROYED'
+    | 'ERR_ARENA_POOL_DOUBLE_RELEASE'
+    | 'ERR_ARENA_POOL_FOREIGN_ARENA'
+    | 'ERR_ARENA_POOL_RUN_OWNED';
+}
+
+/**
+ * No arena came free within `acquireTimeoutMs` (code `ERR_ARENA_POOL_TIMEOUT`).
+ *
+ * @example
+ * ```ts
+ * const arena = await pool.acquire().catch((err) => {
+ *   if (err instanceof ArenaPoolTimeoutError) return null; // shed load after err.timeoutMs
+ *   throw err;
+ * });
+ * ```
+ */
+export class ArenaPoolTimeoutError extends ArenaPoolError {
+  declare readonly code: 'ERR_ARENA_POOL_TIMEOUT';
+  /** The timeout that expired, in ms. */
+  readonly timeoutMs: number;
+
+  constructor(timeoutMs: number, poolName: string) {
+    super(`no arena of pool '${poolName}' came free within ${timeoutMs} ms`, { code: 'ERR_ARENA_POOL_TIMEOUT' });
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * Every arena was busy and `maxWaiting` callers were already queued (code `ERR_ARENA_POOL_FULL`).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await pool.run(handle);
+ * } catch (err) {
+ *   if (err instanceof ArenaPoolFullError) reply(503);
+ *   else throw err;
+ * }
+ * ```
+ */
+export class ArenaPoolFullError extends ArenaPoolError {
+  declare readonly code: 'ERR_ARENA_POOL_FULL';
+  /** The queue limit that was hit. */
+  readonly maxWaiting: number;
+
+  constructor(maxWaiting: number, poolName: string) {
+    super(`pool '${poolName}' is exhausted and ${maxWaiting} callers are already waiting`, { code: 'ERR_ARENA_POOL_FULL' });
+    this.maxWaiting = maxWaiting;
+  }
+}
+
+/**
+ * The pool was destroyed (code `ERR_ARENA_POOL_DESTROYED`).
+ *
+ * @example
+ * ```ts
+ * pool.destroy();
+ * await pool.acquire().catch((err) => console.log(err instanceof ArenaPoolDestroyedError)); // true
+ * ```
+ */
+export class ArenaPoolDestroyedError extends ArenaPoolError {
+  declare readonly code: 'ERR_ARENA_POOL_DESTROYED';
+  constructor(poolName: string) {
+    super(`pool '${poolName}' was destroyed`, { code: 'ERR_ARENA_POOL_DESTROYED' });
+  }
+}
+
+/**
+ * `release()` refused an arena, leaving the pool unchanged. Codes:
+ * `ERR_ARENA_POOL_DOUBLE_RELEASE` (already released), `ERR_ARENA_POOL_FOREIGN_ARENA`
+ * (not from this pool), `ERR_ARENA_POOL_RUN_OWNED` (run() releases it itself).
+ *
+ * @example
+ * ```ts
+ * pool.release(arena);
+ * try {
+ *   pool.release(arena);
+ * } catch (err) {
+ *   if (err instanceof ArenaPoolReleaseError) console.log(err.code); // 'ERR_ARENA_POOL_DOUBLE_RELEASE'
+ * }
+ * ```
+ */
+export class ArenaPoolReleaseError extends ArenaPoolError {
+  declare readonly code: 'ERR_ARENA_POOL_DOUBLE_RELEASE' | 'ERR_ARENA_POOL_FOREIGN_ARENA' | 'ERR_ARENA_POOL_RUN_OWNED';
+  constructor(message: string, code: 'ERR_ARENA_POOL_DOUBLE_RELEASE' | 'ERR_ARENA_POOL_FOREIGN_ARENA' | 'ERR_ARENA_POOL_RUN_OWNED') {
+    super(message, { code });
+  }
+}
+
+/** Which class (or built-in error, or warning) carries a code. */
+type CodeKind =
+  | 'ArenaError' | 'ArenaOverflowError' | 'ArenaDestroyedError' | 'ArenaInitError'
+  | 'ArenaPoolTimeoutError' | 'ArenaPoolFullError' | 'ArenaPoolDestroyedError' | 'ArenaPoolReleaseError'
+  | 'TypeError' | 'RangeError' | 'Error' | 'EngramArenaWarning';
+
+/** One row of {@link CODES}. `native`: the shim (native/) throws it too. */
+interface CodeRow {
+  kind: CodeKind;
+  native: boolean;
+  meaning: string;
+}
+
+/**
+ * Every code the package throws or warns with. Codes are the stable part of
+ * an error (messages are not), so this is where a new one is added first.
+ * @internal
+ */
+export const CODES = {
+  ERR_ARENA: { kind: 'ArenaError', native: false, meaning: 'an ArenaError made without a code' },
+  ERR_ARENA_OVERFLOW: { kind: 'ArenaOverflowError', native: true, meaning: 'a request did not fit and the strategy is error_return' },
+  ERR_ARENA_DESTROYED: { kind: 'ArenaDestroyedError', native: true, meaning: 'the arena was destroyed (or the thread arena deinitialised)' },
+  ERR_ARENA_INIT: { kind: 'ArenaInitError', native: true, meaning: 'memory for an arena or a fallback could not be reserved' },
+  ERR_ARENA_INTERNAL: { kind: 'ArenaError', native: true, meaning: 'the library returned a status the shim does not know (a bug)' },
+  ERR_ARENA_TRANSFERRED: { kind: 'ArenaError', native: true, meaning: 'arena memory was transferred away; the arena gave itself up' },
+  ERR_ARENA_EXTERNAL_BUFFERS: { kind: 'ArenaError', native: true, meaning: 'the runtime forbids external ArrayBuffers' },
+  ERR_ARENA_HELD: { kind: 'ArenaError', native: false, meaning: 'reset() or destroy() while a hold is out' },
+  ERR_ARENA_PROM_CLIENT_MISSING: { kind: 'ArenaError', native: false, meaning: 'registerMetrics() could not load prom-client' },
+  ERR_ARENA_POOL_TIMEOUT: { kind: 'ArenaPoolTimeoutError', native: false, meaning: 'no arena came free within acquireTimeoutMs' },
+  ERR_ARENA_POOL_FULL: { kind: 'ArenaPoolFullError', native: false, meaning: 'maxWaiting callers were already queued' },
+  ERR_ARENA_POOL_DESTROYED: { kind: 'ArenaPoolDestroyedError', native: false, meaning: 'the pool was destroyed' },
+  ERR_ARENA_POOL_DOUBLE_RELEASE: { kind: 'ArenaPoolReleaseError', native: false, meaning: 'release() of an arena already released' },
+  ERR_ARENA_POOL_FOREIGN_ARENA: { kind: 'ArenaPoolReleaseError', native: false, meaning: 'release() of an arena from elsewhere' },
+  ERR_ARENA_POOL_RUN_OWNED: { kind: 'ArenaPoolReleaseError', native: false, meaning: 'release() of an arena that run() releases itself' },
+  ERR_ARENA_INVALID_SIZE: { kind: 'RangeError', native: true, meaning: 'a size, length or count outside its limits' },
+  ERR_ARENA_INVALID_ALIGNMENT: { kind: 'RangeError', native: true, meaning: 'an alignment that is not a power of two from 1 to 4096' },
+  ERR_INVALID_ARG_TYPE: { kind: 'TypeError', native: true, meaning: 'an argument or option of the wrong type (as Node names it)' },
+  ERR_INVALID_ARG_VALUE: { kind: 'RangeError', native: true, meaning: 'an argument or option of the right type but a bad value' },
+  ERR_ARENA_ASYNC_SCOPE: { kind: 'TypeError', native: false, meaning: 'a scope() callback returned a promise' },
+  ERR_ARENA_BINARY_NOT_FOUND: { kind: 'Error', native: false, meaning: 'no native binary loads on this platform' },
+  ENGRAM_ARENA_ENV: { kind: 'EngramArenaWarning', native: false, meaning: 'an ENGRAM_ARENA_* variable is invalid; its default stays' },
+  ENGRAM_ARENA_NO_CONTEXT: { kind: 'EngramArenaWarning', native: false, meaning: 'currentArena() called while no pool has context: true' },
+} as const satisfies Record<string, CodeRow>;
+
+/** A code of {@link CODES}: a throw site naming another fails to compile. @internal */
+export type Code = keyof typeof CODES;
+
+/**
  * A TypeError with a `code`, as Node's own argument errors have.
  * @internal
  */
-export function typeError(message: string, code = 'ERR_INVALID_ARG_TYPE'): TypeError {
+export function typeError(message: string, code: Code = 'ERR_INVALID_ARG_TYPE'): TypeError {
   return Object.assign(new TypeError(message), { code });
+}
+
+/** A RangeError with a `code`, like Node's own. @internal */
+export function rangeError(message: string, code: Code = 'ERR_INVALID_ARG_VALUE'): RangeError {
+  return Object.assign(new RangeError(message), { code });
+}
+
+/** Emits the package's warning (type `EngramArenaWarning`) with a code of the table. @internal */
+export function warn(message: string, code: Code): void {
+  process.emitWarning(message, { type: 'EngramArenaWarning', code });
+}
+
+/** An ArenaError with a code of the table. @internal */
+export function arenaError(message: string, code: Code): ArenaError {
+  return new ArenaError(message, { code });
 }

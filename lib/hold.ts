@@ -1,7 +1,7 @@
 // Holds: keeping an arena's current epoch alive while native code (I/O, a
 // worker pool thread) may still read or write its memory.
 import { finished } from 'node:stream';
-import { ArenaError, typeError } from './errors';
+import { arenaError, typeError, type ArenaError } from './errors';
 
 const DISPOSE: typeof Symbol.dispose = Symbol.dispose ?? (Symbol.for('nodejs.dispose') as typeof Symbol.dispose);
 
@@ -40,10 +40,10 @@ export class ArenaHold {
 
 /** The error of a reset() or destroy() while holds are out. */
 export function heldError(action: string, holds: number): ArenaError {
-  return new ArenaError(
+  return arenaError(
     `cannot ${action} the arena while ${holds} hold${holds === 1 ? ' is' : 's are'} out: ` +
       'native code may still use its memory; release the holds (arena.hold()) when that I/O is done',
-    { code: 'ERR_ARENA_HELD' },
+    'ERR_ARENA_HELD',
   );
 }
 

@@ -19,13 +19,13 @@ export { ArenaHold } from './hold';
 export type { FinishableStream } from './hold';
 export { configure, getConfig, resetConfig, metrics, resetMetrics } from './config';
 export type { ConfigOptions } from './config';
-export { ArenaError, ArenaOverflowError, ArenaDestroyedError, ArenaInitError } from './errors';
+export {
+  ArenaError, ArenaOverflowError, ArenaDestroyedError, ArenaInitError, ArenaPoolError, ArenaPoolTimeoutError,
+  ArenaPoolFullError, ArenaPoolDestroyedError, ArenaPoolReleaseError,
+} from './errors';
 export type { ArenaErrorDetails } from './errors';
 export type { ArenaStats, ArenaMetrics, ConfigSnapshot, OverflowStrategy } from './types';
-export {
-  ArenaPool, currentArena, ArenaPoolError, ArenaPoolTimeoutError, ArenaPoolFullError,
-  ArenaPoolDestroyedError, ArenaPoolReleaseError,
-} from './pool';
+export { ArenaPool, currentArena } from './pool';
 export type { ArenaPoolOptions, ArenaPoolStats } from './pool';
 export { registerMetrics } from './prometheus';
 export type {

@@ -4,6 +4,7 @@
 // <name>.napi[.<libc>].node.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Code } from './errors';
 
 const ADDON_NAME = 'engram-arena';
 const ROOT = path.join(__dirname, '..');
@@ -181,6 +182,7 @@ export function loadBinding(root = ROOT): unknown {
   ].join('\n');
   const cause = errors.length === 1 ? errors[0] : errors.length ? new AggregateError(errors) : undefined;
   const error = new Error(message, { cause });
-  (error as Error & { code: string }).code = 'ERR_ARENA_BINARY_NOT_FOUND';
+  const code: Code = 'ERR_ARENA_BINARY_NOT_FOUND';
+  (error as Error & { code: string }).code = code;
   throw error;
 }

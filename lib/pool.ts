@@ -5,7 +5,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Arena } from './arena';
 import { binding } from './binding';
 import { getConfig, optionsObject } from './config';
-import { ArenaError, typeError } from './errors';
+import {
+  ArenaPoolDestroyedError, ArenaPoolFullError, ArenaPoolReleaseError, ArenaPoolTimeoutError, rangeError, typeError, warn,
+} from './errors';
 import type { OverflowStrategy } from './types';
 
 /** Options of `new ArenaPool()`. */
@@ -72,118 +74,6 @@ export interface ArenaPoolStats {
   destroyed: boolean;
 }
 
-/**
- * Base class of the pool's errors; `code` says which one.
- *
- * @example
- * ```ts
- * try {
- *   await pool.run(handle);
- * } catch (err) {
- *   if (err instanceof ArenaPoolError && err.code === 'ERR_ARENA_POOL_TIMEOUT') retryLater();
- *   else throw err;
- * }
- * ```
- */
-export class ArenaPoolError extends ArenaError {
-  declare readonly code:
-    | 'ERR_ARENA_POOL_TIMEOUT'
-    | 'ERR_ARENA_POOL_FULL'
-    | 'ERR_ARENA_POOL_DESTROYED'
-    | 'ERR_ARENA_POOL_DOUBLE_RELEASE'
-    | 'ERR_ARENA_POOL_FOREIGN_ARENA'
-    | 'ERR_ARENA_POOL_RUN_OWNED';
-}
-
-/**
- * No arena came free within `acquireTimeoutMs` (code `ERR_ARENA_POOL_TIMEOUT`).
- *
- * @example
- * ```ts
- * const arena = await pool.acquire().catch((err) => {
- *   if (err instanceof ArenaPoolTimeoutError) return null; // shed load after err.timeoutMs
- *   throw err;
- * });
- * ```
- */
-export class ArenaPoolTimeoutError extends ArenaPoolError {
-  declare readonly code: 'ERR_ARENA_POOL_TIMEOUT';
-  /** The timeout that expired, in ms. */
-  readonly timeoutMs: number;
-
-  constructor(timeoutMs: number, poolName: string) {
-    super(`no arena of pool '${poolName}' came free within ${timeoutMs} ms`, { code: 'ERR_ARENA_POOL_TIMEOUT' });
-    this.timeoutMs = timeoutMs;
-  }
-}
-
-/**
- * Every arena was busy and `maxWaiting` callers were already queued (code `ERR_ARENA_POOL_FULL`).
- *
- * @example
- * ```ts
- * try {
- *   await pool.run(handle);
- * } catch (err) {
- *   if (err instanceof ArenaPoolFullError) reply(503);
- *   else throw err;
- * }
- * ```
- */
-export class ArenaPoolFullError extends ArenaPoolError {
-  declare readonly code: 'ERR_ARENA_POOL_FULL';
-  /** The queue limit that was hit. */
-  readonly maxWaiting: number;
-
-  constructor(maxWaiting: number, poolName: string) {
-    super(`pool '${poolName}' is exhausted and ${maxWaiting} callers are already waiting`, { code: 'ERR_ARENA_POOL_FULL' });
-    this.maxWaiting = maxWaiting;
-  }
-}
-
-/**
- * The pool was destroyed (code `ERR_ARENA_POOL_DESTROYED`).
- *
- * @example
- * ```ts
- * pool.destroy();
- * await pool.acquire().catch((err) => console.log(err instanceof ArenaPoolDestroyedError)); // true
- * ```
- */
-export class ArenaPoolDestroyedError extends ArenaPoolError {
-  declare readonly code: 'ERR_ARENA_POOL_DESTROYED';
-  constructor(poolName: string) {
-    super(`pool '${poolName}' was destroyed`, { code: 'ERR_ARENA_POOL_DESTROYED' });
-  }
-}
-
-/**
- * `release()` refused an arena, leaving the pool unchanged. Codes:
- * `ERR_ARENA_POOL_DOUBLE_RELEASE` (already released), `ERR_ARENA_POOL_FOREIGN_ARENA`
- * (not from this pool), `ERR_ARENA_POOL_RUN_OWNED` (run() releases it itself).
- *
- * @example
- * ```ts
- * pool.release(arena);
- * try {
- *   pool.release(arena);
- * } catch (err) {
- *   if (err instanceof ArenaPoolReleaseError) console.log(err.code); // 'ERR_ARENA_POOL_DOUBLE_RELEASE'
- * }
- * ```
- */
-export class ArenaPoolReleaseError extends ArenaPoolError {
-  declare readonly code: 'ERR_ARENA_POOL_DOUBLE_RELEASE' | 'ERR_ARENA_POOL_FOREIGN_ARENA' | 'ERR_ARENA_POOL_RUN_OWNED';
-  constructor(message: string, code: 'ERR_ARENA_POOL_DOUBLE_RELEASE' | 'ERR_ARENA_POOL_FOREIGN_ARENA' | 'ERR_ARENA_POOL_RUN_OWNED') {
-    super(message, { code });
-  }
-}
-
-/** A RangeError with a `code`, like Node's own. @internal */
-export function rangeError(message: string, code = 'ERR_INVALID_ARG_VALUE'): RangeError {
-  return Object.assign(new RangeError(message), { code });
-}
-
 // What run() puts in AsyncLocalStorage. A callback that outlives its run()
 // (a timer it forgot) still sees this object, so the arena is unlinked on
 // release instead of pointing it at an arena that now serves someone else.
@@ -215,10 +105,7 @@ export function currentArena(): Arena | undefined {
   if (storage === null) {
     if (!warnedNoContext) {
       warnedNoContext = true;
-      process.emitWarning('currentArena() finds only the arenas of pools made with { context: true }; no such pool exists', {
-        type: 'EngramArenaWarning',
-        code: 'ENGRAM_ARENA_NO_CONTEXT',
-      });
+      warn('currentArena() finds only the arenas of pools made with { context: true }; no such pool exists', 'ENGRAM_ARENA_NO_CONTEXT');
     }
     return undefined;
   }

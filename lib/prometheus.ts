@@ -2,10 +2,10 @@
 // loaded on the first registerMetrics() call, never when the package loads.
 // The prom-client types are described structurally here so that the published
 // .d.ts files do not reference a package the user may not have installed.
-import { ArenaPool, rangeError } from './pool';
+import { ArenaPool } from './pool';
 import type { ArenaPoolStats } from './pool';
 import { metrics, optionsObject } from './config';
-import { ArenaError, typeError } from './errors';
+import { arenaError, rangeError, typeError } from './errors';
 import type { ArenaMetrics } from './types';
 
 /** The part of a prom-client `Registry` that {@link registerMetrics} uses. */
@@ -99,9 +99,9 @@ function loadClient(): PromClientLike {
   try {
     return require('prom-client') as PromClientLike;
   } catch (err) {
-    const error = new ArenaError(
+    const error = arenaError(
       "registerMetrics() needs the optional peer dependency 'prom-client' (npm install prom-client), or pass it as options.client",
-      { code: 'ERR_ARENA_PROM_CLIENT_MISSING' },
+      'ERR_ARENA_PROM_CLIENT_MISSING',
     );
     throw Object.assign(error, { cause: err });
   }

@@ -269,7 +269,7 @@ void NativeArena::ResetNow(Napi::Env env) {
 
 void NativeArena::ThrowTransferred(Napi::Env env) {
   Quarantine(env);
-  status::ThrowArenaError(env, "ERR_ARENA_TRANSFERRED",
+  status::ThrowArenaError(env, status::kTransferred,
                           "an ArrayBuffer over this arena's memory was transferred (for example by "
                           "ArrayBuffer.prototype.transfer, postMessage or a BYOB stream read), so the "
                           "memory cannot be reused; the arena is now destroyed");

@@ -58,7 +58,7 @@ void ThrowArenaError(Napi::Env env, const char* code, const std::string& message
 }
 
 void ThrowDestroyed(Napi::Env env) {
-  ThrowClass(env, GetEnvData(env)->destroyed_error, "ERR_ARENA_DESTROYED",
+  ThrowClass(env, GetEnvData(env)->destroyed_error, kDestroyed,
              "the arena was destroyed; its memory is gone", Napi::Object::New(env));
 }
 
@@ -75,7 +75,7 @@ void Throw(Napi::Env env, int32_t code, const Request* request) {
                    std::to_string(request->alignment) + "), " +
                    std::to_string(request->remaining_bytes) + " bytes remain";
       }
-      ThrowClass(env, GetEnvData(env)->overflow_error, "ERR_ARENA_OVERFLOW", message, details);
+      ThrowClass(env, GetEnvData(env)->overflow_error, kOverflow, message, details);
     }
     case ENGRAM_ERR_INVALID_ALIGNMENT:
       ThrowRangeError(env, kInvalidAlignment,
@@ -87,12 +87,12 @@ void Throw(Napi::Env env, int32_t code, const Request* request) {
                           " bytes (1 GiB); pool sizes at least " +
                           std::to_string(ENGRAM_MIN_POOL_SIZE_BYTES));
     case ENGRAM_ERR_INIT_FAILED:
-      ThrowClass(env, GetEnvData(env)->init_error, "ERR_ARENA_INIT",
+      ThrowClass(env, GetEnvData(env)->init_error, kInit,
                  "could not reserve memory for the arena", Napi::Object::New(env));
     case ENGRAM_ERR_DESTROYED:
       ThrowDestroyed(env);
     default:
-      ThrowArenaError(env, "ERR_ARENA_INTERNAL",
+      ThrowArenaError(env, kInternal,
                       "engram-arena internal error: status " + std::to_string(code));
   }
 }

@@ -7,12 +7,19 @@
 
 namespace status {
 
-/// Error codes that JavaScript sees (also listed in lib/errors.ts).
+/// The codes the shim throws. Each is a row of CODES in lib/errors.ts, the
+/// package's one table of codes (class, meaning), marked `native: true` there;
+/// test/errors.test.ts fails when this directory and that table disagree.
 constexpr const char* kInvalidSize = "ERR_ARENA_INVALID_SIZE";
 constexpr const char* kInvalidAlignment = "ERR_ARENA_INVALID_ALIGNMENT";
 constexpr const char* kInvalidArgType = "ERR_INVALID_ARG_TYPE";
 constexpr const char* kInvalidArgValue = "ERR_INVALID_ARG_VALUE";
 constexpr const char* kExternalBuffers = "ERR_ARENA_EXTERNAL_BUFFERS";
+constexpr const char* kOverflow = "ERR_ARENA_OVERFLOW";
+constexpr const char* kDestroyed = "ERR_ARENA_DESTROYED";
+constexpr const char* kInit = "ERR_ARENA_INIT";
+constexpr const char* kInternal = "ERR_ARENA_INTERNAL";
+constexpr const char* kTransferred = "ERR_ARENA_TRANSFERRED";
 
 /// Throws a TypeError or RangeError carrying `code`.
 [[noreturn]] void ThrowTypeError(Napi::Env env, const char* code, const std::string& message);

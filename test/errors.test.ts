@@ -1,6 +1,9 @@
 // The error classes and codes, and ArenaInitError through the testing seam
 // (binding.testingFailReservations(n): the next n reservations fail).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import * as api from '../dist/index.js';
 import {
   Arena,
   ArenaDestroyedError,
@@ -16,7 +19,8 @@ import {
   threadArena,
 } from '../dist/index.js';
 import { binding } from '../dist/binding.js';
-import { expectThrow, snapshot, thrown } from './fixtures/arena-helpers';
+import { CODES } from '../dist/errors.js';
+import { ROOT, expectThrow, snapshot, thrown } from './fixtures/arena-helpers';
 
 afterEach(() => {
   binding.testingFailReservations(0); // never leak a pending failure into the next test
@@ -170,5 +174,42 @@ describe('ArenaInitError: memory cannot be reserved', () => {
   it('testingFailReservations validates its argument', () => {
     expectThrow(() => binding.testingFailReservations(-1), RangeError, 'ERR_ARENA_INVALID_SIZE');
     expectThrow(() => binding.testingFailReservations('1' as any), TypeError, 'ERR_INVALID_ARG_TYPE');
+  });
+});
+
+describe('the code table (CODES in lib/errors.ts)', () => {
+  /** Every quoted code-like literal in the files of `dir` that end in one of `endings`. */
+  function literals(dir: string, endings: string[], strip = (text: string) => text): Set<string> {
+    const found = new Set<string>();
+    for (const file of fs.readdirSync(path.join(ROOT, dir))) {
+      if (!endings.some((ending) => file.endsWith(ending))) continue;
+      const text = strip(fs.readFileSync(path.join(ROOT, dir, file), 'utf8'));
+      for (const m of text.matchAll(/['"]((?:ERR|ENGRAM_ARENA)_[A-Z_]+)['"]/g)) found.add(m[1]);
+    }
+    return found;
+  }
+  // The table's own keys do not count as uses; nor do the names of environment variables.
+  const withoutTable = (text: string): string => text.replace(/export const CODES = \{[\s\S]*?\} as const/, '');
+  const ENV_VARIABLES = new Set(['ENGRAM_ARENA_SIZE', 'ENGRAM_ARENA_OVERFLOW', 'ENGRAM_ARENA_ZERO', 'ENGRAM_ARENA_VIEWS', 'ENGRAM_ARENA_BINARY']);
+  const table = CODES as Record<string, { kind: string; native: boolean; meaning: string }>;
+  const native = literals('native', ['.h', '.cc']);
+  const facade = new Set([...literals('lib', ['.ts'], withoutTable)].filter((code) => !ENV_VARIABLES.has(code)));
+
+  it('names exactly the codes native/ throws as native ones', () => {
+    const marked = Object.keys(table).filter((code) => table[code].native);
+    expect([...native].sort()).toEqual(marked.sort());
+  });
+
+  it('lists every code lib/ uses, and every code it lists is used somewhere', () => {
+    expect([...facade].filter((code) => !(code in table))).toEqual([]);
+    expect(Object.keys(table).filter((code) => !facade.has(code) && !native.has(code))).toEqual([]);
+  });
+
+  it('gives each code a class the package exports (or a built-in) and a one-line meaning', () => {
+    const builtIn = new Set(['TypeError', 'RangeError', 'Error', 'EngramArenaWarning']);
+    for (const [code, row] of Object.entries(table)) {
+      if (!builtIn.has(row.kind)) expect(typeof (api as Record<string, unknown>)[row.kind], code).toBe('function');
+      expect(row.meaning, code).toMatch(/^[^\n]{10,}$/);
+    }
   });
 });
