@@ -3,7 +3,8 @@ import { endianness } from 'node:os';
 import { binding, type NativeArena } from './binding';
 import { ArenaDestroyedError, rangeError, typeError } from './errors';
 import { ArenaHold, heldError, holdUntilFinished, holdUntilSettled, type FinishableStream } from './hold';
-import { getConfig, optionsObject } from './config';
+import { getConfig } from './config';
+import { arenaSettings, optionsObject } from './validate';
 import type { ArenaStats, OverflowStrategy } from './types';
 import {
   MIN_WINDOW_BYTES, TRANSFERS, append, bareList, escaped, moveAllOn, moveOn, unwatch, watch, windowBase, windowBytes,
@@ -110,14 +111,8 @@ export class Arena {
     if (adopting !== null) {
       this.#native = adopting;
     } else {
-      const opts = optionsObject<ArenaOptions>(options, 'options');
-      const config = getConfig();
-      this.#native = new binding.NativeArena(
-        // `=== undefined`, not `??`: null is a bad value for the binding to refuse, not "omitted".
-        opts.size === undefined ? config.poolSize : opts.size,
-        opts.overflowStrategy === undefined ? config.overflowStrategy : opts.overflowStrategy,
-        opts.zeroOnReset === undefined ? config.zeroOnReset : opts.zeroOnReset,
-      );
+      const settings = arenaSettings(optionsObject<ArenaOptions>(options, 'options'), 'size', getConfig());
+      this.#native = new binding.NativeArena(settings.poolSize, settings.overflowStrategy, settings.zeroOnReset);
     }
     this.#nativeReset = this.#native.resetFunction();
     this.#views = { native: this.#native, home: null, others: bareList(), fallbacks: bareList() };

@@ -1,6 +1,7 @@
 // The global config of the seed, and the warnings for bad environment variables.
 import { binding } from './binding';
 import { typeError, warn } from './errors';
+import { arenaSettings, optionsObject } from './validate';
 import type { ArenaMetrics, ConfigSnapshot, OverflowStrategy } from './types';
 
 /** Options of {@link configure}; omitted fields keep their current value. */
@@ -34,21 +35,6 @@ function checkEnvironment(): void {
 }
 
 /**
- * `value`'s own properties as an options object (inheriting nothing), or a
- * TypeError. Only own properties count: `Object.prototype.zeroOnReset = false`
- * must not turn zeroing off for every arena made afterwards. @internal
- */
-export function optionsObject<T extends object>(value: unknown, name: string): Partial<T> {
-  const own = Object.create(null) as Record<string, unknown>;
-  if (value === undefined) return own as Partial<T>;
-  if (value === null || typeof value !== 'object') {
-    throw typeError(`${name} must be an object, got ${value === null ? 'null' : typeof value}`);
-  }
-  for (const key of Object.keys(value)) own[key] = (value as Record<string, unknown>)[key];
-  return own as Partial<T>;
-}
-
-/**
  * The config in force, read from the environment on first use.
  *
  * @returns A snapshot: later {@link configure} calls do not change it.
@@ -76,14 +62,8 @@ export function getConfig(): ConfigSnapshot {
  */
 export function configure(options: ConfigOptions): ConfigSnapshot {
   if (options === undefined) throw typeError('configure() needs an options object');
-  const opts = optionsObject<ConfigOptions>(options, 'options');
-  const current = getConfig();
-  binding.setConfig(
-    // `=== undefined`, not `??`: null is a bad value for the binding to refuse, not "omitted".
-    opts.poolSize === undefined ? current.poolSize : opts.poolSize,
-    opts.overflowStrategy === undefined ? current.overflowStrategy : opts.overflowStrategy,
-    opts.zeroOnReset === undefined ? current.zeroOnReset : opts.zeroOnReset,
-  );
+  const settings = arenaSettings(optionsObject<ConfigOptions>(options, 'options'), 'poolSize', getConfig());
+  binding.setConfig(settings.poolSize, settings.overflowStrategy, settings.zeroOnReset);
   return binding.getConfig();
 }
 

@@ -4,10 +4,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Arena } from './arena';
 import { binding } from './binding';
-import { getConfig, optionsObject } from './config';
+import { getConfig } from './config';
 import {
   ArenaPoolDestroyedError, ArenaPoolFullError, ArenaPoolReleaseError, ArenaPoolTimeoutError, rangeError, typeError, warn,
 } from './errors';
+import { boolean, given, integer, number, optionsObject, strategy, string } from './validate';
 import type { OverflowStrategy } from './types';
 
 /** Options of `new ArenaPool()`. */
@@ -93,7 +94,6 @@ let warnedNoContext = false;
 // The lease of run()s without context: run-owned, but not findable by currentArena().
 const UNTRACKED: Lease = { arena: null };
 const MAX_TIMER_MS = 2 ** 31 - 1;
-const STRATEGIES: readonly OverflowStrategy[] = ['panic', 'error_return', 'fallback'];
 const DISPOSE: typeof Symbol.dispose = Symbol.dispose ?? (Symbol.for('nodejs.dispose') as typeof Symbol.dispose);
 
 /**
@@ -112,56 +112,26 @@ export function currentArena(): Arena | undefined {
   return storage.getStore()?.arena ?? undefined;
 }
 
-function describe(value: unknown): string {
-  return value === null ? 'null' : typeof value;
-}
-
-function numberOption(value: unknown, name: string): number {
-  if (typeof value !== 'number') throw typeError(`${name} must be a number, got ${describe(value)}`);
-  return value;
-}
-
-function integerOption(value: unknown, name: string, min: number, allowInfinity: boolean): number {
-  const n = numberOption(value, name);
-  if (allowInfinity && n === Infinity) return n;
-  if (!Number.isSafeInteger(n) || n < min) {
-    throw rangeError(`${name} must be an integer ≥ ${min}${allowInfinity ? ' or Infinity' : ''}, got ${n}`);
-  }
-  return n;
-}
-
-// `=== undefined`, not `??`: null is a bad value to refuse, not "omitted" (as in Arena).
-function given<T>(value: T | undefined, fallback: T): T {
-  return value === undefined ? fallback : value;
-}
-
 function validate(options: Partial<ArenaPoolOptions>): Required<ArenaPoolOptions> {
   const config = getConfig();
-  const name = given(options.name, 'default');
-  if (typeof name !== 'string') throw typeError(`name must be a string, got ${describe(name)}`);
+  const name = string(given(options.name, 'default'), 'name');
   if (name.length === 0) throw rangeError('name must not be empty');
 
   // Checked here rather than left to the first Arena: pools create lazily, and a
   // bad size should fail at construction, not in the middle of a request.
-  const arenaSize = numberOption(given(options.arenaSize, config.poolSize), 'arenaSize');
+  const arenaSize = number(given(options.arenaSize, config.poolSize), 'arenaSize');
   if (!Number.isSafeInteger(arenaSize) || arenaSize < 1 || arenaSize > binding.limits.maxCapacity) {
     throw rangeError(`arenaSize must be an integer from 1 to ${binding.limits.maxCapacity}, got ${arenaSize}`, 'ERR_ARENA_INVALID_SIZE');
   }
-  const maxArenas = integerOption(given(options.maxArenas, 16), 'maxArenas', 1, false);
-  const maxWaiting = integerOption(given(options.maxWaiting, 1024), 'maxWaiting', 0, true);
-  const acquireTimeoutMs = numberOption(given(options.acquireTimeoutMs, 5000), 'acquireTimeoutMs');
+  const maxArenas = integer(given(options.maxArenas, 16), 'maxArenas', 1, false);
+  const maxWaiting = integer(given(options.maxWaiting, 1024), 'maxWaiting', 0, true);
+  const acquireTimeoutMs = number(given(options.acquireTimeoutMs, 5000), 'acquireTimeoutMs');
   if (acquireTimeoutMs !== Infinity && !(acquireTimeoutMs > 0 && acquireTimeoutMs <= MAX_TIMER_MS)) {
     throw rangeError(`acquireTimeoutMs must be > 0 and ≤ ${MAX_TIMER_MS}, or Infinity, got ${acquireTimeoutMs}`);
   }
-  const zeroOnReset = given(options.zeroOnReset, config.zeroOnReset);
-  if (typeof zeroOnReset !== 'boolean') throw typeError(`zeroOnReset must be a boolean, got ${describe(zeroOnReset)}`);
-  const overflowStrategy = given(options.overflowStrategy, config.overflowStrategy);
-  if (typeof overflowStrategy !== 'string') throw typeError(`overflowStrategy must be a string, got ${describe(overflowStrategy)}`);
-  if (!STRATEGIES.includes(overflowStrategy)) {
-    throw rangeError(`overflowStrategy must be 'panic', 'error_return' or 'fallback', got '${overflowStrategy}'`);
-  }
-  const context = given(options.context, false);
-  if (typeof context !== 'boolean') throw typeError(`context must be a boolean, got ${describe(context)}`);
+  const zeroOnReset = boolean(given(options.zeroOnReset, config.zeroOnReset), 'zeroOnReset');
+  const overflowStrategy = strategy(given(options.overflowStrategy, config.overflowStrategy));
+  const context = boolean(given(options.context, false), 'context');
   return { name, arenaSize, maxArenas, maxWaiting, acquireTimeoutMs, zeroOnReset, overflowStrategy, context };
 }
 

@@ -4,8 +4,9 @@
 // .d.ts files do not reference a package the user may not have installed.
 import { ArenaPool } from './pool';
 import type { ArenaPoolStats } from './pool';
-import { metrics, optionsObject } from './config';
+import { metrics } from './config';
 import { arenaError, rangeError, typeError } from './errors';
+import { given, optionsObject, string } from './validate';
 import type { ArenaMetrics } from './types';
 
 /** The part of a prom-client `Registry` that {@link registerMetrics} uses. */
@@ -155,8 +156,7 @@ export function registerMetrics(registry: PromRegistryLike, options?: RegisterMe
     throw typeError('registry must be a prom-client Registry');
   }
   const opts = optionsObject<RegisterMetricsOptions>(options, 'options');
-  const prefix = opts.prefix === undefined ? 'engram_arena_' : opts.prefix;
-  if (typeof prefix !== 'string') throw typeError(`prefix must be a string, got ${typeof prefix}`);
+  const prefix = string(given(opts.prefix, 'engram_arena_'), 'prefix');
   if (prefix !== '' && !NAME.test(prefix)) throw rangeError(`prefix must match ${NAME}, got '${prefix}'`);
   const pools = poolList(opts.pools);
   const client = opts.client === undefined ? loadClient() : opts.client;

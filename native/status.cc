@@ -10,6 +10,15 @@ namespace {
 
 constexpr double kMaxSafeInteger = 9007199254740991.0;
 
+/// The names of the ENGRAM_OVERFLOW_* values, both ways.
+struct Strategy {
+  const char* name;
+  uint8_t value;
+};
+constexpr Strategy kStrategies[] = {{"panic", ENGRAM_OVERFLOW_PANIC},
+                                    {"error_return", ENGRAM_OVERFLOW_ERROR_RETURN},
+                                    {"fallback", ENGRAM_OVERFLOW_FALLBACK}};
+
 [[noreturn]] void ThrowValue(Napi::Error error, const char* code) {
   error.Set("code", Napi::String::New(error.Env(), code));
   throw error;
@@ -118,20 +127,19 @@ uint8_t ToStrategy(Napi::Env env, Napi::Value value) {
                    "overflowStrategy must be a string, got " + Describe(value));
   }
   const std::string name = value.As<Napi::String>().Utf8Value();
-  if (name == "panic") return ENGRAM_OVERFLOW_PANIC;
-  if (name == "error_return") return ENGRAM_OVERFLOW_ERROR_RETURN;
-  if (name == "fallback") return ENGRAM_OVERFLOW_FALLBACK;
-  ThrowRangeError(env, kInvalidArgValue,
-                  "overflowStrategy must be 'panic', 'error_return' or 'fallback', got '" +
-                      name + "'");
+  for (const Strategy& strategy : kStrategies) {
+    if (name == strategy.name) return strategy.value;
+  }
+  // The facade refuses unknown names with the message users see (lib/validate.ts);
+  // only a direct call of the internal binding gets here.
+  ThrowRangeError(env, kInvalidArgValue, "unknown overflowStrategy '" + name + "'");
 }
 
 const char* StrategyName(uint8_t strategy) {
-  switch (strategy) {
-    case ENGRAM_OVERFLOW_PANIC: return "panic";
-    case ENGRAM_OVERFLOW_FALLBACK: return "fallback";
-    default: return "error_return";
+  for (const Strategy& known : kStrategies) {
+    if (strategy == known.value) return known.name;
   }
+  return "error_return";
 }
 
 bool ToBool(Napi::Env env, Napi::Value value, const char* name) {

@@ -48,7 +48,10 @@ inline void Check(Napi::Env env, int32_t code) {
 /// `range_code` names the RangeError (size or alignment).
 uint64_t ToCount(Napi::Env env, Napi::Value value, const char* name, const char* range_code);
 
-/// 'panic' | 'error_return' | 'fallback' to ENGRAM_OVERFLOW_*.
+/// 'panic' | 'error_return' | 'fallback' to ENGRAM_OVERFLOW_*: a type check and a
+/// lookup. Which names are valid, and the message for the others, is the
+/// facade's (lib/validate.ts); an unknown name here means the internal binding
+/// was called directly, and gets a generic RangeError.
 uint8_t ToStrategy(Napi::Env env, Napi::Value value);
 const char* StrategyName(uint8_t strategy);
 

@@ -1,7 +1,8 @@
 // Every bad input of every argument: the right error class and code, and a
 // failed call changes nothing (arena stats, metrics, config, live arenas).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Arena, configure, getConfig, metrics, resetConfig } from '../dist/index.js';
+import { Arena, ArenaPool, configure, getConfig, metrics, resetConfig } from '../dist/index.js';
+import { binding } from '../dist/binding.js';
 import { expectThrow, snapshot } from './fixtures/arena-helpers';
 
 type Bad = [label: string, value: unknown, cls: typeof TypeError | typeof RangeError, code: string];
@@ -293,5 +294,30 @@ describe('scope(fn)', () => {
   ])('fn %s is a TypeError and nothing runs', (_label, value) => {
     expectThrow(() => arena.scope(value as any), TypeError, TYPE);
     expectUnchanged(); // in particular: no reset happened
+  });
+});
+
+describe('one layer says what is valid (lib/validate.ts)', () => {
+  it('Arena, configure and ArenaPool refuse a bad option with the same words', () => {
+    const refusals = (value: unknown, cls: typeof TypeError | typeof RangeError, code: string): string[] =>
+      [
+        () => new Arena({ size: 4096, overflowStrategy: value as any }),
+        () => configure({ overflowStrategy: value as any }),
+        () => new ArenaPool({ overflowStrategy: value as any }),
+      ].map((fn) => expectThrow(fn, cls, code).message);
+    const unknown = refusals('nope', RangeError, VALUE);
+    expect(new Set(unknown).size).toBe(1);
+    expect(unknown[0]).toBe("overflowStrategy must be 'panic', 'error_return' or 'fallback', got 'nope'");
+    const wrongType = refusals(1, TypeError, TYPE);
+    expect(new Set(wrongType).size).toBe(1);
+    expect(wrongType[0]).toBe('overflowStrategy must be a string, got a number');
+    expectUnchanged();
+  });
+
+  it('the internal binding, called directly, still refuses what the facade would (class and code only)', () => {
+    expectThrow(() => binding.setConfig(65536, 'nope' as any, true), RangeError, VALUE);
+    expectThrow(() => binding.setConfig(65536, 1 as any, true), TypeError, TYPE);
+    expectThrow(() => new binding.NativeArena(4096, 'nope' as any, true), RangeError, VALUE);
+    expectUnchanged();
   });
 });
