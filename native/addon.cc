@@ -6,6 +6,7 @@
 
 #include "arena_wrap.h"
 #include "env_data.h"
+#include "fields.h"
 #include "status.h"
 
 namespace {
@@ -69,19 +70,9 @@ Napi::Value EnvErrors(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Metrics(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  engram_metrics_t m;
-  engram_get_metrics(&m);
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("totalResets", static_cast<double>(m.total_resets));
-  out.Set("totalOverflows", static_cast<double>(m.total_overflows));
-  out.Set("maxHighWaterMark", static_cast<double>(m.max_high_water_mark_bytes));
-  out.Set("totalAllocations", static_cast<double>(m.total_allocations));
-  out.Set("totalBytesAllocated", static_cast<double>(m.total_bytes_allocated));
-  out.Set("totalFallbacks", static_cast<double>(m.total_fallbacks));
-  out.Set("liveArenas", static_cast<double>(m.live_arenas));
-  out.Set("reservedBytes", static_cast<double>(m.reserved_bytes));
-  return out;
+  engram_metrics_t metrics;
+  engram_get_metrics(&metrics);
+  return MetricsObject(info.Env(), metrics);
 }
 
 Napi::Value ResetMetrics(const Napi::CallbackInfo& info) {

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "env_data.h"
+#include "fields.h"
 #include "status.h"
 
 namespace {
@@ -372,17 +373,7 @@ Napi::Value NativeArena::Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   engram_arena_stats_t stats;
   status::Check(env, engram_arena_get_stats(Live(env), &stats));
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("capacity", static_cast<double>(stats.capacity_bytes));
-  out.Set("currentUsage", static_cast<double>(stats.current_usage_bytes));
-  out.Set("highWaterMark", static_cast<double>(stats.high_water_mark_bytes));
-  out.Set("overflowCount", static_cast<double>(stats.overflow_count));
-  out.Set("utilization", stats.utilization);
-  out.Set("allocations", static_cast<double>(stats.allocation_count));
-  out.Set("fallbacks", static_cast<double>(stats.fallback_count));
-  out.Set("bytesAllocated", static_cast<double>(stats.bytes_allocated));
-  out.Set("fallbackBytes", static_cast<double>(stats.fallback_bytes));
-  return out;
+  return StatsObject(env, stats);
 }
 
 Napi::Value NativeArena::Remaining(const Napi::CallbackInfo& info) {

@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Arena, metrics } from '../dist/index.js';
 
 const root = path.join(__dirname, '..');
 const typesDir = path.join(__dirname, 'types');
@@ -89,5 +90,51 @@ describe('declaration maps', () => {
 
   it('reference Node\'s types from the entry point', () => {
     expect(fs.readFileSync(path.join(root, 'dist', 'index.d.ts'), 'utf8')).toMatch(/^\/\/\/ <reference types="node"/);
+  });
+});
+
+// The counter objects are built from X-macro lists in the C header
+// (ENGRAM_STATS_FIELDS, ENGRAM_METRICS_FIELDS). lib/types.ts is written by
+// hand, for its doc comments, and checked against those lists here.
+describe('the counter fields: engram_arena.h lists them, lib/types.ts declares them', () => {
+  const header = fs.readFileSync(path.join(root, 'zig', 'include', 'engram_arena.h'), 'utf8');
+  const typings = fs.readFileSync(path.join(root, 'lib', 'types.ts'), 'utf8');
+
+  /** [c_field, jsName] of each X(...) line of `#define <list>(X)`. */
+  function listed(list: string): [string, string][] {
+    const body = header.match(new RegExp(`#define ${list}\\(X\\)((?:.*\\\\\\n)*.*)`));
+    expect(body, list).not.toBeNull();
+    return [...body![1].matchAll(/X\((\w+), (\w+)\)/g)].map((m) => [m[1], m[2]]);
+  }
+
+  /** The members a C struct typedef declares, padding (`reserved`) left out. */
+  function structFields(name: string): string[] {
+    const body = header.match(new RegExp(`typedef struct ${name} \\{([^}]*)\\}`));
+    expect(body, name).not.toBeNull();
+    return [...body![1].matchAll(/^\s*\w+ (\w+)(?:\[\d+\])?;/gm)].map((m) => m[1]).filter((f) => f !== 'reserved');
+  }
+
+  /** The property names of `export interface <name>` in lib/types.ts. */
+  function declared(name: string): string[] {
+    const body = typings.match(new RegExp(`export interface ${name} \\{([^}]*)\\}`));
+    expect(body, name).not.toBeNull();
+    return [...body![1].matchAll(/^\s*(\w+)\??:/gm)].map((m) => m[1]);
+  }
+
+  it.each([
+    ['ENGRAM_STATS_FIELDS', 'engram_arena_stats_t', 'ArenaStats'],
+    ['ENGRAM_METRICS_FIELDS', 'engram_metrics_t', 'ArenaMetrics'],
+  ])('%s covers %s and matches %s', (list, struct, iface) => {
+    const fields = listed(list);
+    expect(fields.length).toBeGreaterThan(0);
+    expect(fields.map(([c]) => c).sort()).toEqual(structFields(struct).sort());
+    expect(fields.map(([, js]) => js).sort()).toEqual(declared(iface).sort());
+  });
+
+  it('the native objects carry exactly the listed names, in the listed order', () => {
+    const arena = new Arena({ size: 4096 });
+    expect(Object.keys(arena.stats())).toEqual(listed('ENGRAM_STATS_FIELDS').map(([, js]) => js));
+    arena.destroy();
+    expect(Object.keys(metrics())).toEqual(listed('ENGRAM_METRICS_FIELDS').map(([, js]) => js));
   });
 });

@@ -76,6 +76,32 @@ typedef struct engram_metrics_t {
     uint64_t reserved_bytes;      /* gauge: capacity of the live arenas */
 } engram_metrics_t;
 
+/* The fields of the two structs above as X(c_field, jsName), in the order a
+ * host presents them: a host builds its objects by expanding a list rather
+ * than naming every field again. The JavaScript host's ArenaStats and
+ * ArenaMetrics (lib/types.ts) declare exactly these names, which
+ * test/types.test.ts checks by reading this text: keep one entry a line. */
+#define ENGRAM_STATS_FIELDS(X)                    \
+    X(capacity_bytes, capacity)                   \
+    X(current_usage_bytes, currentUsage)          \
+    X(high_water_mark_bytes, highWaterMark)       \
+    X(overflow_count, overflowCount)              \
+    X(utilization, utilization)                   \
+    X(allocation_count, allocations)              \
+    X(fallback_count, fallbacks)                  \
+    X(bytes_allocated, bytesAllocated)            \
+    X(fallback_bytes, fallbackBytes)
+
+#define ENGRAM_METRICS_FIELDS(X)                  \
+    X(total_resets, totalResets)                  \
+    X(total_overflows, totalOverflows)            \
+    X(max_high_water_mark_bytes, maxHighWaterMark) \
+    X(total_allocations, totalAllocations)        \
+    X(total_bytes_allocated, totalBytesAllocated) \
+    X(total_fallbacks, totalFallbacks)            \
+    X(live_arenas, liveArenas)                    \
+    X(reserved_bytes, reservedBytes)
+
 /* Where an allocation landed. */
 typedef struct engram_alloc_t {
     uint8_t *ptr;          /* first byte; aligned as requested */
