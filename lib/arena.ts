@@ -42,7 +42,11 @@ Object.setPrototypeOf(ArenaBuffer.prototype, Buffer.prototype);
 
 const DISPOSE: typeof Symbol.dispose = Symbol.dispose ?? (Symbol.for('nodejs.dispose') as typeof Symbol.dispose);
 
-let adopting: NativeArena | null = null;
+/**
+ * Passed instead of options by threadArena() alone: the Arena then wraps the
+ * shim's wrapper of this thread's arena. Module-private, so no user can.
+ */
+const THREAD_ARENA: unique symbol = Symbol('thread arena');
 
 // Uint32 indices of the low words of engram_arena_state_t's u64 fields
 // (zig/include/engram_arena.h). Offsets stay below 2^30 (capacity <= 1 GiB),
@@ -108,8 +112,9 @@ export class Arena {
    * reserved; ArenaError `ERR_ARENA_EXTERNAL_BUFFERS` where the runtime forbids external buffers.
    */
   constructor(options?: ArenaOptions) {
-    if (adopting !== null) {
-      this.#native = adopting;
+    const thread = (options as unknown) === THREAD_ARENA;
+    if (thread) {
+      this.#native = binding.threadArena();
     } else {
       const settings = arenaSettings(optionsObject<ArenaOptions>(options, 'options'), 'size', getConfig());
       this.#native = new binding.NativeArena(settings.poolSize, settings.overflowStrategy, settings.zeroOnReset);
@@ -125,20 +130,11 @@ export class Arena {
       // The first window now: a runtime that refuses external buffers fails here.
       this.#open(0, 0);
     } catch (err) {
-      if (adopting === null) this.#native.destroy();
+      // The thread's wrapper stays with the shim: deinitThreadArena() frees it.
+      if (!thread) this.#native.destroy();
       throw err;
     }
     if (TRANSFERS) watch(this, this.#views);
-  }
-
-  /** @internal Wraps an existing native handle (the thread arena). */
-  static adopt(native: NativeArena): Arena {
-    adopting = native;
-    try {
-      return new Arena();
-    } finally {
-      adopting = null;
-    }
   }
 
   /**
@@ -538,7 +534,7 @@ export function threadArena(): Arena {
   // `current` is cleared by destroy(): no native call on this hot path.
   if (current === null) {
     getConfig(); // the first use loads the environment: warn about bad ENGRAM_ARENA_* here too
-    current = Arena.adopt(binding.threadArena());
+    current = new Arena(THREAD_ARENA as never);
   }
   return current;
 }
@@ -551,9 +547,14 @@ export function resetThreadArena(): void {
 
 /** Frees the calling thread's arena; the next threadArena() makes a fresh one. */
 export function deinitThreadArena(): void {
-  // Through the facade object, so that it forgets its windows and state too.
-  if (current !== null) current.destroy();
-  binding.deinitThreadArena();
-  freeSoon();
-  current = null;
+  // One call, by whoever owns it: the facade's Arena when there is one (its
+  // destroy() drops the windows and state too, retires the shim's wrapper and
+  // clears `current`), else the shim, which may still hold a thread arena
+  // whose Arena failed to construct.
+  if (current !== null) {
+    current.destroy();
+  } else {
+    binding.deinitThreadArena();
+    freeSoon();
+  }
 }

@@ -61,29 +61,21 @@ Napi::Function NativeArena::Define(Napi::Env env) {
                      });
 }
 
-// The handle travels through EnvData, not an External argument: Node keeps a
-// small record per External that leaked when a worker exited before a GC.
-Napi::Object NativeArena::NewThreadWrapper(Napi::Env env, engram_arena* arena) {
-  EnvData* data = GetEnvData(env);
-  data->adopting = arena;
-  try {
-    Napi::Object wrapper = data->arena_class.New({});
-    data->adopting = nullptr;
-    return wrapper;
-  } catch (...) {
-    data->adopting = nullptr;
-    throw;
-  }
-}
-
 // new NativeArena(capacityBytes, overflowStrategy, zeroOnReset), or with no
-// arguments while NewThreadWrapper adopts this thread's arena.
+// arguments the wrapper of this thread's arena (threadArena() in
+// thread_arena.cc asks for it). Adopting here, from the library itself, needs
+// no handle passed in: an External argument would leave a small record behind
+// in Node per worker that exits before a GC.
 NativeArena::NativeArena(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeArena>(info) {
   Napi::Env env = info.Env();
   EnvData* data = GetEnvData(env);
-  if (info.Length() == 0 && data->adopting != nullptr) {
-    engram_arena* arena = data->adopting;
-    data->adopting = nullptr;
+  if (info.Length() == 0) {
+    // One wrapper per thread arena: a second would free it under the first.
+    if (data->thread_arena != nullptr) {
+      status::ThrowRangeError(env, status::kInvalidArgValue, "this thread's arena is wrapped already");
+    }
+    engram_arena* arena = nullptr;
+    status::Check(env, engram_thread_arena(&arena));
     // The arena's own options: the config may have changed (another thread's
     // configure()) since the thread arena was made from it.
     engram_config_t config;
@@ -103,9 +95,11 @@ NativeArena::NativeArena(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Nati
   BlockReportMemory(env, block_);
   // The facade opens the first window right away, so a runtime that refuses
   // external buffers fails at construction rather than at the first allocation.
-  // Only a wrapper that is fully made joins the teardown list: a throwing
-  // constructor frees this object, which must not stay listed.
+  // Only a wrapper that is fully made joins the teardown list (and takes the
+  // thread's slot): a throwing constructor frees this object, which must not
+  // stay listed.
   data->wrappers.insert(this);
+  if (block_->thread_owned) data->SetThreadWrapper(this, info.This().As<Napi::Object>());
 }
 
 NativeArena::~NativeArena() {
@@ -315,10 +309,7 @@ void NativeArena::DisownThreadArena(Napi::Env env) {
   block_->arena = owned;
   block_->thread_owned = false;
   EnvData* data = GetEnvData(env);
-  if (data != nullptr && data->thread_arena == this) {
-    data->thread_arena = nullptr;
-    data->thread_wrapper.Reset();
-  }
+  if (data != nullptr) data->ForgetThreadWrapper(this);
 }
 
 // reset(keptBytes = 0, windowBytes = 0) -> the next epoch's first window, or
@@ -407,15 +398,12 @@ Napi::Value NativeArena::Destroyed(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), block_ == nullptr || block_->arena == nullptr);
 }
 
-// destroy(): idempotent. The thread arena is retired through deinitThreadArena.
+// destroy(): idempotent; for the thread arena's wrapper this is the facade's
+// deinitThreadArena(), leaving the thread's slot free for a fresh arena.
 Napi::Value NativeArena::Destroy(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Retire(env);
-  // Forgotten only once retired (see DeinitThreadArena in addon.cc).
-  EnvData* data = GetEnvData(env);
-  if (data->thread_arena == this) {
-    data->thread_arena = nullptr;
-    data->thread_wrapper.Reset();
-  }
+  // Forgotten only once retired (see DeinitThreadArena in thread_arena.cc).
+  GetEnvData(env)->ForgetThreadWrapper(this);
   return env.Undefined();
 }

@@ -30,8 +30,6 @@ class NativeArena : public Napi::ObjectWrap<NativeArena> {
   };
 
   static Napi::Function Define(Napi::Env env);
-  /// A wrapper over this thread's arena (created by engram_thread_arena).
-  static Napi::Object NewThreadWrapper(Napi::Env env, engram_arena* arena);
 
   explicit NativeArena(const Napi::CallbackInfo& info);
   ~NativeArena() override;

@@ -10,7 +10,8 @@
 class NativeArena;
 
 /// Everything the shim keeps for one Node-API environment. Owned by the
-/// environment's cleanup hook, which frees the thread arena of that thread.
+/// environment's cleanup hook (env_data.cc), which frees the thread arena of
+/// that thread.
 struct EnvData {
   napi_env env = nullptr;
   Napi::FunctionReference arena_class;
@@ -19,11 +20,11 @@ struct EnvData {
   Napi::FunctionReference overflow_error;
   Napi::FunctionReference destroyed_error;
   Napi::FunctionReference init_error;
-  /// The JavaScript wrapper of this thread's arena, if one was handed out.
+  /// The one wrapper of this thread's arena, while it lives. Only the
+  /// wrapper's constructor sets it (SetThreadWrapper); retiring or disowning
+  /// the arena clears it (ForgetThreadWrapper).
   Napi::ObjectReference thread_wrapper;
   NativeArena* thread_arena = nullptr;
-  /// The thread arena that the next NativeArena construction wraps.
-  engram_arena* adopting = nullptr;
   /// Every live wrapper, for the teardown scan.
   std::unordered_set<NativeArena*> wrappers;
   /// Whether TeardownScan is registered, and what it found for the thread arena.
@@ -39,10 +40,17 @@ struct EnvData {
   /// The memory behind the last probeBuffer(), for probeIs().
   const void* probe = nullptr;
   bool thread_escaped = false;
+
+  void SetThreadWrapper(NativeArena* wrapper, Napi::Object object);
+  /// Clears the slot if `wrapper` is in it; the next threadArena() makes a new one.
+  void ForgetThreadWrapper(const NativeArena* wrapper);
 };
 
 inline EnvData* GetEnvData(Napi::Env env) { return env.GetInstanceData<EnvData>(); }
 
+/// Makes the environment's EnvData and the cleanup hook that owns it.
+EnvData* AttachEnvData(Napi::Env env);
+
 /// Re-registers the teardown scan so that it runs before the cleanup hooks of
-/// external buffers made so far (hooks run newest first). See addon.cc.
+/// external buffers made so far (hooks run newest first).
 void RearmTeardownScan(Napi::Env env);

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <string>
 
+#include "api.h"
 #include "env_data.h"
 
 namespace status {
@@ -151,3 +152,32 @@ bool ToBool(Napi::Env env, Napi::Value value, const char* name) {
 }
 
 }  // namespace status
+
+namespace {
+
+// setErrorClasses({ ArenaError, ArenaOverflowError, ArenaDestroyedError, ArenaInitError })
+Napi::Value SetErrorClasses(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsObject()) status::ThrowTypeError(env, status::kInvalidArgType, "expected an object");
+  Napi::Object classes = info[0].As<Napi::Object>();
+  EnvData* data = GetEnvData(env);
+  struct Slot { const char* name; Napi::FunctionReference* ref; };
+  const Slot slots[] = {{"ArenaError", &data->arena_error},
+                        {"ArenaOverflowError", &data->overflow_error},
+                        {"ArenaDestroyedError", &data->destroyed_error},
+                        {"ArenaInitError", &data->init_error}};
+  for (const Slot& slot : slots) {
+    Napi::Value cls = classes.Get(slot.name);
+    if (!cls.IsFunction()) {
+      status::ThrowTypeError(env, status::kInvalidArgType, std::string(slot.name) + " must be a class");
+    }
+    *slot.ref = Napi::Persistent(cls.As<Napi::Function>());
+  }
+  return env.Undefined();
+}
+
+}  // namespace
+
+void RegisterErrorApi(Napi::Env env, Napi::Object exports) {
+  exports.Set("setErrorClasses", Napi::Function::New<SetErrorClasses>(env));
+}

@@ -15,6 +15,7 @@ import {
   resetThreadArena,
   threadArena,
 } from '../dist/index.js';
+import { binding } from '../dist/binding.js';
 import { FIXTURES, expectThrow, jsonOf, runFixture } from './fixtures/arena-helpers';
 
 afterEach(() => {
@@ -284,5 +285,39 @@ describe('a retired thread arena handle stays dead after a new one takes its pla
     expectThrow(() => old.alloc(1), ArenaDestroyedError, 'ERR_ARENA_DESTROYED');
     expect(fresh.stats()).toEqual(before);
     expect(fresh.destroyed).toBe(false);
+  });
+});
+
+describe('one owner a side: the facade owns the Arena, the shim the native wrapper', () => {
+  it('deinitThreadArena() frees it through one call, the Arena\'s destroy(), not the binding as well', () => {
+    const arena = threadArena();
+    const original = binding.deinitThreadArena;
+    let calls = 0;
+    binding.deinitThreadArena = () => {
+      calls += 1;
+      original();
+    };
+    try {
+      deinitThreadArena();
+      expect(calls).toBe(0);
+      expect(arena.destroyed).toBe(true);
+      deinitThreadArena(); // no Arena now: the shim is asked, and has nothing to free
+      expect(calls).toBe(1);
+    } finally {
+      binding.deinitThreadArena = original;
+    }
+  });
+
+  it('the shim keeps one wrapper per thread arena, however it is asked for', () => {
+    deinitThreadArena();
+    const live = metrics().liveArenas;
+    const Native = binding.NativeArena as unknown as new () => object;
+    const wrapper = new Native(); // no arguments: the thread's arena
+    expect(binding.threadArena()).toBe(wrapper);
+    expect(metrics().liveArenas).toBe(live + 1);
+    expectThrow(() => new Native(), RangeError, 'ERR_INVALID_ARG_VALUE');
+    deinitThreadArena(); // the facade made no Arena over it: the shim frees it
+    expect(metrics().liveArenas).toBe(live);
+    expect(binding.threadArena()).not.toBe(wrapper);
   });
 });

@@ -1,4 +1,4 @@
 // Members marked @internal are not part of the published typings.
 import { Arena } from 'engram-arena';
 
-export const adopt = Arena.adopt; // error TS2339
+export const fold = (arena: Arena) => arena.foldInto; // error TS2339
