@@ -21,7 +21,7 @@ export interface NativeArena {
   destroy(): void;
 }
 
-/** The addon's exports; see native/addon.cc. */
+/** The addon's exports; see native/api.h for where each group lives. */
 export interface Binding {
   NativeArena: new (size: number, overflowStrategy: OverflowStrategy, zeroOnReset: boolean) => NativeArena;
   setErrorClasses(classes: Record<string, Function>): void;
@@ -39,6 +39,11 @@ export interface Binding {
   setViewMode(jsOwnsViews: boolean, correctPressure: boolean): void;
   probeBuffer(): ArrayBuffer | null;
   probeIs(buffer: ArrayBuffer): boolean;
+  /**
+   * Test-only (native/testing_api.cc): the next `count` reservations fail.
+   * Nothing in lib/ calls it; kept out of the published typings.
+   * @internal
+   */
   testingFailReservations(count: number): void;
   limits: {
     minPoolSize: number;

@@ -88,6 +88,12 @@ describe('declaration maps', () => {
     }
   });
 
+  it('never mention the binding\'s test-only seams', () => {
+    for (const declaration of fs.readdirSync(path.join(root, 'dist')).filter((f) => f.endsWith('.d.ts'))) {
+      expect(fs.readFileSync(path.join(root, 'dist', declaration), 'utf8'), declaration).not.toMatch(/\btesting[A-Z]\w*/);
+    }
+  });
+
   it('reference Node\'s types from the entry point', () => {
     expect(fs.readFileSync(path.join(root, 'dist', 'index.d.ts'), 'utf8')).toMatch(/^\/\/\/ <reference types="node"/);
   });
