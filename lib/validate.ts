@@ -10,7 +10,7 @@ import type { ConfigSnapshot, OverflowStrategy } from './types';
 const STRATEGIES: readonly unknown[] = ['panic', 'error_return', 'fallback'] satisfies OverflowStrategy[];
 
 /** A value as messages name it, the same words the shim uses ("a string", "null"). */
-export function describe(value: unknown): string {
+function describe(value: unknown): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'undefined':
