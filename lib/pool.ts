@@ -3,12 +3,11 @@
 // so resetting a shared arena at the end of one would clobber another's buffers.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Arena } from './arena';
-import { binding } from './binding';
 import { getConfig } from './config';
 import {
-  ArenaPoolDestroyedError, ArenaPoolFullError, ArenaPoolReleaseError, ArenaPoolTimeoutError, rangeError, typeError, warn,
+  ArenaPoolDestroyedError, ArenaPoolFullError, ArenaPoolReleaseError, ArenaPoolTimeoutError, typeError, warn,
 } from './errors';
-import { boolean, given, integer, number, optionsObject, strategy, string } from './validate';
+import { optionsObject, poolSettings } from './validate';
 import type { OverflowStrategy } from './types';
 
 /** Options of `new ArenaPool()`. */
@@ -93,7 +92,6 @@ let storage: AsyncLocalStorage<Lease> | null = null;
 let warnedNoContext = false;
 // The lease of run()s without context: run-owned, but not findable by currentArena().
 const UNTRACKED: Lease = { arena: null };
-const MAX_TIMER_MS = 2 ** 31 - 1;
 const DISPOSE: typeof Symbol.dispose = Symbol.dispose ?? (Symbol.for('nodejs.dispose') as typeof Symbol.dispose);
 
 /**
@@ -110,29 +108,6 @@ export function currentArena(): Arena | undefined {
     return undefined;
   }
   return storage.getStore()?.arena ?? undefined;
-}
-
-function validate(options: Partial<ArenaPoolOptions>): Required<ArenaPoolOptions> {
-  const config = getConfig();
-  const name = string(given(options.name, 'default'), 'name');
-  if (name.length === 0) throw rangeError('name must not be empty');
-
-  // Checked here rather than left to the first Arena: pools create lazily, and a
-  // bad size should fail at construction, not in the middle of a request.
-  const arenaSize = number(given(options.arenaSize, config.poolSize), 'arenaSize');
-  if (!Number.isSafeInteger(arenaSize) || arenaSize < 1 || arenaSize > binding.limits.maxCapacity) {
-    throw rangeError(`arenaSize must be an integer from 1 to ${binding.limits.maxCapacity}, got ${arenaSize}`, 'ERR_ARENA_INVALID_SIZE');
-  }
-  const maxArenas = integer(given(options.maxArenas, 16), 'maxArenas', 1, false);
-  const maxWaiting = integer(given(options.maxWaiting, 1024), 'maxWaiting', 0, true);
-  const acquireTimeoutMs = number(given(options.acquireTimeoutMs, 5000), 'acquireTimeoutMs');
-  if (acquireTimeoutMs !== Infinity && !(acquireTimeoutMs > 0 && acquireTimeoutMs <= MAX_TIMER_MS)) {
-    throw rangeError(`acquireTimeoutMs must be > 0 and ≤ ${MAX_TIMER_MS}, or Infinity, got ${acquireTimeoutMs}`);
-  }
-  const zeroOnReset = boolean(given(options.zeroOnReset, config.zeroOnReset), 'zeroOnReset');
-  const overflowStrategy = strategy(given(options.overflowStrategy, config.overflowStrategy));
-  const context = boolean(given(options.context, false), 'context');
-  return { name, arenaSize, maxArenas, maxWaiting, acquireTimeoutMs, zeroOnReset, overflowStrategy, context };
 }
 
 /**
@@ -166,7 +141,7 @@ export class ArenaPool {
    * RangeError (`ERR_ARENA_INVALID_SIZE` for `arenaSize`, else `ERR_INVALID_ARG_VALUE`) for a bad value.
    */
   constructor(options?: ArenaPoolOptions) {
-    this.#options = validate(optionsObject<ArenaPoolOptions>(options, 'options'));
+    this.#options = poolSettings(optionsObject<ArenaPoolOptions>(options, 'options'), getConfig());
     if (this.#options.context && storage === null) storage = new AsyncLocalStorage<Lease>();
   }
 

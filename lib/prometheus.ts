@@ -6,7 +6,7 @@ import { ArenaPool } from './pool';
 import type { ArenaPoolStats } from './pool';
 import { metrics } from './config';
 import { arenaError, rangeError, typeError } from './errors';
-import { given, optionsObject, string } from './validate';
+import { metricPrefix, optionsObject } from './validate';
 import type { ArenaMetrics } from './types';
 
 /** The part of a prom-client `Registry` that {@link registerMetrics} uses. */
@@ -94,8 +94,6 @@ const POOL: readonly PoolSpec[] = [
   { suffix: 'pool_fallbacks_total', kind: 'counter', help: 'Allocations in the pool served from the heap.', value: (s) => s.fallbacks },
 ];
 
-const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-
 function loadClient(): PromClientLike {
   try {
     return require('prom-client') as PromClientLike;
@@ -156,8 +154,7 @@ export function registerMetrics(registry: PromRegistryLike, options?: RegisterMe
     throw typeError('registry must be a prom-client Registry');
   }
   const opts = optionsObject<RegisterMetricsOptions>(options, 'options');
-  const prefix = string(given(opts.prefix, 'engram_arena_'), 'prefix');
-  if (prefix !== '' && !NAME.test(prefix)) throw rangeError(`prefix must match ${NAME}, got '${prefix}'`);
+  const prefix = metricPrefix(opts.prefix);
   const pools = poolList(opts.pools);
   const client = opts.client === undefined ? loadClient() : opts.client;
   if (client === null || typeof client !== 'object' || typeof client.Counter !== 'function' || typeof client.Gauge !== 'function') {

@@ -1,12 +1,17 @@
 // The one place that decides which option values are valid and says why not.
 // Layers: this module checks every option a user passes (new Arena, configure,
-// new ArenaPool, registerMetrics) and builds the messages; the shim only
+// new ArenaPool, registerMetrics) and words the refusals; the shim only
 // converts at its boundary (a JavaScript number to a u64, a string to an enum)
-// and checks the per-call arguments of alloc(); the Zig library checks the
+// and checks the per-call arguments of alloc(), window() and reset(), which
+// must not cost a JavaScript check on the way; the Zig library checks the
 // limits it owns (1 GiB, 64 KiB pools, power-of-two alignments).
+import { binding } from './binding';
 import { rangeError, typeError, type Code } from './errors';
+import type { ArenaPoolOptions } from './pool';
 import type { ConfigSnapshot, OverflowStrategy } from './types';
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const STRATEGIES: readonly unknown[] = ['panic', 'error_return', 'fallback'] satisfies OverflowStrategy[];
 
 /** A value as messages name it, the same words the shim uses ("a string", "null"). */
@@ -38,23 +43,23 @@ export function optionsObject<T extends object>(value: unknown, name: string): P
 }
 
 /** `=== undefined`, not `??`: null is a bad value to refuse, not "omitted". */
-export function given<T>(value: T | undefined, fallback: T): T {
+function given<T>(value: T | undefined, fallback: T): T {
   return value === undefined ? fallback : value;
 }
 
-export function number(value: unknown, name: string): number {
+function number(value: unknown, name: string): number {
   if (typeof value !== 'number') throw typeError(`${name} must be a number, got ${describe(value)}`);
   return value;
 }
 
 /** A count the shim can take as a u64: a non-negative integer up to 2^53-1. */
-export function count(value: unknown, name: string, code: Code): number {
+function count(value: unknown, name: string, code: Code): number {
   const n = number(value, name);
   if (!Number.isSafeInteger(n) || n < 0) throw rangeError(`${name} must be a non-negative integer, got ${n}`, code);
   return n;
 }
 
-export function integer(value: unknown, name: string, min: number, allowInfinity: boolean): number {
+function integer(value: unknown, name: string, min: number, allowInfinity: boolean): number {
   const n = number(value, name);
   if (allowInfinity && n === Infinity) return n;
   if (!Number.isSafeInteger(n) || n < min) {
@@ -64,17 +69,17 @@ export function integer(value: unknown, name: string, min: number, allowInfinity
 }
 
 /** A real boolean: no truthiness guessing. */
-export function boolean(value: unknown, name: string): boolean {
+function boolean(value: unknown, name: string): boolean {
   if (typeof value !== 'boolean') throw typeError(`${name} must be a boolean, got ${describe(value)}`);
   return value;
 }
 
-export function string(value: unknown, name: string): string {
+function string(value: unknown, name: string): string {
   if (typeof value !== 'string') throw typeError(`${name} must be a string, got ${describe(value)}`);
   return value;
 }
 
-export function strategy(value: unknown): OverflowStrategy {
+function strategy(value: unknown): OverflowStrategy {
   const name = string(value, 'overflowStrategy');
   if (!STRATEGIES.includes(name)) {
     throw rangeError(`overflowStrategy must be 'panic', 'error_return' or 'fallback', got '${name}'`);
@@ -98,4 +103,34 @@ export function arenaSettings(
     overflowStrategy: strategy(given(options.overflowStrategy, defaults.overflowStrategy)),
     zeroOnReset: boolean(given(options.zeroOnReset, defaults.zeroOnReset), 'zeroOnReset'),
   };
+}
+
+/** The options of `new ArenaPool()`, the omitted ones from their defaults and the config. */
+export function poolSettings(options: Partial<ArenaPoolOptions>, config: ConfigSnapshot): Required<ArenaPoolOptions> {
+  const name = string(given(options.name, 'default'), 'name');
+  if (name.length === 0) throw rangeError('name must not be empty');
+
+  // Checked here rather than left to the first Arena: pools create lazily, and a
+  // bad size should fail at construction, not in the middle of a request.
+  const arenaSize = number(given(options.arenaSize, config.poolSize), 'arenaSize');
+  if (!Number.isSafeInteger(arenaSize) || arenaSize < 1 || arenaSize > binding.limits.maxCapacity) {
+    throw rangeError(`arenaSize must be an integer from 1 to ${binding.limits.maxCapacity}, got ${arenaSize}`, 'ERR_ARENA_INVALID_SIZE');
+  }
+  const maxArenas = integer(given(options.maxArenas, 16), 'maxArenas', 1, false);
+  const maxWaiting = integer(given(options.maxWaiting, 1024), 'maxWaiting', 0, true);
+  const acquireTimeoutMs = number(given(options.acquireTimeoutMs, 5000), 'acquireTimeoutMs');
+  if (acquireTimeoutMs !== Infinity && !(acquireTimeoutMs > 0 && acquireTimeoutMs <= MAX_TIMER_MS)) {
+    throw rangeError(`acquireTimeoutMs must be > 0 and ≤ ${MAX_TIMER_MS}, or Infinity, got ${acquireTimeoutMs}`);
+  }
+  const zeroOnReset = boolean(given(options.zeroOnReset, config.zeroOnReset), 'zeroOnReset');
+  const overflowStrategy = strategy(given(options.overflowStrategy, config.overflowStrategy));
+  const context = boolean(given(options.context, false), 'context');
+  return { name, arenaSize, maxArenas, maxWaiting, acquireTimeoutMs, zeroOnReset, overflowStrategy, context };
+}
+
+/** registerMetrics()'s name prefix: empty, or the start of a valid Prometheus name. */
+export function metricPrefix(value: unknown): string {
+  const prefix = string(given(value, 'engram_arena_'), 'prefix');
+  if (prefix !== '' && !METRIC_NAME.test(prefix)) throw rangeError(`prefix must match ${METRIC_NAME}, got '${prefix}'`);
+  return prefix;
 }
