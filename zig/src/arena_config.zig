@@ -9,6 +9,7 @@
 const std = @import("std");
 const builtin = @import("builtin");
 const assert = std.debug.assert;
+const AtomicU64 = @import("atomic_u64.zig").AtomicU64;
 
 /// What an arena does with a request that does not fit. The values are the
 /// ENGRAM_OVERFLOW_* constants of the C header.
@@ -245,14 +246,16 @@ comptime {
 /// Acquire and release although the config is one word and coherence alone
 /// would order it: they cost nothing on x86, one barrier elsewhere, and keep
 /// anything a loader does before publishing visible to every reader after.
-var config_word = std.atomic.Value(u64).init(0);
+/// On targets without 64-bit atomics (armv7) the word sits behind a spin
+/// lock (`atomic_u64.Locked`): still one location, so the argument holds.
+var config_word = AtomicU64.init(0);
 
 /// Testing seam: what `getConfig` calls to load the environment. Tests swap
 /// it, before any thread races, for a loader that counts its calls and holds
 /// the loading phase open until the other threads have arrived.
 pub var env_loader: *const fn () EnvLoad = loadEnv;
 
-var wait_starts = std.atomic.Value(u64).init(0);
+var wait_starts = AtomicU64.init(0);
 
 /// Testing seam: how many calls so far found another thread loading and
 /// began to wait for it. Counted once per call, on the slow path only.

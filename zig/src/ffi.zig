@@ -378,5 +378,6 @@ test {
     _ = @import("allocator.zig");
     _ = @import("arena_config.zig");
     _ = @import("arena_metrics.zig");
+    _ = @import("atomic_u64.zig");
     _ = @import("ffi_test.zig");
 }
