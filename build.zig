@@ -174,6 +174,9 @@ fn addLinkChecks(
     lib: *std.Build.Step.Compile,
 ) void {
     if (target.result.ofmt != .elf) return;
+    // CheckObject reads ELF64 headers only (Zig 0.14): on a 32-bit target
+    // such as armv7 it misreads the archive and crashes the build runner.
+    if (target.result.ptrBitWidth() != 64) return;
     const symbols = lib.checkObject();
     // Each check scans the symbol table from its start: the order differs.
     for (headerFunctionNames(b)) |name| {
