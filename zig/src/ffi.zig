@@ -62,7 +62,25 @@ pub const fallback_offset: u64 = std.math.maxInt(u64);
 /// The C handle type, opaque to C.
 pub const Arena = ArenaAllocator;
 
+/// Asserts that every field of `T` is a 64-bit word at offset 8 * its index,
+/// with nothing after the last: the header's layout on every target whose C
+/// ABI aligns uint64_t and double to 8 (all 64-bit ones, and armv7's EABI),
+/// and what a host reading the struct as 32-bit halves relies on (the JS
+/// facade's Uint32Array over engram_arena_state_t).
+fn assertWordLayout(comptime T: type) void {
+    const fields = @typeInfo(T).@"struct".fields;
+    assert(@sizeOf(T) == 8 * fields.len and @alignOf(T) == 8);
+    inline for (fields, 0..) |field, index| {
+        assert(@sizeOf(field.type) == 8);
+        assert(@offsetOf(T, field.name) == 8 * index);
+    }
+}
+
 comptime {
+    assertWordLayout(core.State);
+    assertWordLayout(ArenaStats);
+    assertWordLayout(Metrics);
+    assert(@alignOf(Config) == 8 and @alignOf(Allocation) == 8 and @offsetOf(Allocation, "ptr") == 0);
     // Layouts the header implies on every 64-bit and 32-bit target.
     assert(@sizeOf(Config) == 16 and @offsetOf(Config, "overflow_strategy") == 8 and @offsetOf(Config, "zero_on_reset") == 9);
     assert(@sizeOf(ArenaStats) == 72 and @offsetOf(ArenaStats, "utilization") == 64);
