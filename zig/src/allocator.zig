@@ -628,7 +628,3 @@ pub fn deinitThreadArena() void {
     thread_slot.live = false;
     thread_slot.arena.destroy();
 }
-
-test {
-    _ = @import("allocator_test.zig");
-}

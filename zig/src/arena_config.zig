@@ -671,16 +671,3 @@ test "setConfig and resetConfig during the first load wait for it, and their wri
         }
     }
 }
-
-test "a load that never ends is a loud fault, not an endless spin (child process)" {
-    if (!std.process.can_spawn) return error.SkipZigTest;
-    const expectChildAborts = @import("allocator_test.zig").expectChildAborts;
-    try expectChildAborts(struct {
-        fn run() void {
-            wait_rounds_limit = 1000;
-            const stuck = Word{ .phase = .loading, .env_errors = 0, .zero_on_reset = false, .overflow_strategy = .panic, .pool_size_bytes = 0 };
-            config_word.store(stuck.bits(), .release);
-            _ = getConfig();
-        }
-    }.run, "the loading phase never ended");
-}

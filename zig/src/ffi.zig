@@ -391,11 +391,3 @@ export fn engram_reset_arena_metrics() void {
 export fn engram_testing_fail_reservations(count: u32) void {
     core.failReservations(count);
 }
-
-test {
-    _ = @import("allocator.zig");
-    _ = @import("arena_config.zig");
-    _ = @import("arena_metrics.zig");
-    _ = @import("atomic_u64.zig");
-    _ = @import("ffi_test.zig");
-}

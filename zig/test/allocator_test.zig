@@ -4,9 +4,9 @@
 
 const std = @import("std");
 const testing = std.testing;
-const core = @import("allocator.zig");
-const arena_config = @import("arena_config.zig");
-const arena_metrics = @import("arena_metrics.zig");
+const core = @import("../src/allocator.zig");
+const arena_config = @import("../src/arena_config.zig");
+const arena_metrics = @import("../src/arena_metrics.zig");
 
 const ArenaAllocator = core.ArenaAllocator;
 const Options = core.Options;
