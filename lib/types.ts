@@ -46,3 +46,27 @@ export interface ArenaMetrics {
   /** Gauge: bytes reserved by those arenas. */
   reservedBytes: number;
 }
+
+/** Options of `new ArenaPool()`. */
+export interface ArenaPoolOptions {
+  /** Label of the pool in stats and Prometheus metrics. Default `'default'`. */
+  name?: string;
+  /** Capacity of each arena in bytes, 1 byte to 1 GiB. Default: the configured `poolSize`. */
+  arenaSize?: number;
+  /** Most arenas the pool creates; more callers wait. Integer ≥ 1, default 16. */
+  maxArenas?: number;
+  /** Most callers waiting at once; the next one gets `ERR_ARENA_POOL_FULL`. Integer ≥ 0 or Infinity, default 1024. */
+  maxWaiting?: number;
+  /** How long a caller waits before `ERR_ARENA_POOL_TIMEOUT`, in ms: > 0 and ≤ 2147483647, or Infinity. Default 5000. */
+  acquireTimeoutMs?: number;
+  /** Default: the configured `zeroOnReset`. */
+  zeroOnReset?: boolean;
+  /** Default: the configured `overflowStrategy`. `'panic'` ends the process: prefer the others in a service. */
+  overflowStrategy?: OverflowStrategy;
+  /**
+   * Track each run() in `AsyncLocalStorage` so that {@link currentArena} finds
+   * its arena after `await`. Default false: on Node 20 and 22 any
+   * AsyncLocalStorage in use slows every `await` of the whole process.
+   */
+  context?: boolean;
+}

@@ -7,8 +7,7 @@
 // limits it owns (1 GiB, 64 KiB pools, power-of-two alignments).
 import { binding } from './binding';
 import { rangeError, typeError, type Code } from './errors';
-import type { ArenaPoolOptions } from './pool';
-import type { ConfigSnapshot, OverflowStrategy } from './types';
+import type { ArenaPoolOptions, ConfigSnapshot, OverflowStrategy } from './types';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
