@@ -1,7 +1,7 @@
 // The Arena class: JavaScript ergonomics over the native arena handle.
 import { endianness } from 'node:os';
 import { binding, type NativeArena } from './binding';
-import { ArenaDestroyedError, rangeError, typeError } from './errors';
+import { ArenaDestroyedError, arenaError, rangeError, typeError } from './errors';
 import { ArenaHold, heldError, holdUntilFinished, holdUntilSettled, type FinishableStream } from './hold';
 import { getConfig } from './config';
 import { arenaSettings, optionsObject } from './validate';
@@ -48,9 +48,11 @@ const DISPOSE: typeof Symbol.dispose = Symbol.dispose ?? (Symbol.for('nodejs.dis
  */
 const THREAD_ARENA: unique symbol = Symbol('thread arena');
 
-// Uint32 indices of the low words of engram_arena_state_t's u64 fields
-// (zig/include/engram_arena.h). Offsets stay below 2^30 (capacity <= 1 GiB),
-// so their high words are always zero; the two counters carry into theirs.
+// Uint32 indices of the low words of engram_arena_state_t's u64 fields, as
+// literals for the hot path, checked once below against where the binary says
+// they are (ENGRAM_STATE_FIELDS in zig/include/engram_arena.h). Offsets stay
+// below 2^30 (capacity <= 1 GiB), so their high words are always zero; the
+// two counters carry into theirs.
 const OFFSET = 0;
 const CAPACITY = 2;
 const HIGH_WATER_MARK = 4;
@@ -58,6 +60,31 @@ const OVERFLOW_COUNT = 6;
 const ALLOCATIONS = 8;
 const BYTES_ALLOCATED = 10;
 const FALLBACK_COUNT = 12;
+checkStateWords(
+  {
+    offset: OFFSET, capacity: CAPACITY, highWaterMark: HIGH_WATER_MARK, overflowCount: OVERFLOW_COUNT,
+    allocations: ALLOCATIONS, bytesAllocated: BYTES_ALLOCATED, fallbacks: FALLBACK_COUNT,
+  },
+  binding.stateWords,
+);
+
+/**
+ * Throws if a word index the facade reads differs from the binary's layout: a
+ * binary built from another header would otherwise bump the wrong counter.
+ * @internal
+ */
+export function checkStateWords(used: Record<string, number>, binary: Readonly<Record<string, number>> | undefined): void {
+  for (const name of Object.keys(used)) {
+    if (binary?.[name] !== used[name]) {
+      throw arenaError(
+        `the native binary puts engram_arena_state_t.${name} at word ${String(binary?.[name])}, ` +
+          `not ${used[name]}: it was built from another engram_arena.h than this dist/`,
+        'ERR_ARENA_INTERNAL',
+      );
+    }
+  }
+}
+
 const TWO_32 = 2 ** 32;
 const MAX_ALIGNMENT = binding.limits.maxAlignment;
 const LITTLE_ENDIAN = endianness() === 'LE';

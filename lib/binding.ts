@@ -45,6 +45,8 @@ export interface Binding {
    * @internal
    */
   testingFailReservations(count: number): void;
+  /** Word (uint32) index of each engram_arena_state_t field, from ENGRAM_STATE_FIELDS. */
+  stateWords: Readonly<Record<string, number>>;
   limits: {
     minPoolSize: number;
     maxCapacity: number;

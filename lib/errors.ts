@@ -257,7 +257,7 @@ export const CODES = {
   ERR_ARENA_OVERFLOW: { kind: 'ArenaOverflowError', native: true, meaning: 'a request did not fit and the strategy is error_return' },
   ERR_ARENA_DESTROYED: { kind: 'ArenaDestroyedError', native: true, meaning: 'the arena was destroyed (or the thread arena deinitialised)' },
   ERR_ARENA_INIT: { kind: 'ArenaInitError', native: true, meaning: 'memory for an arena or a fallback could not be reserved' },
-  ERR_ARENA_INTERNAL: { kind: 'ArenaError', native: true, meaning: 'the library returned a status the shim does not know (a bug)' },
+  ERR_ARENA_INTERNAL: { kind: 'ArenaError', native: true, meaning: 'a bug: the library returned a status the shim does not know, or the binary and dist/ disagree' },
   ERR_ARENA_TRANSFERRED: { kind: 'ArenaError', native: true, meaning: 'arena memory was transferred away; the arena gave itself up' },
   ERR_ARENA_EXTERNAL_BUFFERS: { kind: 'ArenaError', native: true, meaning: 'the runtime forbids external ArrayBuffers' },
   ERR_ARENA_HELD: { kind: 'ArenaError', native: false, meaning: 'reset() or destroy() while a hold is out' },

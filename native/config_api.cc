@@ -71,4 +71,5 @@ void RegisterConfigApi(Napi::Env env, Napi::Object exports) {
   limits.Set("envOverflowInvalid", static_cast<double>(ENGRAM_ENV_OVERFLOW_INVALID));
   limits.Set("envZeroInvalid", static_cast<double>(ENGRAM_ENV_ZERO_INVALID));
   exports.Set("limits", limits);
+  exports.Set("stateWords", StateWordsObject(env));
 }

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Arena, metrics } from '../dist/index.js';
+import { checkStateWords } from '../dist/arena.js';
 
 const root = path.join(__dirname, '..');
 const typesDir = path.join(__dirname, 'types');
@@ -142,5 +143,21 @@ describe('the counter fields: engram_arena.h lists them, lib/types.ts declares t
     expect(Object.keys(arena.stats())).toEqual(listed('ENGRAM_STATS_FIELDS').map(([, js]) => js));
     arena.destroy();
     expect(Object.keys(metrics())).toEqual(listed('ENGRAM_METRICS_FIELDS').map(([, js]) => js));
+  });
+
+  it('ENGRAM_STATE_FIELDS covers engram_arena_state_t, whose words the binary reports where they are', () => {
+    const fields = listed('ENGRAM_STATE_FIELDS');
+    expect(fields.map(([c]) => c)).toEqual(structFields('engram_arena_state_t'));
+    const words = require(process.env.ENGRAM_ARENA_BINARY!).stateWords as Record<string, number>;
+    // Every field is a u64: field i starts at 32-bit word 2i.
+    expect(words).toEqual(Object.fromEntries(fields.map(([, js], i) => [js, 2 * i])));
+  });
+
+  it('the facade refuses a binary whose state words are elsewhere', () => {
+    expect(() => checkStateWords({ offset: 0, capacity: 2 }, { offset: 0, capacity: 4 })).toThrow(
+      expect.objectContaining({ code: 'ERR_ARENA_INTERNAL', message: expect.stringMatching(/capacity at word 4, not 2/) }),
+    );
+    expect(() => checkStateWords({ offset: 0 }, undefined)).toThrow(expect.objectContaining({ code: 'ERR_ARENA_INTERNAL' }));
+    expect(() => checkStateWords({ offset: 0, capacity: 2 }, { offset: 0, capacity: 2, fallbackBytes: 14 })).not.toThrow();
   });
 });

@@ -131,6 +131,19 @@ typedef struct engram_arena_state_t {
     uint64_t fallback_bytes;
 } engram_arena_state_t;
 
+/* engram_arena_state_t's fields as X(c_field, jsName): the shim tells the facade
+ * where each one sits (binding.stateWords), so that lib/arena.ts can check the
+ * word indices it reads against this struct when it loads. */
+#define ENGRAM_STATE_FIELDS(X)              \
+    X(offset, offset)                       \
+    X(capacity, capacity)                   \
+    X(high_water_mark, highWaterMark)       \
+    X(overflow_count, overflowCount)        \
+    X(allocation_count, allocations)        \
+    X(bytes_allocated, bytesAllocated)      \
+    X(fallback_count, fallbacks)            \
+    X(fallback_bytes, fallbackBytes)
+
 typedef struct engram_arena engram_arena; /* opaque */
 
 /* ---- global config (the seed's arena_config) ---- */
