@@ -88,32 +88,32 @@ pub const Locked = struct {
 
     /// Adds `operand` (wrapping, as `@atomicRmw` does); returns the old value.
     pub fn fetchAdd(self: *Locked, operand: u64, comptime order: AtomicOrder) u64 {
-        checkOrder(order);
-        self.lock();
-        defer self.unlock();
-        const previous = self.value;
-        self.value = previous +% operand;
-        return previous;
+        return self.update(.Add, operand, order);
     }
 
     /// Subtracts `operand` (wrapping, as `@atomicRmw` does); returns the old value.
     pub fn fetchSub(self: *Locked, operand: u64, comptime order: AtomicOrder) u64 {
-        checkOrder(order);
-        self.lock();
-        defer self.unlock();
-        const previous = self.value;
-        self.value = previous -% operand;
-        return previous;
+        return self.update(.Sub, operand, order);
     }
 
     /// Raises the value to `operand` if it is below; returns the old value.
     pub fn fetchMax(self: *Locked, operand: u64, comptime order: AtomicOrder) u64 {
+        return self.update(.Max, operand, order);
+    }
+
+    /// The read-modify-write behind fetchAdd, fetchSub and fetchMax, under the lock.
+    fn update(self: *Locked, comptime op: std.builtin.AtomicRmwOp, operand: u64, comptime order: AtomicOrder) u64 {
         checkOrder(order);
         self.lock();
         defer self.unlock();
         const previous = self.value;
-        self.value = @max(previous, operand);
-        assert(self.value >= previous and self.value >= operand);
+        self.value = switch (op) {
+            .Add => previous +% operand,
+            .Sub => previous -% operand,
+            .Max => @max(previous, operand),
+            else => @compileError("Locked supports Add, Sub and Max"),
+        };
+        if (op == .Max) assert(self.value >= previous and self.value >= operand);
         return previous;
     }
 
