@@ -42,8 +42,8 @@ interface Report {
   hostLookups?: string[];
 }
 
-const { TARGETS, outputPath, workPath } = load('../scripts/prebuild-all.js') as {
-  TARGETS: Target[];
+const { TARGETS } = load('../scripts/targets.js') as { TARGETS: Target[] };
+const { outputPath, workPath } = load('../scripts/prebuild-all.js') as {
   outputPath: (t: Target) => string;
   workPath: (t: Target) => string;
 };
