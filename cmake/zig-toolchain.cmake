@@ -66,6 +66,10 @@ set(CMAKE_RANLIB "${ENGRAM_ZIG_BIN}/ranlib" CACHE FILEPATH "zig ranlib")
 set(CMAKE_CXX_FLAGS_RELEASE "-O2 -DNDEBUG" CACHE STRING "Release flags of the prebuilds")
 set(CMAKE_SHARED_LINKER_FLAGS_RELEASE "-s" CACHE STRING "Release link flags of the prebuilds")
 
+# CMake's compiler checks only compile: linking their test executable would
+# make Zig build libc++ once more per target, for a program nobody runs.
+set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
+
 # Nothing from the build machine may leak into a cross build.
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
