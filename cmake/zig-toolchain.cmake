@@ -15,7 +15,7 @@ if(NOT ENGRAM_ZIG_TARGET)
   message(FATAL_ERROR "zig-toolchain.cmake needs -DENGRAM_ZIG_TARGET=<zig triple>")
 endif()
 # try_compile projects re-read this file with none of the caller's cache.
-list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES ENGRAM_ZIG_TARGET ENGRAM_ZIG ENGRAM_ZIG_BIN)
+list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES ENGRAM_ZIG_TARGET ENGRAM_ZIG ENGRAM_ZIG_CPU ENGRAM_ZIG_BIN)
 
 if(NOT ENGRAM_ZIG)
   execute_process(
@@ -40,14 +40,18 @@ endif()
 set(CMAKE_SYSTEM_PROCESSOR "${_engram_cpu}")
 
 # CMake wants one executable per compiler, and cmake-js overwrites
-# CMAKE_CXX_FLAGS on its command line, so the target and the baseline CPU
-# (the binary must run on any CPU of its architecture) live in a wrapper.
-# Written under the top project's build tree; try_compile reuses them.
+# CMAKE_CXX_FLAGS on its command line, so the target and the CPU live in a
+# wrapper: the CPU CMakeLists.txt gives `zig build` (ENGRAM_ZIG_CPU, baseline
+# by default: the binary must run on any CPU of its architecture). Written
+# under the top project's build tree; try_compile reuses them.
+if(NOT ENGRAM_ZIG_CPU)
+  set(ENGRAM_ZIG_CPU baseline)
+endif()
 if(NOT ENGRAM_ZIG_BIN)
   set(ENGRAM_ZIG_BIN "${CMAKE_BINARY_DIR}/zig-toolchain")
   foreach(_engram_tool IN ITEMS cc c++ ar ranlib)
     if(_engram_tool MATCHES "^c")
-      set(_engram_args "${_engram_tool} -target ${ENGRAM_ZIG_TARGET} -mcpu=baseline -Wno-unused-command-line-argument")
+      set(_engram_args "${_engram_tool} -target ${ENGRAM_ZIG_TARGET} -mcpu=${ENGRAM_ZIG_CPU} -Wno-unused-command-line-argument")
     else()
       set(_engram_args "${_engram_tool}")
     endif()
