@@ -1,6 +1,11 @@
 //! `zig build` installs zig-out/lib/libengram_arena.a and
-//! zig-out/include/engram_arena.h; `zig build test` runs the Zig unit tests,
-//! the randomised model test and the C ABI test program.
+//! zig-out/include/engram_arena.h from zig/src/ and zig/include/ alone (what
+//! the package ships); `zig build test` runs the Zig unit tests (root
+//! zig/unit_tests.zig), the randomised model test and the C ABI test program,
+//! all from zig/test/. For a foreign target add -fqemu, and for a glibc one
+//! --glibc-runtimes DIR with DIR/<triple>/lib holding its loader, e.g.
+//! `zig build test -Dtarget=arm-linux-gnueabihf -fqemu --glibc-runtimes /usr`
+//! with Debian's qemu-user and libc6-armhf-cross.
 //! `node zig/test/mutants.js` checks that those tests catch known regressions.
 
 const std = @import("std");
@@ -75,10 +80,12 @@ fn addBench(b: *std.Build, target: std.Build.ResolvedTarget) void {
     bench_step.dependOn(&run.step);
 }
 
+/// The tests beside the code in zig/src/ and the files of zig/test/, from one
+/// root that only this step uses: the library and the package never see them.
 fn addUnitTests(b: *std.Build, test_step: *std.Build.Step, target: std.Build.ResolvedTarget) void {
     const unit_tests = b.addTest(.{
         .name = "engram_arena_unit",
-        .root_source_file = b.path("zig/src/ffi.zig"),
+        .root_source_file = b.path("zig/unit_tests.zig"),
         .target = target,
         .optimize = .Debug,
         .link_libc = true,
@@ -174,6 +181,9 @@ fn addLinkChecks(
     lib: *std.Build.Step.Compile,
 ) void {
     if (target.result.ofmt != .elf) return;
+    // CheckObject reads ELF64 headers only (Zig 0.14): on a 32-bit target
+    // such as armv7 it misreads the archive and crashes the build runner.
+    if (target.result.ptrBitWidth() != 64) return;
     const symbols = lib.checkObject();
     // Each check scans the symbol table from its start: the order differs.
     for (headerFunctionNames(b)) |name| {

@@ -70,8 +70,9 @@ pub const Options = struct {
     }
 };
 
-/// One arena's figures, laid out as the C header's `engram_arena_stats_t`.
-pub const Stats = extern struct {
+/// One arena's figures, named and ordered as the C header's
+/// `engram_arena_stats_t` (ffi.zig derives that extern struct from this one).
+pub const Stats = struct {
     capacity_bytes: u64,
     current_usage_bytes: u64,
     high_water_mark_bytes: u64,
@@ -627,8 +628,4 @@ pub fn deinitThreadArena() void {
     if (!thread_slot.live) return;
     thread_slot.live = false;
     thread_slot.arena.destroy();
-}
-
-test {
-    _ = @import("allocator_test.zig");
 }

@@ -1,4 +1,5 @@
-//! Process-wide arena metrics, lock-free.
+//! Process-wide arena metrics, lock-free on targets with 64-bit atomics
+//! (behind a short spin lock per counter elsewhere: see atomic_u64.zig).
 //!
 //! Arenas count on their own fields while they allocate and fold those counts
 //! in here only at reset and at destroy, so the allocation path never touches
@@ -6,6 +7,7 @@
 
 const std = @import("std");
 const Atomic = std.atomic.Value;
+const AtomicU64 = @import("atomic_u64.zig").AtomicU64;
 
 /// A copy of the metrics at one moment. Each field is read atomically; the
 /// set of fields is not one atomic snapshot.
@@ -31,14 +33,14 @@ pub const Sample = struct {
     fallback_count: u64,
 };
 
-var total_resets = Atomic(u64).init(0);
-var total_overflows = Atomic(u64).init(0);
-var max_high_water_mark = Atomic(u64).init(0);
-var total_allocations = Atomic(u64).init(0);
-var total_bytes_allocated = Atomic(u64).init(0);
-var total_fallbacks = Atomic(u64).init(0);
-var live_arenas = Atomic(u64).init(0);
-var reserved_bytes = Atomic(u64).init(0);
+var total_resets = AtomicU64.init(0);
+var total_overflows = AtomicU64.init(0);
+var max_high_water_mark = AtomicU64.init(0);
+var total_allocations = AtomicU64.init(0);
+var total_bytes_allocated = AtomicU64.init(0);
+var total_fallbacks = AtomicU64.init(0);
+var live_arenas = AtomicU64.init(0);
+var reserved_bytes = AtomicU64.init(0);
 
 /// Folds an arena's counters in at its reset, counting the reset.
 pub fn recordReset(sample: Sample) void {
@@ -164,9 +166,9 @@ const FoldRace = struct {
     var ready = Atomic(u32).init(0);
     var start = Atomic(bool).init(false);
     /// Hands out strictly increasing high-water marks across all threads.
-    var ticket = Atomic(u64).init(0);
+    var ticket = AtomicU64.init(0);
     /// Folds after which the maximum was below the mark just folded.
-    var max_regressions = Atomic(u64).init(0);
+    var max_regressions = AtomicU64.init(0);
 
     fn worker() void {
         // Every thread folds at once, not one after another as they spawn:

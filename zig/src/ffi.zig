@@ -33,20 +33,70 @@ pub const Config = extern struct {
     reserved: [6]u8 = [_]u8{0} ** 6,
 };
 
-/// `engram_arena_stats_t`.
-pub const ArenaStats = core.Stats;
+/// A field of a Zig struct that the C header spells differently.
+const Rename = struct { zig: []const u8, c: [:0]const u8 };
 
-/// `engram_metrics_t`.
-pub const Metrics = extern struct {
-    total_resets: u64,
-    total_overflows: u64,
-    max_high_water_mark_bytes: u64,
-    total_allocations: u64,
-    total_bytes_allocated: u64,
-    total_fallbacks: u64,
-    live_arenas: u64,
-    reserved_bytes: u64,
-};
+/// The header's name for the Zig field `name`.
+fn cName(comptime name: [:0]const u8, comptime renames: []const Rename) [:0]const u8 {
+    for (renames) |rename| {
+        if (std.mem.eql(u8, rename.zig, name)) return rename.c;
+    }
+    return name;
+}
+
+/// The extern struct C sees for the Zig struct `Source`: the same fields of
+/// the same types in the same order, renamed where `renames` says. Each field
+/// is named once, in `Source`; `toC` copies by position, so no list of
+/// fields is written out twice.
+fn CMirror(comptime Source: type, comptime renames: []const Rename) type {
+    const source_fields = @typeInfo(Source).@"struct".fields;
+    var fields: [source_fields.len]std.builtin.Type.StructField = undefined;
+    for (source_fields, &fields) |field, *mirrored| {
+        mirrored.* = .{
+            .name = cName(field.name, renames),
+            .type = field.type,
+            .default_value = null,
+            .is_comptime = false,
+            .alignment = @alignOf(field.type),
+        };
+    }
+    for (renames) |rename| {
+        if (!@hasField(Source, rename.zig)) @compileError("stale rename: no field " ++ rename.zig);
+    }
+    return @Type(.{ .@"struct" = .{
+        .layout = .@"extern",
+        .fields = &fields,
+        .decls = &.{},
+        .is_tuple = false,
+    } });
+}
+
+/// Copies `source` into its `CMirror`, field by field in declaration order.
+fn toC(comptime C: type, source: anytype) C {
+    const c_fields = @typeInfo(C).@"struct".fields;
+    const source_fields = @typeInfo(@TypeOf(source)).@"struct".fields;
+    comptime assert(c_fields.len == source_fields.len);
+    var mirrored: C = undefined;
+    inline for (c_fields, source_fields) |c_field, source_field| {
+        @field(mirrored, c_field.name) = @field(source, source_field.name);
+    }
+    return mirrored;
+}
+
+/// Asserts that `T`'s fields carry `names`, in that order: the header's order.
+fn assertFieldNames(comptime T: type, comptime names: []const []const u8) void {
+    const fields = @typeInfo(T).@"struct".fields;
+    assert(fields.len == names.len);
+    for (fields, names) |field, name| assert(std.mem.eql(u8, field.name, name));
+}
+
+/// `engram_arena_stats_t`: the arena's `Stats`, which already uses the header's names.
+pub const ArenaStats = CMirror(core.Stats, &.{});
+
+/// `engram_metrics_t`: the metrics `Snapshot`, with the header's unit suffix.
+pub const Metrics = CMirror(arena_metrics.Snapshot, &.{
+    .{ .zig = "max_high_water_mark", .c = "max_high_water_mark_bytes" },
+});
 
 /// `engram_alloc_t`.
 pub const Allocation = extern struct {
@@ -62,7 +112,36 @@ pub const fallback_offset: u64 = std.math.maxInt(u64);
 /// The C handle type, opaque to C.
 pub const Arena = ArenaAllocator;
 
+/// Asserts that every field of `T` is a 64-bit word at offset 8 * its index,
+/// with nothing after the last: the header's layout on every target whose C
+/// ABI aligns uint64_t and double to 8 (all 64-bit ones, and armv7's EABI),
+/// and what a host reading the struct as 32-bit halves relies on (the JS
+/// facade's Uint32Array over engram_arena_state_t).
+fn assertWordLayout(comptime T: type) void {
+    const fields = @typeInfo(T).@"struct".fields;
+    assert(@sizeOf(T) == 8 * fields.len and @alignOf(T) == 8);
+    inline for (fields, 0..) |field, index| {
+        assert(@sizeOf(field.type) == 8);
+        assert(@offsetOf(T, field.name) == 8 * index);
+    }
+}
+
 comptime {
+    // The header's field order, which the Zig structs must keep.
+    assertFieldNames(ArenaStats, &.{
+        "capacity_bytes",   "current_usage_bytes", "high_water_mark_bytes", "overflow_count",
+        "allocation_count", "bytes_allocated",     "fallback_count",        "fallback_bytes",
+        "utilization",
+    });
+    assertFieldNames(Metrics, &.{
+        "total_resets",          "total_overflows", "max_high_water_mark_bytes", "total_allocations",
+        "total_bytes_allocated", "total_fallbacks", "live_arenas",               "reserved_bytes",
+    });
+    assert(@typeInfo(ArenaStats).@"struct".fields[8].type == f64);
+    assertWordLayout(core.State);
+    assertWordLayout(ArenaStats);
+    assertWordLayout(Metrics);
+    assert(@alignOf(Config) == 8 and @alignOf(Allocation) == 8 and @offsetOf(Allocation, "ptr") == 0);
     // Layouts the header implies on every 64-bit and 32-bit target.
     assert(@sizeOf(Config) == 16 and @offsetOf(Config, "overflow_strategy") == 8 and @offsetOf(Config, "zero_on_reset") == 9);
     assert(@sizeOf(ArenaStats) == 72 and @offsetOf(ArenaStats, "utilization") == 64);
@@ -124,10 +203,15 @@ fn setConfigChecked(config: arena_config.ArenaConfig) i32 {
 export fn engram_get_config(out: ?*Config) void {
     const target = out orelse return;
     const config = arena_config.getConfig();
-    target.* = .{
-        .pool_size_bytes = config.pool_size,
-        .overflow_strategy = @intFromEnum(config.overflow_strategy),
-        .zero_on_reset = @intFromBool(config.zero_on_reset),
+    target.* = toCConfig(config.pool_size, config.overflow_strategy, config.zero_on_reset);
+}
+
+/// The `engram_config_t` holding a pool size, a strategy and a zeroing flag.
+fn toCConfig(pool_size_bytes: usize, strategy: OverflowStrategy, zero_on_reset: bool) Config {
+    return .{
+        .pool_size_bytes = pool_size_bytes,
+        .overflow_strategy = @intFromEnum(strategy),
+        .zero_on_reset = @intFromBool(zero_on_reset),
     };
 }
 
@@ -209,11 +293,8 @@ export fn engram_arena_retire(arena: ?*Arena) i32 {
 export fn engram_arena_get_options(arena: ?*const Arena, out: ?*Config) i32 {
     const handle = arena orelse return code(.invalid_argument);
     const target = out orelse return code(.invalid_argument);
-    target.* = .{
-        .pool_size_bytes = handle.options.capacity,
-        .overflow_strategy = @intFromEnum(handle.options.overflow_strategy),
-        .zero_on_reset = @intFromBool(handle.options.zero_on_reset),
-    };
+    const options = handle.options;
+    target.* = toCConfig(options.capacity, options.overflow_strategy, options.zero_on_reset);
     return code(.ok);
 }
 
@@ -260,7 +341,7 @@ export fn engram_arena_get_stats(arena: ?*const Arena, out: ?*ArenaStats) i32 {
     const handle = arena orelse return code(.invalid_argument);
     const target = out orelse return code(.invalid_argument);
     if (handle.isDestroyed()) return code(.destroyed);
-    target.* = handle.getStats();
+    target.* = toC(ArenaStats, handle.getStats());
     return code(.ok);
 }
 
@@ -349,17 +430,7 @@ export fn engram_arena_stats(total_resets: ?*u64, total_overflows: ?*u64, max_hi
 /// Copies every metric into `out` (NULL is a no-op).
 export fn engram_get_metrics(out: ?*Metrics) void {
     const target = out orelse return;
-    const metrics = arena_metrics.snapshot();
-    target.* = .{
-        .total_resets = metrics.total_resets,
-        .total_overflows = metrics.total_overflows,
-        .max_high_water_mark_bytes = metrics.max_high_water_mark,
-        .total_allocations = metrics.total_allocations,
-        .total_bytes_allocated = metrics.total_bytes_allocated,
-        .total_fallbacks = metrics.total_fallbacks,
-        .live_arenas = metrics.live_arenas,
-        .reserved_bytes = metrics.reserved_bytes,
-    };
+    target.* = toC(Metrics, arena_metrics.snapshot());
 }
 
 /// Zeroes the counters; the gauges keep counting.
@@ -372,11 +443,4 @@ export fn engram_reset_arena_metrics() void {
 /// The next `count` reservations fail, in any thread.
 export fn engram_testing_fail_reservations(count: u32) void {
     core.failReservations(count);
-}
-
-test {
-    _ = @import("allocator.zig");
-    _ = @import("arena_config.zig");
-    _ = @import("arena_metrics.zig");
-    _ = @import("ffi_test.zig");
 }

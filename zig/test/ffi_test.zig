@@ -3,9 +3,9 @@
 
 const std = @import("std");
 const testing = std.testing;
-const ffi = @import("ffi.zig");
-const arena_config = @import("arena_config.zig");
-const arena_metrics = @import("arena_metrics.zig");
+const ffi = @import("../src/ffi.zig");
+const arena_config = @import("../src/arena_config.zig");
+const arena_metrics = @import("../src/arena_metrics.zig");
 
 const Arena = ffi.Arena;
 const Config = ffi.Config;
@@ -23,7 +23,7 @@ extern fn engram_arena_destroy(arena: ?*Arena) void;
 extern fn engram_arena_destroy_checked(arena: ?*Arena) i32;
 extern fn engram_arena_retire(arena: ?*Arena) i32;
 extern fn engram_arena_get_options(arena: ?*const Arena, out: ?*Config) i32;
-extern fn engram_arena_state(arena: ?*Arena) ?*@import("allocator.zig").State;
+extern fn engram_arena_state(arena: ?*Arena) ?*@import("../src/allocator.zig").State;
 extern fn engram_thread_arena_disown(out: ?*?*Arena) i32;
 extern fn engram_arena_alloc(arena: ?*Arena, size_bytes: u64, alignment: u64, out: ?*Allocation) i32;
 extern fn engram_arena_reset(arena: ?*Arena) i32;

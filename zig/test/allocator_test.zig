@@ -4,9 +4,9 @@
 
 const std = @import("std");
 const testing = std.testing;
-const core = @import("allocator.zig");
-const arena_config = @import("arena_config.zig");
-const arena_metrics = @import("arena_metrics.zig");
+const core = @import("../src/allocator.zig");
+const arena_config = @import("../src/arena_config.zig");
+const arena_metrics = @import("../src/arena_metrics.zig");
 
 const ArenaAllocator = core.ArenaAllocator;
 const Options = core.Options;
@@ -606,7 +606,9 @@ test "offset near maximum through the arena: out of capacity, counted, nothing t
         std.math.maxInt(u64),
         backing.len + 1,
         backing.len + 4096,
-        std.math.maxInt(u64) - core.max_alloc_bytes,
+        std.math.maxInt(u64) - @as(u64, core.max_alloc_bytes),
+        // Truncated to 32 bits this would be offset 0: usize must never see it.
+        @as(u64, 1) << 32,
     };
     for (bad_offsets, 1..) |bad_offset, overflows| {
         arena.state.offset = bad_offset;
