@@ -24,7 +24,6 @@ const ALL_TARGETS = [
     libc: 'glibc',
     zig: 'arm-linux-gnueabihf.2.17',
     glibc: '2.17',
-    pending: 'zig/src uses 64-bit atomics, which 32-bit ARM lacks (branch h-zig)',
   },
   { platform: 'darwin', arch: 'x64', zig: 'x86_64-macos.10.15' },
   { platform: 'darwin', arch: 'arm64', zig: 'aarch64-macos.11.0' },

@@ -1,12 +1,10 @@
 // Prebuilds for every platform, cross-compiled by Zig from this machine
 // (`npm run prebuild:all`): each binary is checked without running it (file
 // format, CPU, exported Node-API entry point, imports, glibc versions, debug
-// info), the linux-x64 glibc one is loaded by this Node, and the linux-arm64
-// glibc one is loaded for real by Debian's arm64 Node under qemu-user, and
+// info), the linux-x64 glibc one is loaded by this Node, the linux-arm64 and
+// linux-arm glibc ones for real by Debian's Node under qemu-user, and
 // (when wine is set up) the win32-x64 one by Node for Windows under wine, also
 // renamed. win32-arm64 is checked statically only: wine runs x64 code alone.
-// linux-arm (armv7) is loaded by Debian's armhf Node under qemu-user once
-// scripts/targets.js no longer marks it pending.
 //
 // beforeAll runs scripts/prebuild-all.js (cmake-js per target, with
 // cmake/zig-toolchain.cmake): Zig's and CMake's caches make that about 5 s
@@ -121,9 +119,9 @@ beforeAll(async () => {
 }, 45 * 60_000);
 
 describe('npm run prebuild:all', () => {
-  it('names the eight targets the loader resolves', () => {
+  it('names the nine targets the loader resolves', () => {
     expect(TARGETS.map((t) => t.id).sort()).toEqual([
-      'darwin-arm64', 'darwin-x64', 'linux-arm64-glibc', 'linux-arm64-musl', 'linux-x64-glibc', 'linux-x64-musl', 'win32-arm64', 'win32-x64',
+      'darwin-arm64', 'darwin-x64', 'linux-arm-glibc', 'linux-arm64-glibc', 'linux-arm64-musl', 'linux-x64-glibc', 'linux-x64-musl', 'win32-arm64', 'win32-x64',
     ]);
     for (const target of TARGETS) {
       expect(outputPath(target)).toBe(prebuildPath(target.platform, target.arch, target.libc, root));
@@ -206,7 +204,7 @@ describe('npm run prebuild:all', () => {
     expect(musl.problems.join('\n')).toMatch(/needs library libc\.so,|unversioned/);
   });
 
-  it('keeps the packed tarball under 10 MiB with all eight prebuilds', () => {
+  it('keeps the packed tarball under 10 MiB with all nine prebuilds', () => {
     const npm = (process.env.PATH ?? '').split(path.delimiter).map((d) => path.join(d, 'npm')).find((p) => fs.existsSync(p));
     expect(npm, 'npm on PATH').toBeTruthy();
     const packed = run(process.execPath, [fs.realpathSync(npm!), 'pack', '--dry-run', '--json', '--ignore-scripts'], {
