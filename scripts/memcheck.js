@@ -30,7 +30,7 @@ if (probe.error || probe.status !== 0) {
   process.exit(2);
 }
 if (!fs.existsSync(path.join(ROOT, 'dist', 'index.js'))) {
-  console.error('memcheck: dist/ is missing; run `npm run build` first.');
+  console.error('memcheck: dist/ is missing; run `npm run build:ts` (and `npm run build:native` for build/Release) first.');
   process.exit(2);
 }
 

@@ -22,7 +22,7 @@ function main() {
   const { prebuildPath, detectLibc } = require(path.join(root, 'dist', 'loader.js'));
   const libc = detectLibc();
   const id = [process.platform, process.arch, libc].filter(Boolean).join('-');
-  const { TARGETS } = require('./prebuild-all.js');
+  const { TARGETS } = require('./targets.js');
   if (TARGETS.some((target) => target.id === id)) {
     run(process.execPath, [path.join(__dirname, 'prebuild-all.js'), id]);
     return;

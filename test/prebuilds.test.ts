@@ -1,12 +1,13 @@
 // Prebuilds for every platform, cross-compiled by Zig from this machine
 // (`npm run prebuild:all`): each binary is checked without running it (file
 // format, CPU, exported Node-API entry point, imports, glibc versions, debug
-// info), the linux-x64 glibc one is loaded by this Node, and the linux-arm64
-// glibc one is loaded for real by Debian's arm64 Node under qemu-user, and
+// info), the linux-x64 glibc one is loaded by this Node, the linux-arm64 and
+// linux-arm glibc ones for real by Debian's Node under qemu-user, and
 // (when wine is set up) the win32-x64 one by Node for Windows under wine, also
 // renamed. win32-arm64 is checked statically only: wine runs x64 code alone.
 //
-// beforeAll runs scripts/prebuild-all.js: Zig's caches make that about 5 s
+// beforeAll runs scripts/prebuild-all.js (cmake-js per target, with
+// cmake/zig-toolchain.cmake): Zig's and CMake's caches make that about 5 s
 // when nothing changed, a few minutes after a change to the Zig or C++
 // sources, and up to about 15 minutes on a machine whose Zig cache is empty
 // (libc++ is compiled once per target).
@@ -23,10 +24,11 @@ const load = createRequire(__filename);
 interface Target {
   id: string;
   platform: 'linux' | 'darwin' | 'win32';
-  arch: 'x64' | 'arm64';
+  arch: 'x64' | 'arm64' | 'arm';
   libc?: 'glibc' | 'musl';
   glibc?: string;
   zig: string;
+  pending?: string;
 }
 interface Report {
   problems: string[];
@@ -42,8 +44,8 @@ interface Report {
   hostLookups?: string[];
 }
 
-const { TARGETS, outputPath, workPath } = load('../scripts/prebuild-all.js') as {
-  TARGETS: Target[];
+const { TARGETS, ALL_TARGETS } = load('../scripts/targets.js') as { TARGETS: Target[]; ALL_TARGETS: Target[] };
+const { outputPath, workPath } = load('../scripts/prebuild-all.js') as {
   outputPath: (t: Target) => string;
   workPath: (t: Target) => string;
 };
@@ -60,8 +62,9 @@ interface Run {
 }
 type RunOptions = { env?: Record<string, string | undefined>; timeout?: number };
 const qemu = load('./fixtures/qemu/qemu.js') as {
-  smokePrerequisites: () => { missing: string; fix: string } | null;
+  smokePrerequisites: (arch?: 'arm64' | 'armhf') => { missing: string; fix: string } | null;
   runArm64NodeAsync: (args: string[], options?: RunOptions) => Promise<Run>;
+  runGuestNodeAsync: (arch: 'arm64' | 'armhf', args: string[], options?: RunOptions) => Promise<Run>;
 };
 const wine = load('./fixtures/wine/wine.js') as {
   smokePrerequisites: () => { missing: string; fix: string } | null;
@@ -116,9 +119,9 @@ beforeAll(async () => {
 }, 45 * 60_000);
 
 describe('npm run prebuild:all', () => {
-  it('names the eight targets the loader resolves', () => {
+  it('names the nine targets the loader resolves', () => {
     expect(TARGETS.map((t) => t.id).sort()).toEqual([
-      'darwin-arm64', 'darwin-x64', 'linux-arm64-glibc', 'linux-arm64-musl', 'linux-x64-glibc', 'linux-x64-musl', 'win32-arm64', 'win32-x64',
+      'darwin-arm64', 'darwin-x64', 'linux-arm-glibc', 'linux-arm64-glibc', 'linux-arm64-musl', 'linux-x64-glibc', 'linux-x64-musl', 'win32-arm64', 'win32-x64',
     ]);
     for (const target of TARGETS) {
       expect(outputPath(target)).toBe(prebuildPath(target.platform, target.arch, target.libc, root));
@@ -177,6 +180,13 @@ describe('npm run prebuild:all', () => {
     }
   });
 
+  it('lists armv7 (linux-arm-glibc) as a 32-bit EABI5 hard-float target, built unless it says why not', () => {
+    const arm = ALL_TARGETS.find((t) => t.id === 'linux-arm-glibc');
+    expect(arm).toMatchObject({ platform: 'linux', arch: 'arm', libc: 'glibc', zig: 'arm-linux-gnueabihf.2.17', glibc: '2.17' });
+    if (arm!.pending) expect(TARGETS).not.toContain(arm);
+    else expect(TARGETS).toContain(arm);
+  });
+
   it('the verifier rejects binaries that would not load', () => {
     // This machine's node: an executable, newer glibc, no registration symbol.
     if (process.platform === 'linux' && process.arch === 'x64' && process.report?.getReport()) {
@@ -194,7 +204,7 @@ describe('npm run prebuild:all', () => {
     expect(musl.problems.join('\n')).toMatch(/needs library libc\.so,|unversioned/);
   });
 
-  it('keeps the packed tarball under 10 MiB with all eight prebuilds', () => {
+  it('keeps the packed tarball under 10 MiB with all nine prebuilds', () => {
     const npm = (process.env.PATH ?? '').split(path.delimiter).map((d) => path.join(d, 'npm')).find((p) => fs.existsSync(p));
     expect(npm, 'npm on PATH').toBeTruthy();
     const packed = run(process.execPath, [fs.realpathSync(npm!), 'pack', '--dry-run', '--json', '--ignore-scripts'], {
@@ -243,6 +253,27 @@ describe('loading the cross-compiled binaries', () => {
     const result = JSON.parse(smoke.stdout.trim().split('\n').pop()!);
     expect(result).toMatchObject({ ok: true, arch: 'arm64', poolSize: 2097152, fromWorker: 3 * 4096 });
     expect(result.binary).toBe(path.relative(root, prebuildPath('linux', 'arm64', 'glibc', root)));
+    expect(result.totalResets).toBeGreaterThanOrEqual(2);
+  }, 300_000);
+
+  const armv7 = ALL_TARGETS.find((t) => t.id === 'linux-arm-glibc')!;
+  const armBlocker = armv7.pending ? { missing: `a linux-arm-glibc prebuild (${armv7.pending})`, fix: 'the Zig side' } : qemu.smokePrerequisites('armhf');
+  if (armBlocker) {
+    console.warn(`prebuilds.test: skipping the linux-arm qemu smoke test: ${armBlocker.missing} is missing. Set it up with: ${armBlocker.fix}`);
+  }
+  const armTitle = 'the linux-arm (armv7) glibc prebuild runs in Debian\'s armhf Node under qemu-user, found by the loader';
+  it.skipIf(Boolean(armBlocker))(armBlocker ? `${armTitle} (SKIPPED: ${armBlocker.missing} is missing; run ${armBlocker.fix})` : armTitle, async () => {
+    const started = Date.now();
+    const smoke = await qemu.runGuestNodeAsync('armhf', [path.join(__dirname, 'fixtures', 'qemu', 'smoke.cjs')], {
+      env: { ENGRAM_ARENA_BINARY: undefined, ENGRAM_ARENA_SIZE: '2097152' },
+      timeout: 240_000,
+    });
+    console.log(`qemu armhf smoke: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    expect(smoke.error).toBeUndefined();
+    expect(smoke.status, `${smoke.stdout}${smoke.stderr}`).toBe(0);
+    const result = JSON.parse(smoke.stdout.trim().split('\n').pop()!);
+    expect(result).toMatchObject({ ok: true, arch: 'arm', poolSize: 2097152, fromWorker: 3 * 4096 });
+    expect(result.binary).toBe(path.relative(root, prebuildPath('linux', 'arm', 'glibc', root)));
     expect(result.totalResets).toBeGreaterThanOrEqual(2);
   }, 300_000);
 
