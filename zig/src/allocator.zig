@@ -115,6 +115,26 @@ const FallbackBlock = struct {
 /// costs no padding at the start of a fresh arena.
 const buffer_log2_align: u8 = std.math.log2_int(usize, std.mem.page_size);
 
+/// Darwin's MADV_FREE (<sys/mman.h>): the pages may be reclaimed, the range stays mapped.
+const darwin_madv_free: c_int = 5;
+
+/// Gives the pages of a page-allocator buffer back to the system but leaves
+/// the range mapped and writable: a write lands in a fresh zero page instead
+/// of faulting, and the bytes stop counting towards the process's memory.
+/// Best effort: where the system refuses, the pages stay until the free.
+fn discardPages(buffer: []u8) void {
+    if (buffer.len == 0) return;
+    const length_bytes = std.mem.alignForward(usize, buffer.len, std.mem.page_size);
+    const pages: [*]align(std.mem.page_size) u8 = @alignCast(buffer.ptr);
+    switch (builtin.os.tag) {
+        .linux => std.posix.madvise(pages, length_bytes, std.posix.MADV.DONTNEED) catch {},
+        .macos, .ios => _ = std.c.madvise(pages, length_bytes, darwin_madv_free),
+        // MEM_RESET keeps the range committed: contents may go, access stays valid.
+        .windows => _ = std.os.windows.VirtualAlloc(pages, length_bytes, std.os.windows.MEM_RESET, std.os.windows.PAGE_READWRITE) catch {},
+        else => {},
+    }
+}
+
 /// A bump-pointer allocator over one buffer.
 pub const ArenaAllocator = struct {
     state: State,
@@ -204,6 +224,10 @@ pub const ArenaAllocator = struct {
         const buffer = self.buffer;
         self.retire();
         arena_metrics.recordArenaReleased(buffer.len);
+        // The mapping stays for late writers; its pages need not. A loop that
+        // destroys arenas runs to its end before any kept buffer is released,
+        // and would otherwise hold every one of them in memory until then.
+        if (self.backing.?.vtable == std.heap.page_allocator.vtable) discardPages(buffer);
         self.kept = buffer;
         assert(self.destroyed and self.buffer.len == 0);
     }

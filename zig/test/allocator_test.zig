@@ -3,6 +3,7 @@
 //! failure injection, thread arenas across threads).
 
 const std = @import("std");
+const builtin = @import("builtin");
 const testing = std.testing;
 const core = @import("../src/allocator.zig");
 const arena_config = @import("../src/arena_config.zig");
@@ -747,4 +748,26 @@ test "disownThreadArena leaves the slot destroyed and empty" {
     try testing.expectEqual(slot, fresh);
     try testing.expect(fresh.thread_owned);
     try testing.expect(fresh.buffer.ptr != owned.buffer.ptr);
+}
+
+// ---- retiring while a host may still write ----
+
+test "retireKeepingMemory: the kept buffer stays writable but gives its pages back" {
+    var arena = try ArenaAllocator.create(options(64 * 1024, .error_return, true));
+    const bytes = try arena.alloc(64 * 1024, 1);
+    @memset(bytes, 0xee);
+    arena.retireKeepingMemory();
+    try testing.expect(arena.isDestroyed());
+    try testing.expectEqual(@as(usize, 64 * 1024), arena.kept.len);
+    // A late writer (native code that took the pointer before the destroy)
+    // must land in mapped memory.
+    arena.kept[0] = 1;
+    arena.kept[arena.kept.len - 1] = 2;
+    if (builtin.os.tag == .linux) {
+        // MADV_DONTNEED dropped the pages: untouched ones read as zero again.
+        try testing.expectEqual(@as(u8, 0), arena.kept[4096]);
+        try testing.expectEqual(@as(u8, 1), arena.kept[0]);
+    }
+    arena.releaseKept();
+    try testing.expectEqual(@as(usize, 0), arena.kept.len);
 }
