@@ -102,10 +102,14 @@ describe('postMessage with a transfer list leaves the arena memory in place', ()
     const arena = new Arena({ size: 4096 });
     const view = arena.alloc(8);
     view.fill(5);
+    // The worker ends by itself once its one listener is gone: a process.exit()
+    // right after postMessage() can drop the reply, and this test then hung.
     const worker = new Worker(
-      "require('node:worker_threads').parentPort.once('message', (m) => { require('node:worker_threads').parentPort.postMessage(m && m.length); process.exit(0); })",
+      "require('node:worker_threads').parentPort.once('message', (m) => { require('node:worker_threads').parentPort.postMessage(m && m.length); })",
       { eval: true },
     );
+    const replied = new Promise((resolve) => worker.once('message', resolve));
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
     let threw: Error | undefined;
     try {
       worker.postMessage(view, [view.buffer as ArrayBuffer]);
@@ -113,8 +117,8 @@ describe('postMessage with a transfer list leaves the arena memory in place', ()
       threw = error as Error;
       worker.postMessage(null);
     }
-    const reply = await new Promise((resolve) => worker.once('message', resolve));
-    await new Promise((resolve) => worker.once('exit', resolve));
+    const reply = await replied;
+    await exited;
     if (threw) expect(threw.name).toBe('DataCloneError');
     else expect(reply).toBe(8);
     expect(view.length).toBe(8);
