@@ -4,32 +4,12 @@
 // and this Node. test/prebuilds.test.ts (`npm run test:release`) checks the
 // cross-compiled binaries themselves.
 import * as path from 'node:path';
-import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { prebuildPath } from '../dist/loader.js';
+import { prebuildScripts, type Target } from './fixtures/prebuild-scripts';
 
 const root = path.join(__dirname, '..');
-const load = createRequire(__filename);
-
-interface Target {
-  id: string;
-  platform: 'linux' | 'darwin' | 'win32';
-  arch: 'x64' | 'arm64' | 'arm';
-  libc?: 'glibc' | 'musl';
-  glibc?: string;
-}
-interface Report {
-  problems: string[];
-  format?: string;
-  arch?: string;
-  exports: string[];
-}
-
-const { TARGETS } = load('../scripts/targets.js') as { TARGETS: Target[] };
-const { outputPath } = load('../scripts/prebuild-all.js') as { outputPath: (t: Target) => string };
-const { verifyPrebuild } = load('../scripts/verify-prebuild.js') as {
-  verifyPrebuild: (file: string, target: Omit<Target, 'id'>) => Report;
-};
+const { TARGETS, outputPath, verifyPrebuild } = prebuildScripts;
 
 describe('prebuild targets', () => {
   it('names the nine targets, each where the loader looks', () => {
@@ -48,7 +28,7 @@ describe('prebuild targets', () => {
   });
 });
 
-const hostTarget = { platform: process.platform, arch: process.arch, libc: 'glibc', glibc: '2.17' } as Omit<Target, 'id'>;
+const hostTarget = { platform: process.platform, arch: process.arch, libc: 'glibc', glibc: '2.17' } as Omit<Target, 'id' | 'zig'>;
 const onLinuxX64 = process.platform === 'linux' && process.arch === 'x64';
 
 describe.skipIf(!onLinuxX64)('the verifier on this machine', () => {

@@ -17,43 +17,13 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { prebuildPath } from '../dist/loader.js';
+import { prebuildScripts, type Report, type Target } from './fixtures/prebuild-scripts';
 
 const root = path.join(__dirname, '..');
 const load = createRequire(__filename);
 
-interface Target {
-  id: string;
-  platform: 'linux' | 'darwin' | 'win32';
-  arch: 'x64' | 'arm64' | 'arm';
-  libc?: 'glibc' | 'musl';
-  glibc?: string;
-  zig: string;
-  pending?: string;
-}
-interface Report {
-  problems: string[];
-  notes: string[];
-  format?: 'elf' | 'macho' | 'pe';
-  arch?: string;
-  size?: number;
-  exports: string[];
-  imports: { name: string; from: string | null; version: string | null }[];
-  libraries: string[];
-  glibcMax?: string | null;
-  debugSections: string[];
-  hostLookups?: string[];
-}
+const { TARGETS, ALL_TARGETS, outputPath, workPath, verifyPrebuild, formatReport, compareVersions } = prebuildScripts;
 
-const { TARGETS, ALL_TARGETS } = load('../scripts/targets.js') as { TARGETS: Target[]; ALL_TARGETS: Target[] };
-const { outputPath, workPath } = load('../scripts/prebuild-all.js') as {
-  outputPath: (t: Target) => string;
-  workPath: (t: Target) => string;
-};
-const { verifyPrebuild, formatReport, compareVersions } = load('../scripts/verify-prebuild.js') as {
-  verifyPrebuild: (file: string, target: Target | Omit<Target, 'id' | 'zig'>) => Report;
-  formatReport: (r: Report) => string;
-  compareVersions: (a: string, b: string) => number;
-};
 interface Run {
   status: number | null;
   stdout: string;
