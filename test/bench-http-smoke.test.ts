@@ -1,9 +1,9 @@
 // Keeps `npm run bench:http` working: a smoke run with three servers, a few
 // requests each. It checks what the benchmark prints, never how fast anything was.
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { expect, it } from 'vitest';
+import { runBenchSmoke } from './fixtures/run-fixture';
 
 const root = path.join(__dirname, '..');
 const num = String.raw`\d+(?:\.\d+)?`;
@@ -11,18 +11,11 @@ const num = String.raw`\d+(?:\.\d+)?`;
 it('npm run bench:http serves both workloads three ways, checks bodies and prints every column', () => {
   const written = ['http.json', 'http.svg'].map((f) => path.join(root, 'bench', f));
   const before = written.map((f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : null));
-  const result = spawnSync(process.execPath, ['bench/http.mjs'], {
-    cwd: root,
-    env: { ...process.env, ENGRAM_BENCH_SMOKE: '1' },
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  expect(result.stderr).toBe('');
-  expect(result.status).toBe(0);
+  const stdout = runBenchSmoke('http.mjs');
   for (const workload of ['report', 'frames']) {
-    const at = result.stdout.indexOf(`workload ${workload}: GET /${workload}?seed=…&n=…, 5 bodies identical across servers`);
+    const at = stdout.indexOf(`workload ${workload}: GET /${workload}?seed=…&n=…, 5 bodies identical across servers`);
     expect(at).toBeGreaterThanOrEqual(0);
-    const section = result.stdout.slice(at).split('\n\n')[0];
+    const section = stdout.slice(at).split('\n\n')[0];
     expect(section).toMatch(/^method\s+req\/s\s+CPU us\/req\s+CPU vs allocUnsafe\s+p50 ms\s+p99 ms\s+max ms\s+RSS MiB$/m);
     for (const method of ['arena', 'allocUnsafe', 'alloc']) {
       expect(section).toMatch(new RegExp(`^${method}\\s+\\d+\\s+${num}\\s+${num}x\\s+${num}\\s+${num}\\s+${num}\\s+${num}\\s*$`, 'm'));

@@ -33,7 +33,6 @@ interface Run {
 type RunOptions = { env?: Record<string, string | undefined>; timeout?: number };
 const qemu = load('./fixtures/qemu/qemu.js') as {
   smokePrerequisites: (arch?: 'arm64' | 'armhf') => { missing: string; fix: string } | null;
-  runArm64NodeAsync: (args: string[], options?: RunOptions) => Promise<Run>;
   runGuestNodeAsync: (arch: 'arm64' | 'armhf', args: string[], options?: RunOptions) => Promise<Run>;
 };
 const wine = load('./fixtures/wine/wine.js') as {
@@ -186,47 +185,33 @@ describe('loading the cross-compiled binaries', () => {
     expect(result.binary).toBe(path.join('build', 'cross', 'linux-x64-glibc', 'engram-arena.napi.glibc.node'));
   });
 
-  const blocker = qemu.smokePrerequisites();
-  if (blocker) {
-    console.warn(`prebuilds.test: skipping the linux-arm64 qemu smoke test: ${blocker.missing} is missing. Set it up with: ${blocker.fix}`);
+  // Debian's Node for each ARM guest under qemu-user; no ENGRAM_ARENA_BINARY:
+  // the loader itself must pick prebuilds/<platform>-<arch>/*.glibc.node.
+  const guests = [
+    { guest: 'arm64', arch: 'arm64', id: 'linux-arm64-glibc', title: 'the linux-arm64 glibc prebuild runs in Debian\'s arm64 Node under qemu-user, found by the loader' },
+    { guest: 'armhf', arch: 'arm', id: 'linux-arm-glibc', title: 'the linux-arm (armv7) glibc prebuild runs in Debian\'s armhf Node under qemu-user, found by the loader' },
+  ] as const;
+  for (const { guest, arch, id, title } of guests) {
+    const target = ALL_TARGETS.find((t) => t.id === id)!;
+    const blocker = target.pending ? { missing: `a ${id} prebuild (${target.pending})`, fix: 'the Zig side' } : qemu.smokePrerequisites(guest);
+    if (blocker) {
+      console.warn(`prebuilds.test: skipping the ${id} qemu smoke test: ${blocker.missing} is missing. Set it up with: ${blocker.fix}`);
+    }
+    it.skipIf(Boolean(blocker))(blocker ? `${title} (SKIPPED: ${blocker.missing} is missing; run ${blocker.fix})` : title, async () => {
+      const started = Date.now();
+      const smoke = await qemu.runGuestNodeAsync(guest, [path.join(__dirname, 'fixtures', 'qemu', 'smoke.cjs')], {
+        env: { ENGRAM_ARENA_BINARY: undefined, ENGRAM_ARENA_SIZE: '2097152' },
+        timeout: 240_000,
+      });
+      console.log(`qemu ${guest} smoke: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      expect(smoke.error).toBeUndefined();
+      expect(smoke.status, `${smoke.stdout}${smoke.stderr}`).toBe(0);
+      const result = JSON.parse(smoke.stdout.trim().split('\n').pop()!);
+      expect(result).toMatchObject({ ok: true, arch, poolSize: 2097152, fromWorker: 3 * 4096 });
+      expect(result.binary).toBe(path.relative(root, prebuildPath('linux', arch, 'glibc', root)));
+      expect(result.totalResets).toBeGreaterThanOrEqual(2);
+    }, 300_000);
   }
-  const title = 'the linux-arm64 glibc prebuild runs in Debian\'s arm64 Node under qemu-user, found by the loader';
-  it.skipIf(Boolean(blocker))(blocker ? `${title} (SKIPPED: ${blocker.missing} is missing; run ${blocker.fix})` : title, async () => {
-    const started = Date.now();
-    // No ENGRAM_ARENA_BINARY: the loader itself must pick prebuilds/linux-arm64/*.glibc.node.
-    const smoke = await qemu.runArm64NodeAsync([path.join(__dirname, 'fixtures', 'qemu', 'smoke.cjs')], {
-      env: { ENGRAM_ARENA_BINARY: undefined, ENGRAM_ARENA_SIZE: '2097152' },
-      timeout: 240_000,
-    });
-    console.log(`qemu smoke: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    expect(smoke.error).toBeUndefined();
-    expect(smoke.status, `${smoke.stdout}${smoke.stderr}`).toBe(0);
-    const result = JSON.parse(smoke.stdout.trim().split('\n').pop()!);
-    expect(result).toMatchObject({ ok: true, arch: 'arm64', poolSize: 2097152, fromWorker: 3 * 4096 });
-    expect(result.binary).toBe(path.relative(root, prebuildPath('linux', 'arm64', 'glibc', root)));
-    expect(result.totalResets).toBeGreaterThanOrEqual(2);
-  }, 300_000);
-
-  const armv7 = ALL_TARGETS.find((t) => t.id === 'linux-arm-glibc')!;
-  const armBlocker = armv7.pending ? { missing: `a linux-arm-glibc prebuild (${armv7.pending})`, fix: 'the Zig side' } : qemu.smokePrerequisites('armhf');
-  if (armBlocker) {
-    console.warn(`prebuilds.test: skipping the linux-arm qemu smoke test: ${armBlocker.missing} is missing. Set it up with: ${armBlocker.fix}`);
-  }
-  const armTitle = 'the linux-arm (armv7) glibc prebuild runs in Debian\'s armhf Node under qemu-user, found by the loader';
-  it.skipIf(Boolean(armBlocker))(armBlocker ? `${armTitle} (SKIPPED: ${armBlocker.missing} is missing; run ${armBlocker.fix})` : armTitle, async () => {
-    const started = Date.now();
-    const smoke = await qemu.runGuestNodeAsync('armhf', [path.join(__dirname, 'fixtures', 'qemu', 'smoke.cjs')], {
-      env: { ENGRAM_ARENA_BINARY: undefined, ENGRAM_ARENA_SIZE: '2097152' },
-      timeout: 240_000,
-    });
-    console.log(`qemu armhf smoke: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    expect(smoke.error).toBeUndefined();
-    expect(smoke.status, `${smoke.stdout}${smoke.stderr}`).toBe(0);
-    const result = JSON.parse(smoke.stdout.trim().split('\n').pop()!);
-    expect(result).toMatchObject({ ok: true, arch: 'arm', poolSize: 2097152, fromWorker: 3 * 4096 });
-    expect(result.binary).toBe(path.relative(root, prebuildPath('linux', 'arm', 'glibc', root)));
-    expect(result.totalResets).toBeGreaterThanOrEqual(2);
-  }, 300_000);
 
   // Optional: wine is no Windows, but it runs the real node.exe, so the DLL's
   // imports from NODE.EXE, its SEH unwinding and GetEnvironmentVariableW are
