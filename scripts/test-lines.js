@@ -68,7 +68,17 @@ function tally(result, { status, report }, file) {
   result.failed += report.numFailedTests;
   result.skipped += report.numPendingTests + report.numTodoTests;
   for (const entry of report.testResults) {
-    if (entry.status === 'failed') result.failedFiles.push(path.relative(ROOT, entry.name));
+    if (entry.status !== 'failed') continue;
+    result.failedFiles.push(path.relative(ROOT, entry.name));
+    // CI shows stdout only, not the logs: keep each failure's first lines for the summary.
+    for (const test of entry.assertionResults ?? []) {
+      if (test.status !== 'failed') continue;
+      const lines = (test.failureMessages ?? []).join('\n').split('\n');
+      const firstFrame = lines.findIndex((line) => /^\s+at /.test(line));
+      const message = lines.slice(0, firstFrame < 0 ? 6 : Math.min(firstFrame + 1, 6)).join('\n    ');
+      result.failures.push(`${test.fullName}\n    ${message}`);
+    }
+    if (entry.message) result.failures.push(`${path.relative(ROOT, entry.name)}: ${entry.message.split('\n')[0]}`);
   }
 }
 
@@ -76,7 +86,7 @@ async function runLine(node, vitestArgs) {
   // Last run's per-file logs would pass for this run's.
   for (const old of fs.readdirSync(LOGS)) if (old.startsWith(`node-${node.version}`)) fs.rmSync(path.join(LOGS, old));
   const started = Date.now();
-  const result = { node, passed: 0, failed: 0, skipped: 0, failedFiles: [], crashed: [], perFile: false, exit: 0 };
+  const result = { node, passed: 0, failed: 0, skipped: 0, failedFiles: [], failures: [], crashed: [], perFile: false, exit: 0 };
   const whole = await vitest(node, `node-${node.version}`, vitestArgs);
   if (whole.report) {
     tally(result, whole);
@@ -104,6 +114,7 @@ function printTable(results) {
     const where = `logs: ${path.relative(ROOT, LOGS)}/node-${r.node.version}*.log`;
     if (r.perFile) console.log(`node ${r.node.version}: vitest died without a report, so each file ran on its own (${where})`);
     if (r.failedFiles.length) console.log(`node ${r.node.version} failed: ${r.failedFiles.join(', ')}`);
+    for (const failure of r.failures) console.log(`  ✗ ${failure}`);
     if (r.crashed.length) console.log(`node ${r.node.version} crashed (no report): ${r.crashed.join(', ')}`);
     if (r.exit !== 0 && !r.failed && !r.crashed.length) console.log(`node ${r.node.version}: vitest exited ${r.exit} with no failed test; see Errors in ${where}`);
   }
