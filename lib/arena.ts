@@ -2,7 +2,7 @@
 import { endianness } from 'node:os';
 import { binding, type NativeArena } from './binding';
 import { ArenaDestroyedError, arenaError, rangeError, typeError } from './errors';
-import { ArenaHold, heldError, holdUntilFinished, holdUntilSettled, type FinishableStream } from './hold';
+import { ArenaHold, DISPOSE, heldError, holdUntilFinished, holdUntilSettled, type FinishableStream } from './hold';
 import { getConfig } from './config';
 import { arenaSettings, optionsObject } from './validate';
 import type { ArenaStats, OverflowStrategy } from './types';
@@ -39,8 +39,6 @@ class ArenaBuffer extends Uint8Array {}
 // Only the instance prototype: the constructor's own prototype must stay
 // Uint8Array, or `super()` would call the deprecated Buffer() constructor.
 Object.setPrototypeOf(ArenaBuffer.prototype, Buffer.prototype);
-
-const DISPOSE: typeof Symbol.dispose = Symbol.dispose ?? (Symbol.for('nodejs.dispose') as typeof Symbol.dispose);
 
 /**
  * Passed instead of options by threadArena() alone: the Arena then wraps the

@@ -3,7 +3,12 @@
 import { finished } from 'node:stream';
 import { arenaError, typeError, type ArenaError } from './errors';
 
-const DISPOSE: typeof Symbol.dispose = Symbol.dispose ?? (Symbol.for('nodejs.dispose') as typeof Symbol.dispose);
+/**
+ * The key `using` calls: `Symbol.dispose`, or on runtimes that lack it the
+ * symbol Node registers for it, so that Arena, ArenaHold and ArenaPool all
+ * dispose under the same key.
+ */
+export const DISPOSE: typeof Symbol.dispose = Symbol.dispose ?? (Symbol.for('nodejs.dispose') as typeof Symbol.dispose);
 
 /**
  * A hold on an arena: while any hold is out, the arena's `reset()` and

@@ -3,6 +3,7 @@
 // so resetting a shared arena at the end of one would clobber another's buffers.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Arena } from './arena';
+import { DISPOSE } from './hold';
 import { getConfig } from './config';
 import {
   ArenaPoolDestroyedError, ArenaPoolFullError, ArenaPoolReleaseError, ArenaPoolTimeoutError, typeError, warn,
@@ -70,7 +71,6 @@ let storage: AsyncLocalStorage<Lease> | null = null;
 let warnedNoContext = false;
 // The lease of run()s without context: run-owned, but not findable by currentArena().
 const UNTRACKED: Lease = { arena: null };
-const DISPOSE: typeof Symbol.dispose = Symbol.dispose ?? (Symbol.for('nodejs.dispose') as typeof Symbol.dispose);
 
 /**
  * The arena of the innermost enclosing {@link ArenaPool.run} call, through
