@@ -200,13 +200,18 @@ Napi::Value NativeArena::Track(Napi::Env env, View view, std::vector<View>& list
 }
 
 void NativeArena::Retire(Napi::Env env) {
-  if (block_ == nullptr || block_->arena == nullptr) return;
-  if (DetachViews(env)) {
-    Quarantine(env);
-    return;
+  if (block_ != nullptr && block_->arena != nullptr) {
+    if (DetachViews(env)) {
+      Quarantine(env);
+    } else {
+      Detach(env, state_);
+      BlockRetireArena(env, block_);
+    }
   }
-  Detach(env, state_);
-  BlockRetireArena(env, block_);
+  // The thread's slot is freed only once its arena is retired: if retiring
+  // throws (a worker being terminated), the thread keeps its one wrapper,
+  // never gets a second one over the same arena.
+  GetEnvData(env)->ForgetThreadWrapper(this);
 }
 
 // alloc(size, alignment) -> offset into epoch() | ArrayBuffer (a fallback)
@@ -403,7 +408,5 @@ Napi::Value NativeArena::Destroyed(const Napi::CallbackInfo& info) {
 Napi::Value NativeArena::Destroy(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Retire(env);
-  // Forgotten only once retired (see DeinitThreadArena in thread_arena.cc).
-  GetEnvData(env)->ForgetThreadWrapper(this);
   return env.Undefined();
 }

@@ -34,7 +34,8 @@ class NativeArena : public Napi::ObjectWrap<NativeArena> {
   explicit NativeArena(const Napi::CallbackInfo& info);
   ~NativeArena() override;
 
-  /// Detaches every view, then frees (instance) or forgets (thread) the memory.
+  /// Detaches every view, then frees (instance) or forgets (thread) the
+  /// memory; a thread arena's wrapper then leaves the thread's slot.
   void Retire(Napi::Env env);
   /// Detaches every tracked view, then resets the arena (zeroing, freeing fallbacks).
   void ResetNow(Napi::Env env);

@@ -36,12 +36,9 @@ Napi::Value DeinitThreadArena(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   EnvData* data = GetEnvData(env);
   if (data->thread_arena != nullptr) {
-    // Retire frees it, or hands it over to the views if one escaped.
-    // Forgotten only once retired: if Retire throws (a worker being
-    // terminated), the thread keeps one wrapper over its arena, never two.
-    NativeArena* wrapper = data->thread_arena;
-    wrapper->Retire(env);
-    data->ForgetThreadWrapper(wrapper);
+    // Retire frees it (or hands it over to the views if one escaped) and
+    // frees the thread's slot.
+    data->thread_arena->Retire(env);
   } else {
     engram_deinit_thread_arena();  // no wrapper means no views to detach
   }
