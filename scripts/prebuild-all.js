@@ -8,7 +8,7 @@
 // prebuilds/<platform>-<arch>/engram-arena.napi[.<libc>].node, where the
 // loader looks, and checked by scripts/verify-prebuild.js.
 //
-//   node scripts/prebuild-all.js                   every target not pending
+//   node scripts/prebuild-all.js                   every target
 //   node scripts/prebuild-all.js linux-arm64-glibc win32-x64   some of them
 //   node scripts/prebuild-all.js --no-verify       skip the checks
 //   node scripts/prebuild-all.js --list            print the targets
@@ -20,7 +20,7 @@
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { ALL_TARGETS, selectTargets } = require('./targets.js');
+const { TARGETS, selectTargets } = require('./targets.js');
 
 const root = path.join(__dirname, '..');
 const toolchain = path.join(root, 'cmake', 'zig-toolchain.cmake');
@@ -100,9 +100,8 @@ function main(argv) {
   const flags = argv.filter((arg) => arg.startsWith('--'));
   const names = argv.filter((arg) => !arg.startsWith('--'));
   if (flags.includes('--list')) {
-    for (const target of ALL_TARGETS) {
-      const note = target.pending ? `\t(not built by default: ${target.pending})` : '';
-      console.log(`${target.id}\t${target.zig}\t${path.relative(root, outputPath(target))}${note}`);
+    for (const target of TARGETS) {
+      console.log(`${target.id}\t${target.zig}\t${path.relative(root, outputPath(target))}`);
     }
     return 0;
   }
