@@ -19,6 +19,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { parseBinary } = require('./binary.js');
+const { targetId } = require('../targets.js');
 
 const root = path.join(__dirname, '..', '..');
 
@@ -98,7 +99,7 @@ function nodeApiSymbols() {
  * Returns the parsed facts and `problems`, an empty list when it passes.
  */
 function verifyPrebuild(file, target, options = {}) {
-  const report = { file, target: target.id || `${target.platform}-${target.arch}${target.libc ? `-${target.libc}` : ''}`, problems: [] };
+  const report = { file, target: target.id || targetId(target), problems: [] };
   report.notes = [];
   const problem = (text) => report.problems.push(text);
   const note = (text) => report.notes.push(text);
