@@ -8,6 +8,20 @@
  *
  * Threading: an arena is owned by one thread at a time; the library never
  * locks. The global config and the global metrics are safe from any thread.
+ *
+ * Memory: an instance arena (engram_arena_create) and the thread arena own
+ * their buffer: the library reserves it and frees it. A hosted arena
+ * (engram_arena_create_hosted) owns only its handle and manages memory the
+ * host owns: the host lends it a block with engram_arena_bind, and the arena
+ * uses that block in every call until the next bind (the host keeps it valid
+ * until then). The library touches the block only inside calls on that arena,
+ * in the calling thread, never frees it, and never touches it after the next
+ * bind, nor at retire or destroy. Between calls the host may move
+ * the block (the same bytes at another address) and bind it again; the
+ * counters carry over. A hosted arena's fallbacks are the host's to serve
+ * (see engram_arena_alloc). It counts in the gauges (live_arenas,
+ * reserved_bytes) from creation to destroy as any arena does: the host's
+ * block is its memory.
  */
 #ifndef ENGRAM_ARENA_H
 #define ENGRAM_ARENA_H
@@ -37,6 +51,10 @@ extern "C" {
 #define ENGRAM_MAX_CAPACITY_BYTES (1024ull * 1024 * 1024)    /* pool size and instance capacity */
 #define ENGRAM_MAX_ALLOC_BYTES ENGRAM_MAX_CAPACITY_BYTES     /* one allocation, arena or fallback */
 #define ENGRAM_MAX_ALIGNMENT 4096ull                         /* one page */
+/* A hosted arena's block holds at least capacity + this many bytes, so that the
+ * arena's byte 0 can sit on a 4096-byte boundary wherever the host's allocator
+ * put the block (engram_arena_bind). */
+#define ENGRAM_HOSTED_SLACK_BYTES ENGRAM_MAX_ALIGNMENT
 
 /* Bits of engram_config_env_errors(): variables present but invalid. */
 #define ENGRAM_ENV_SIZE_INVALID 1u     /* ENGRAM_ARENA_SIZE */
@@ -60,7 +78,7 @@ typedef struct engram_arena_stats_t {
     uint64_t allocation_count;    /* successful allocations, fallbacks included */
     uint64_t bytes_allocated;     /* bytes requested by successful allocations */
     uint64_t fallback_count;
-    uint64_t fallback_bytes;      /* heap bytes held by fallbacks now */
+    uint64_t fallback_bytes;      /* heap bytes held by fallbacks now (hosted: the host's) */
     double utilization;           /* current_usage / capacity, 0.0 to 1.0 */
 } engram_arena_stats_t;
 
@@ -72,7 +90,8 @@ typedef struct engram_metrics_t {
     uint64_t total_allocations;
     uint64_t total_bytes_allocated;
     uint64_t total_fallbacks;
-    uint64_t live_arenas;         /* gauge: arenas holding a buffer now */
+    uint64_t total_moved_out;     /* hosted memory blocks the host's user took over */
+    uint64_t live_arenas;         /* gauge: arenas holding a buffer now, hosted ones included */
     uint64_t reserved_bytes;      /* gauge: capacity of the live arenas */
 } engram_metrics_t;
 
@@ -99,14 +118,17 @@ typedef struct engram_metrics_t {
     X(total_allocations, totalAllocations)        \
     X(total_bytes_allocated, totalBytesAllocated) \
     X(total_fallbacks, totalFallbacks)            \
+    X(total_moved_out, totalMovedOut)             \
     X(live_arenas, liveArenas)                    \
     X(reserved_bytes, reservedBytes)
 
-/* Where an allocation landed. */
+/* Where an allocation landed. For a hosted arena, offset counts from the arena's
+ * byte 0, which lies at the bind's base offset in the host's block. */
 typedef struct engram_alloc_t {
-    uint8_t *ptr;          /* first byte; aligned as requested */
+    uint8_t *ptr;          /* first byte; aligned as requested; NULL for a hosted fallback */
     uint64_t offset;       /* from the arena base; UINT64_MAX for a fallback */
-    uint8_t fallback;      /* 1 when served from the heap (freed at the next reset) */
+    uint8_t fallback;      /* 1 when served from the heap (freed at the next reset) or, for a
+                            * hosted arena, left to the host to serve */
     uint8_t reserved[7];
 } engram_alloc_t;
 
@@ -119,7 +141,12 @@ typedef struct engram_alloc_t {
  * Everything else (overflow, every strategy, errors, reset) goes through the
  * functions below, which read and keep these same fields. They never trust
  * offset: one past capacity (a host bug) makes every request out of capacity,
- * counted in overflow_count, and remaining 0, until a reset restores it. */
+ * counted in overflow_count, and remaining 0, until a reset restores it.
+ * So a host may also keep its own copy of the whole record (in memory it owns,
+ * beside a hosted arena's block for instance), copy it into
+ * *engram_arena_state(arena) before each call and copy it back out after: the
+ * library's record then only has to be right during calls. A host never
+ * changes capacity. */
 typedef struct engram_arena_state_t {
     uint64_t offset;
     uint64_t capacity;
@@ -161,13 +188,37 @@ void engram_reset_config(void);
 /* ENGRAM_ENV_* bits of the variables that were present but invalid at the last load. */
 uint32_t engram_config_env_errors(void);
 
-/* ---- instance arenas ---- */
+/* ---- instance and hosted arenas ---- */
 
 /* capacity 1..ENGRAM_MAX_CAPACITY_BYTES (else INVALID_SIZE); zero_on_reset 0 or 1. *out is NULL on
  * failure. The buffer is page-aligned and starts zeroed. */
 int32_t engram_arena_create(uint64_t capacity_bytes, uint8_t overflow_strategy,
                             uint8_t zero_on_reset, engram_arena **out);
+/* A hosted arena (see Memory above): arguments, validation and status codes as
+ * engram_arena_create, but only the handle is allocated. It counts in live_arenas and
+ * reserved_bytes (capacity) until destroyed, and a refused reservation
+ * (engram_testing_fail_reservations) makes it ENGRAM_ERR_INIT_FAILED. Until its first
+ * engram_arena_bind it has no memory: engram_arena_alloc, engram_arena_reset and
+ * engram_arena_expose answer ENGRAM_ERR_INVALID_ARGUMENT and change nothing, engram_arena_base
+ * is NULL and engram_arena_remaining 0; capacity, stats, state and options answer as usual. */
+int32_t engram_arena_create_hosted(uint64_t capacity_bytes, uint8_t overflow_strategy,
+                                   uint8_t zero_on_reset, engram_arena **out);
+/* Lends a hosted arena the memory_bytes bytes at memory, from now until the next bind: the
+ * arena's bytes are memory[base .. base + capacity), base = align_up(memory, 4096) - memory,
+ * written to *base_offset_out (0 on failure). memory_bytes must be at least capacity +
+ * ENGRAM_HOSTED_SLACK_BYTES, else ENGRAM_ERR_INVALID_SIZE. memory_is_zero: 1 when every byte of
+ * the block is zero (fresh memory), 0 otherwise. Nothing the arena counts changes (the state
+ * record, what engram_arena_expose recorded): the host moved the same bytes here, or lends the
+ * same block again. When base differs from the last bind's (or this is the first bind),
+ * memory_is_zero is 0 and the arena zeroes on reset, the whole block memory[0 .. memory_bytes)
+ * is zeroed: bytes moved to a differently aligned address no longer sit at their offsets, and
+ * some would be handed out again as fresh. ENGRAM_ERR_INVALID_ARGUMENT for a NULL pointer,
+ * memory_is_zero not 0 or 1, a block past the end of the address space, or an arena that is not
+ * hosted; ENGRAM_ERR_DESTROYED for a destroyed one. */
+int32_t engram_arena_bind(engram_arena *arena, uint8_t *memory, uint64_t memory_bytes,
+                          uint8_t memory_is_zero, uint64_t *base_offset_out);
 /* Frees the buffer and every fallback, folds counters into the metrics. NULL is a no-op.
+ * A hosted arena frees nothing of the host's: its counters are folded, it leaves the gauges.
  * The handle itself is freed: using it afterwards is undefined (ENGRAM_ERR_DESTROYED is only
  * detectable for the thread arena's handle). Given the calling thread's arena handle, this is
  * engram_deinit_thread_arena(). */
@@ -177,13 +228,19 @@ void engram_arena_destroy(engram_arena *arena);
  * engram_arena_destroy refuses that handle the same way, silently. */
 int32_t engram_arena_destroy_checked(engram_arena *arena);
 
-/* ---- any arena (instance or thread) ---- */
+/* ---- any arena (instance, hosted or thread) ---- */
 
 /* With the fallback strategy, a heap that refuses the fallback yields ENGRAM_ERR_INIT_FAILED.
+ * A hosted arena with the fallback strategy reserves nothing for a request that does not fit:
+ * it counts it as any fallback (overflow_count, fallback_count, fallback_bytes, allocation_count,
+ * bytes_allocated) and answers ENGRAM_OK with *out = {NULL, UINT64_MAX, 1}: the host serves it
+ * from its own memory, until the next reset (which returns fallback_bytes to 0). A refused
+ * reservation (the testing seam) yields ENGRAM_ERR_INIT_FAILED there too.
  * On any error *out is {NULL, 0, 0} and the arena is unchanged except overflow_count. */
 int32_t engram_arena_alloc(engram_arena *arena, uint64_t size_bytes, uint64_t alignment,
                            engram_alloc_t *out);
-/* Zeroes the used bytes if the arena zeroes, frees fallbacks, folds counters, offset to 0. */
+/* Zeroes the used bytes if the arena zeroes (the exposed ones too), frees fallbacks, folds
+ * counters, offset to 0. A hosted arena zeroes them in the block of its last bind. */
 int32_t engram_arena_reset(engram_arena *arena);
 int32_t engram_arena_get_stats(const engram_arena *arena, engram_arena_stats_t *out);
 uint8_t *engram_arena_base(const engram_arena *arena);
@@ -193,8 +250,9 @@ int32_t engram_arena_expose(engram_arena *arena, uint64_t end_bytes);
 /* Destroys an instance arena now (it answers ENGRAM_ERR_DESTROYED, its counters are folded into
  * the metrics, it no longer counts in live_arenas or reserved_bytes) but keeps its memory mapped
  * until engram_arena_destroy frees it and the handle: a host's native code may still be writing
- * to memory it took before. ENGRAM_ERR_INVALID_ARGUMENT for a thread arena (disown it first) or
- * an arena already destroyed. */
+ * to memory it took before. A hosted arena has no memory of its own to keep: this retires it and
+ * engram_arena_destroy frees the handle. ENGRAM_ERR_INVALID_ARGUMENT for a thread arena (disown
+ * it first) or an arena already destroyed. */
 int32_t engram_arena_retire(engram_arena *arena);
 /* The options the arena was made with; pool_size_bytes is its capacity. For a thread arena these
  * come from the config it was made from, not the config in force now. */
@@ -231,10 +289,25 @@ void engram_arena_stats(uint64_t *total_resets, uint64_t *total_overflows,
 void engram_get_metrics(engram_metrics_t *out);
 /* Zeroes the counters; the gauges (live_arenas, reserved_bytes) keep counting. */
 void engram_reset_arena_metrics(void);
+/* Counts one block of a hosted arena's memory that the host's user took over (moved out); the
+ * host goes on with fresh memory. For hosts only: the library cannot see such a move. */
+void engram_record_moved_out(void);
+
+/* ---- host memory ---- */
+
+/* Gives the whole pages inside [memory, memory + bytes) back to the operating system and leaves
+ * them mapped and writable (Linux: madvise MADV_DONTNEED, after which they read as zero; macOS:
+ * MADV_FREE; Windows: VirtualAlloc MEM_RESET; elsewhere nothing). Their contents are lost: only
+ * for memory whose bytes no longer matter, such as a dead hosted arena's block that a host keeps
+ * alive a while (a late native writer may still hold a pointer into it) without keeping its
+ * pages resident. Bytes of pages only partly inside the range are left alone. Best effort,
+ * never fails; NULL, 0 and ranges holding no whole page are no-ops. */
+void engram_discard_memory(uint8_t *memory, uint64_t bytes);
 
 /* ---- testing seam ---- */
 
-/* The next `count` buffer reservations (arena buffers, fallbacks) fail, in any thread. */
+/* The next `count` reservations (arena buffers, fallbacks, hosted arenas and their fallbacks)
+ * fail, in any thread. */
 void engram_testing_fail_reservations(uint32_t count);
 
 #ifdef __cplusplus

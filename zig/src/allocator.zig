@@ -4,6 +4,11 @@
 //! and hands the whole buffer out again. An arena belongs to one thread at a
 //! time: the allocation path uses plain fields, never atomics, and touches the
 //! process-wide metrics only at reset and destroy.
+//!
+//! The buffer is the caller's (`init`), the arena's own (`create`, the thread
+//! arena) or a host's (`createHosted`): a host that owns the memory lends the
+//! arena a block at each `bind`, possibly at another address each time, and
+//! the arena never frees it.
 
 const std = @import("std");
 const builtin = @import("builtin");
@@ -23,6 +28,13 @@ pub const max_alignment: usize = 4096;
 pub const max_alloc_bytes: usize = 1024 * 1024 * 1024;
 /// The largest capacity `create` reserves.
 pub const max_capacity_bytes: usize = arena_config.max_pool_size_bytes;
+/// A hosted arena's bytes start on a boundary of this many bytes in the
+/// host's block, so that every alignment `alloc` accepts costs no padding at
+/// the start, wherever the host's allocator put the block.
+pub const hosted_base_alignment: usize = max_alignment;
+/// How many bytes a hosted arena's block needs beyond the capacity: room to
+/// move the start up to the next `hosted_base_alignment` boundary.
+pub const hosted_slack_bytes: usize = hosted_base_alignment;
 
 /// Errors of `alloc`.
 pub const Error = error{
@@ -32,6 +44,10 @@ pub const Error = error{
     InvalidSize,
     /// The request does not fit, or the memory behind it could not be reserved.
     OutOfMemory,
+    /// A hosted arena with the fallback strategy counted the request as a
+    /// fallback (in every counter, as a heap fallback) that its host serves
+    /// from its own memory: the arena hands out no bytes for it.
+    HostedFallback,
 };
 
 /// The hot counters of one arena, in one fixed-layout place so that a host
@@ -87,7 +103,8 @@ pub const Stats = struct {
 var refused_reservations = std.atomic.Value(u32).init(0);
 
 /// Testing seam: the next `count` reservations (arena buffers, fallbacks, the
-/// thread arena) fail as if the system had refused the memory, in any thread.
+/// thread arena, hosted arenas and their fallbacks) fail as if the system had
+/// refused the memory, in any thread.
 pub fn failReservations(count: u32) void {
     refused_reservations.store(count, .monotonic);
 }
@@ -118,14 +135,24 @@ const buffer_log2_align: u8 = std.math.log2_int(usize, std.mem.page_size);
 /// Darwin's MADV_FREE (<sys/mman.h>): the pages may be reclaimed, the range stays mapped.
 const darwin_madv_free: c_int = 5;
 
-/// Gives the pages of a page-allocator buffer back to the system but leaves
-/// the range mapped and writable: a write lands in a fresh zero page instead
+/// Gives the whole pages that lie inside `memory` back to the system but
+/// leaves them mapped and writable: a write lands in a fresh zero page instead
 /// of faulting, and the bytes stop counting towards the process's memory.
-/// Best effort: where the system refuses, the pages stay until the free.
-fn discardPages(buffer: []u8) void {
-    if (buffer.len == 0) return;
-    const length_bytes = std.mem.alignForward(usize, buffer.len, std.mem.page_size);
-    const pages: [*]align(std.mem.page_size) u8 = @alignCast(buffer.ptr);
+/// The bytes of a page only partly inside `memory` may belong to someone
+/// else, so they stay. Best effort: where the system refuses (memory that is
+/// not anonymous mapped pages, a page larger than `std.mem.page_size`), the
+/// pages stay until their owner frees them.
+pub fn discardPages(memory: []u8) void {
+    const address = @intFromPtr(memory.ptr);
+    // Saturating: a range that claims to run past the end of the address
+    // space ends there, and the start cannot pass it.
+    const end = std.mem.alignBackward(usize, address +| memory.len, std.mem.page_size);
+    if (address > end) return;
+    const start = std.mem.alignForward(usize, address, std.mem.page_size);
+    if (start >= end) return;
+    const length_bytes = end - start;
+    assert(start % std.mem.page_size == 0 and length_bytes % std.mem.page_size == 0);
+    const pages: [*]align(std.mem.page_size) u8 = @ptrFromInt(start);
     switch (builtin.os.tag) {
         .linux => std.posix.madvise(pages, length_bytes, std.posix.MADV.DONTNEED) catch {},
         .macos, .ios => _ = std.c.madvise(pages, length_bytes, darwin_madv_free),
@@ -157,6 +184,12 @@ pub const ArenaAllocator = struct {
     /// The buffer of an arena retired by `retireKeepingMemory`, until
     /// `releaseKept` frees it; empty otherwise.
     kept: []u8 = &.{},
+    /// Set by `createHosted`: the memory is a host's, lent at each `bind`,
+    /// and the arena never frees it. Fallbacks are the host's to serve too.
+    hosted: bool = false,
+    /// Where a hosted arena's bytes start in the block of its last `bind`
+    /// (the base offset); null until the first bind, while it has no memory.
+    hosted_base_offset: ?usize = null,
 
     /// An arena over a caller-owned buffer, with the global config's strategy
     /// and zeroing. Pair with `deinit`.
@@ -197,15 +230,77 @@ pub const ArenaAllocator = struct {
         return .{ .state = .{ .capacity = buffer.len }, .buffer = buffer, .options = options, .backing = backing };
     }
 
+    /// An arena over memory it does not own: a host lends it a block at each
+    /// `bind` and frees that block itself. It reserves nothing, yet counts in
+    /// the gauges (live arenas, reserved bytes) from now until `destroy`, as
+    /// `create` does, because the host's block is this arena's memory. Until
+    /// its first `bind` it has no memory and serves nothing. Pair with
+    /// `destroy`.
+    pub fn createHosted(options: Options) error{ InvalidSize, OutOfMemory }!ArenaAllocator {
+        if (options.capacity == 0 or options.capacity > max_capacity_bytes) return error.InvalidSize;
+        // Nothing is reserved, but the seam still refuses: a host's tests
+        // simulate an arena that cannot start this way.
+        if (reservationRefused()) return error.OutOfMemory;
+        arena_metrics.recordArenaReserved(options.capacity);
+        const arena = ArenaAllocator{
+            .state = .{ .capacity = options.capacity },
+            .buffer = &.{},
+            .options = options,
+            .hosted = true,
+        };
+        assert(arena.isUnbound());
+        return arena;
+    }
+
+    /// Whether this is a hosted arena that no `bind` has given memory yet.
+    pub fn isUnbound(self: *const ArenaAllocator) bool {
+        return self.hosted and self.hosted_base_offset == null;
+    }
+
+    /// Lends a hosted arena its memory until the next `bind`: its bytes
+    /// become `memory[base..][0..capacity]`, where `base` (returned) moves the
+    /// start up to the next `hosted_base_alignment` boundary. The block must
+    /// hold `capacity + hosted_slack_bytes` bytes, else `error.InvalidSize`.
+    /// `memory_is_zero` says that every byte of the block is zero.
+    ///
+    /// The counters stay as they are: the host moved the same bytes to this
+    /// block (or lends the same block again). When the base differs from the
+    /// last bind's, a move byte for byte shifted the bytes handed out to
+    /// other offsets, some of them past the offset, which the arena hands out
+    /// later as fresh; so a zeroing arena then zeroes the whole block, unless
+    /// the host says it is already zero. The first bind counts as such a
+    /// move, so that every allocation starts zeroed, as `initOptions` does.
+    pub fn bind(self: *ArenaAllocator, memory: []u8, memory_is_zero: bool) error{InvalidSize}!usize {
+        if (!self.hosted) @panic("engram arena: bind of an arena not made by createHosted");
+        if (self.destroyed) @panic("engram arena: bind of a destroyed arena");
+        const capacity = self.options.capacity;
+        assert(capacity > 0 and capacity <= max_capacity_bytes);
+        if (memory.len < capacity + hosted_slack_bytes) return error.InvalidSize;
+        // Wrapping, as `bump` computes padding: no intermediate can overflow.
+        const base_offset = (0 -% @intFromPtr(memory.ptr)) & (hosted_base_alignment - 1);
+        const moved = if (self.hosted_base_offset) |previous| previous != base_offset else true;
+        if (moved and !memory_is_zero and self.options.zero_on_reset) @memset(memory, 0);
+        self.buffer = memory[base_offset..][0..capacity];
+        self.hosted_base_offset = base_offset;
+        assert(@intFromPtr(self.buffer.ptr) % hosted_base_alignment == 0);
+        assert(base_offset + capacity <= memory.len);
+        self.assertInvariants();
+        return base_offset;
+    }
+
     /// Retires an arena made by `init`: frees its fallbacks and folds its
     /// counters into the metrics. The buffer stays the caller's.
     pub fn deinit(self: *ArenaAllocator) void {
         if (self.backing != null) @panic("engram arena: deinit of an arena made by create (use destroy)");
+        if (self.hosted) @panic("engram arena: deinit of an arena made by createHosted (use destroy)");
         self.retire();
     }
 
-    /// Retires an arena made by `create` and frees its buffer.
+    /// Retires an arena made by `create` and frees its buffer. For an arena
+    /// made by `createHosted` it only retires and releases the gauges: the
+    /// memory stays the host's.
     pub fn destroy(self: *ArenaAllocator) void {
+        if (self.hosted) return self.retireHosted();
         // `.?` is unchecked in ReleaseFast: a second destroy would free twice.
         const backing = self.backing orelse @panic("engram arena: destroy of an arena not made by create, or destroyed twice");
         const buffer = self.buffer;
@@ -219,7 +314,10 @@ pub const ArenaAllocator = struct {
     /// nothing, its counters are folded, it no longer counts as live), but
     /// keeps its buffer mapped until `releaseKept`: a host's native code may
     /// still be writing to memory it took before the arena was destroyed.
+    /// An arena made by `createHosted` keeps nothing (the host's memory was
+    /// only lent): this is its `destroy`.
     pub fn retireKeepingMemory(self: *ArenaAllocator) void {
+        if (self.hosted) return self.retireHosted();
         if (self.backing == null) @panic("engram arena: retireKeepingMemory of an arena not made by create");
         const buffer = self.buffer;
         self.retire();
@@ -227,9 +325,22 @@ pub const ArenaAllocator = struct {
         // The mapping stays for late writers; its pages need not. A loop that
         // destroys arenas runs to its end before any kept buffer is released,
         // and would otherwise hold every one of them in memory until then.
-        if (self.backing.?.vtable == std.heap.page_allocator.vtable) discardPages(buffer);
+        // The page allocator maps whole pages, the tail after the capacity too.
+        if (self.backing.?.vtable == std.heap.page_allocator.vtable) {
+            discardPages(buffer.ptr[0..std.mem.alignForward(usize, buffer.len, std.mem.page_size)]);
+        }
         self.kept = buffer;
         assert(self.destroyed and self.buffer.len == 0);
+    }
+
+    /// Retires a hosted arena and stops counting it in the gauges. Its memory
+    /// was only ever lent, so nothing is freed or kept.
+    fn retireHosted(self: *ArenaAllocator) void {
+        assert(self.hosted and self.backing == null);
+        self.retire();
+        // The capacity of creation: `state.capacity` is host-writable.
+        arena_metrics.recordArenaReleased(self.options.capacity);
+        assert(self.destroyed and self.kept.len == 0);
     }
 
     /// Frees the buffer that `retireKeepingMemory` kept.
@@ -260,7 +371,7 @@ pub const ArenaAllocator = struct {
     /// Size 0 yields an empty slice at an aligned position. On any error the
     /// offset is unchanged.
     pub fn alloc(self: *ArenaAllocator, size_bytes: usize, alignment: usize) Error![]u8 {
-        assert(!self.destroyed);
+        assert(!self.destroyed and !self.isUnbound());
         const before = self.state;
         defer self.assertProgress(before);
         if (!isValidAlignment(alignment)) return error.InvalidAlignment;
@@ -319,7 +430,7 @@ pub const ArenaAllocator = struct {
         self.state.overflow_count += 1;
         switch (self.options.overflow_strategy) {
             .error_return => return error.OutOfMemory,
-            .fallback => return self.allocFallback(size_bytes, alignment),
+            .fallback => return if (self.hosted) self.countHostedFallback(size_bytes) else self.allocFallback(size_bytes, alignment),
             .panic => std.debug.panic(
                 "engram arena overflow: requested {d} bytes aligned to {d}, arena capacity {d} bytes, {d} bytes in use",
                 .{ size_bytes, alignment, self.buffer.len, self.state.offset },
@@ -351,6 +462,20 @@ pub const ArenaAllocator = struct {
         return bytes;
     }
 
+    /// A hosted arena's fallback: counted as a heap fallback is, but the host
+    /// serves the bytes from memory it owns, so nothing is reserved here and
+    /// nothing is freed at reset. The seam refuses it as it refuses a heap
+    /// fallback, so that a host can test its refused path.
+    fn countHostedFallback(self: *ArenaAllocator, size_bytes: usize) Error![]u8 {
+        assert(self.hosted and self.fallbacks == null);
+        if (reservationRefused()) return error.OutOfMemory;
+        self.state.fallback_count += 1;
+        self.state.fallback_bytes += size_bytes;
+        self.state.allocation_count += 1;
+        self.state.bytes_allocated += size_bytes;
+        return error.HostedFallback;
+    }
+
     /// Frees every fallback block. A zeroing arena zeroes each block first,
     /// header included: the heap hands the same bytes to its next caller, and
     /// zero_on_reset promises that nothing the arena held outlives a reset.
@@ -372,6 +497,7 @@ pub const ArenaAllocator = struct {
     /// high-water mark is kept.
     pub fn reset(self: *ArenaAllocator) void {
         if (self.destroyed) @panic("engram arena: reset of a destroyed arena");
+        if (self.isUnbound()) @panic("engram arena: reset of a hosted arena before its first bind");
         self.assertInvariants();
         // Clamped, a real check: the offset comes from memory a host may
         // write, and the slice below is not bounds-checked in ReleaseFast.
@@ -437,10 +563,16 @@ pub const ArenaAllocator = struct {
     /// high-water mark are left out: a host may write them (see `bump`), so
     /// they are checked where they are used, in every build mode.
     fn assertInvariants(self: *const ArenaAllocator) void {
-        assert(self.state.capacity == self.buffer.len);
+        // An unbound hosted arena has its capacity but no memory yet.
+        if (self.isUnbound()) assert(self.buffer.len == 0) else assert(self.state.capacity == self.buffer.len);
         assert(self.exposed_bytes <= self.buffer.len);
         assert(self.state.fallback_count <= self.state.allocation_count);
-        assert((self.fallbacks == null) == (self.state.fallback_count == 0));
+        if (self.hosted) {
+            // Its fallbacks are counted but the host holds them: no blocks.
+            assert(self.fallbacks == null and self.backing == null);
+        } else {
+            assert((self.fallbacks == null) == (self.state.fallback_count == 0));
+        }
     }
 
     /// Counters only grow between resets; the capacity never changes.

@@ -18,6 +18,9 @@ pub const Snapshot = struct {
     total_allocations: u64 = 0,
     total_bytes_allocated: u64 = 0,
     total_fallbacks: u64 = 0,
+    /// Blocks of hosted-arena memory that user code took over (moved out of
+    /// the arena), after which the arena went on with fresh memory.
+    total_moved_out: u64 = 0,
     /// Gauge: arenas holding a reserved buffer now.
     live_arenas: u64 = 0,
     /// Gauge: total capacity of the live arenas, in bytes.
@@ -39,6 +42,7 @@ var max_high_water_mark = AtomicU64.init(0);
 var total_allocations = AtomicU64.init(0);
 var total_bytes_allocated = AtomicU64.init(0);
 var total_fallbacks = AtomicU64.init(0);
+var total_moved_out = AtomicU64.init(0);
 var live_arenas = AtomicU64.init(0);
 var reserved_bytes = AtomicU64.init(0);
 
@@ -59,6 +63,11 @@ fn fold(sample: Sample) void {
     _ = total_allocations.fetchAdd(sample.allocation_count, .monotonic);
     _ = total_bytes_allocated.fetchAdd(sample.bytes_allocated, .monotonic);
     _ = total_fallbacks.fetchAdd(sample.fallback_count, .monotonic);
+}
+
+/// Counts one block of memory a host's user moved out of a hosted arena.
+pub fn recordMovedOut() void {
+    _ = total_moved_out.fetchAdd(1, .monotonic);
 }
 
 /// Counts a buffer of `capacity_bytes` reserved for a new arena.
@@ -84,6 +93,7 @@ pub fn snapshot() Snapshot {
         .total_allocations = total_allocations.load(.monotonic),
         .total_bytes_allocated = total_bytes_allocated.load(.monotonic),
         .total_fallbacks = total_fallbacks.load(.monotonic),
+        .total_moved_out = total_moved_out.load(.monotonic),
         .live_arenas = live_arenas.load(.monotonic),
         .reserved_bytes = reserved_bytes.load(.monotonic),
     };
@@ -97,6 +107,7 @@ pub fn reset() void {
     total_allocations.store(0, .monotonic);
     total_bytes_allocated.store(0, .monotonic);
     total_fallbacks.store(0, .monotonic);
+    total_moved_out.store(0, .monotonic);
 }
 
 const testing = std.testing;
@@ -213,4 +224,13 @@ test "metrics stay exact with 8 threads folding at once" {
     try testing.expectEqual(total * 4, metrics.total_fallbacks);
     try testing.expectEqual(total, metrics.max_high_water_mark);
     try testing.expectEqual(@as(u64, 0), FoldRace.max_regressions.load(.monotonic));
+}
+
+test "moved-out blocks are counted and reset with the counters" {
+    reset();
+    recordMovedOut();
+    recordMovedOut();
+    try testing.expectEqual(@as(u64, 2), snapshot().total_moved_out);
+    reset();
+    try testing.expectEqual(@as(u64, 0), snapshot().total_moved_out);
 }

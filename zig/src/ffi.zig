@@ -3,7 +3,7 @@
 //! Every function validates what C hands it and turns Zig errors into the
 //! header's status codes; nothing a caller passes reaches a Zig safety panic.
 //! An `engram_arena *` is an `ArenaAllocator`: heap-allocated for instance
-//! arenas, the thread-local slot for the thread arena.
+//! and hosted arenas, the thread-local slot for the thread arena.
 
 const std = @import("std");
 const assert = std.debug.assert;
@@ -135,7 +135,8 @@ comptime {
     });
     assertFieldNames(Metrics, &.{
         "total_resets",          "total_overflows", "max_high_water_mark_bytes", "total_allocations",
-        "total_bytes_allocated", "total_fallbacks", "live_arenas",               "reserved_bytes",
+        "total_bytes_allocated", "total_fallbacks", "total_moved_out",           "live_arenas",
+        "reserved_bytes",
     });
     assert(@typeInfo(ArenaStats).@"struct".fields[8].type == f64);
     assertWordLayout(core.State);
@@ -146,7 +147,7 @@ comptime {
     assert(@sizeOf(Config) == 16 and @offsetOf(Config, "overflow_strategy") == 8 and @offsetOf(Config, "zero_on_reset") == 9);
     assert(@sizeOf(ArenaStats) == 72 and @offsetOf(ArenaStats, "utilization") == 64);
     assert(@offsetOf(ArenaStats, "fallback_bytes") == 56);
-    assert(@sizeOf(Metrics) == 64 and @offsetOf(Metrics, "reserved_bytes") == 56);
+    assert(@sizeOf(Metrics) == 72 and @offsetOf(Metrics, "reserved_bytes") == 64);
     assert(@offsetOf(Allocation, "offset") == 8 and @offsetOf(Allocation, "fallback") == 16);
     assert(@sizeOf(Allocation) == 24);
     assert(@sizeOf(core.State) == 64 and @offsetOf(core.State, "offset") == 0);
@@ -229,6 +230,21 @@ export fn engram_config_env_errors() u32 {
 
 /// Creates an arena of `capacity_bytes` with its own strategy and zeroing.
 export fn engram_arena_create(capacity_bytes: u64, overflow_strategy: u8, zero_on_reset: u8, out: ?*?*Arena) i32 {
+    return createHandle(ArenaAllocator.create, capacity_bytes, overflow_strategy, zero_on_reset, out);
+}
+
+/// Creates a hosted arena: a handle with its capacity, strategy and zeroing,
+/// and no memory until `engram_arena_bind` lends it the host's.
+export fn engram_arena_create_hosted(capacity_bytes: u64, overflow_strategy: u8, zero_on_reset: u8, out: ?*?*Arena) i32 {
+    return createHandle(ArenaAllocator.createHosted, capacity_bytes, overflow_strategy, zero_on_reset, out);
+}
+
+/// How `createHandle` makes the arena behind a handle.
+const MakeArena = fn (core.Options) error{ InvalidSize, OutOfMemory }!ArenaAllocator;
+
+/// Validates the options of a new arena, allocates its handle and makes the
+/// arena in it with `make`: one path, so both kinds answer alike.
+fn createHandle(comptime make: MakeArena, capacity_bytes: u64, overflow_strategy: u8, zero_on_reset: u8, out: ?*?*Arena) i32 {
     const target = out orelse return code(.invalid_argument);
     target.* = null;
     const strategy = OverflowStrategy.fromInt(overflow_strategy) orelse return code(.invalid_argument);
@@ -240,7 +256,7 @@ export fn engram_arena_create(capacity_bytes: u64, overflow_strategy: u8, zero_o
         .zero_on_reset = zero,
     };
     const handle = std.heap.c_allocator.create(Arena) catch return code(.init_failed);
-    handle.* = ArenaAllocator.create(options) catch |err| {
+    handle.* = make(options) catch |err| {
         std.heap.c_allocator.destroy(handle);
         return switch (err) {
             error.InvalidSize => code(.invalid_size),
@@ -251,8 +267,9 @@ export fn engram_arena_create(capacity_bytes: u64, overflow_strategy: u8, zero_o
     return code(.ok);
 }
 
-/// Frees the buffer and every fallback and folds the counters in. NULL is a
-/// no-op; the calling thread's arena handle is deinitialised instead of freed.
+/// Frees the buffer and every fallback and folds the counters in; a hosted
+/// arena's memory is the host's and stays. NULL is a no-op; the calling
+/// thread's arena handle is deinitialised instead of freed.
 /// Another thread's arena handle is refused and left alone (see
 /// `engram_arena_destroy_checked`, which says so).
 export fn engram_arena_destroy(arena: ?*Arena) void {
@@ -278,8 +295,9 @@ export fn engram_arena_destroy_checked(arena: ?*Arena) i32 {
 /// Destroys an instance arena now (it answers ENGRAM_ERR_DESTROYED, its
 /// counters are folded into the metrics, it no longer counts as live) but
 /// keeps its memory mapped until `engram_arena_destroy` frees it and the
-/// handle. ENGRAM_ERR_INVALID_ARGUMENT for a thread arena (disown it first)
-/// or an arena already destroyed.
+/// handle (a hosted arena has no memory of its own to keep).
+/// ENGRAM_ERR_INVALID_ARGUMENT for a thread arena (disown it first) or an
+/// arena already destroyed.
 export fn engram_arena_retire(arena: ?*Arena) i32 {
     const handle = arena orelse return code(.invalid_argument);
     if (handle.thread_owned or core.isThreadArena(handle) or handle.isDestroyed()) return code(.invalid_argument);
@@ -298,6 +316,29 @@ export fn engram_arena_get_options(arena: ?*const Arena, out: ?*Config) i32 {
     return code(.ok);
 }
 
+/// Lends a hosted arena `memory_bytes` bytes at `memory` until the next bind
+/// and says where its bytes start in them (`*base_offset_out`, 0 on failure).
+export fn engram_arena_bind(arena: ?*Arena, memory: ?[*]u8, memory_bytes: u64, memory_is_zero: u8, base_offset_out: ?*u64) i32 {
+    const handle = arena orelse return code(.invalid_argument);
+    const target = base_offset_out orelse return code(.invalid_argument);
+    target.* = 0;
+    if (handle.isDestroyed()) return code(.destroyed);
+    if (!handle.hosted) return code(.invalid_argument);
+    const block = memory orelse return code(.invalid_argument);
+    const is_zero = parseBool(memory_is_zero) orelse return code(.invalid_argument);
+    // A block that runs past the end of the address space cannot exist; a
+    // slice of it would let the arena's arithmetic wrap. Its size is checked
+    // by `bind`.
+    const block_len = std.math.cast(usize, memory_bytes) orelse return code(.invalid_argument);
+    _ = std.math.add(usize, @intFromPtr(block), block_len) catch return code(.invalid_argument);
+    const base_offset = handle.bind(block[0..block_len], is_zero) catch |err| switch (err) {
+        error.InvalidSize => return code(.invalid_size),
+    };
+    assert(base_offset < core.hosted_base_alignment);
+    target.* = base_offset;
+    return code(.ok);
+}
+
 // ---- any arena ----
 
 /// Allocates `size_bytes` aligned to `alignment` and says where it landed.
@@ -306,10 +347,18 @@ export fn engram_arena_alloc(arena: ?*Arena, size_bytes: u64, alignment: u64, ou
     const target = out orelse return code(.invalid_argument);
     target.* = .{ .ptr = null, .offset = 0, .fallback = 0 };
     if (handle.isDestroyed()) return code(.destroyed);
+    if (handle.isUnbound()) return code(.invalid_argument);
     const alignment_bytes = std.math.cast(usize, alignment) orelse return code(.invalid_alignment);
     const size = std.math.cast(usize, size_bytes) orelse return code(.invalid_size);
     const fallbacks_before = handle.state.fallback_count;
-    const bytes = handle.alloc(size, alignment_bytes) catch |err| return allocErrorCode(handle, err);
+    const bytes = handle.alloc(size, alignment_bytes) catch |err| switch (err) {
+        // Counted by the arena, served by the host from its own memory.
+        error.HostedFallback => {
+            target.* = .{ .ptr = null, .offset = fallback_offset, .fallback = 1 };
+            return code(.ok);
+        },
+        else => |other| return allocErrorCode(handle, other),
+    };
     if (handle.state.fallback_count != fallbacks_before) {
         target.* = .{ .ptr = bytes.ptr, .offset = fallback_offset, .fallback = 1 };
     } else {
@@ -318,9 +367,10 @@ export fn engram_arena_alloc(arena: ?*Arena, size_bytes: u64, alignment: u64, ou
     return code(.ok);
 }
 
-/// With the fallback strategy a request that does not fit goes to the heap,
-/// so OutOfMemory there means the heap refused: an init failure, not capacity.
-fn allocErrorCode(arena: *const Arena, err: core.Error) i32 {
+/// With the fallback strategy a request that does not fit goes to the heap
+/// (or to the host, which the seam may refuse), so OutOfMemory there means a
+/// refused reservation: an init failure, not capacity.
+fn allocErrorCode(arena: *const Arena, err: error{ InvalidAlignment, InvalidSize, OutOfMemory }) i32 {
     return switch (err) {
         error.InvalidAlignment => code(.invalid_alignment),
         error.InvalidSize => code(.invalid_size),
@@ -332,6 +382,7 @@ fn allocErrorCode(arena: *const Arena, err: core.Error) i32 {
 export fn engram_arena_reset(arena: ?*Arena) i32 {
     const handle = arena orelse return code(.invalid_argument);
     if (handle.isDestroyed()) return code(.destroyed);
+    if (handle.isUnbound()) return code(.invalid_argument);
     handle.reset();
     return code(.ok);
 }
@@ -345,10 +396,11 @@ export fn engram_arena_get_stats(arena: ?*const Arena, out: ?*ArenaStats) i32 {
     return code(.ok);
 }
 
-/// The first byte of the arena's buffer; NULL for NULL or a destroyed arena.
+/// The first byte of the arena's buffer; NULL for NULL, a destroyed arena or
+/// a hosted arena before its first bind.
 export fn engram_arena_base(arena: ?*const Arena) ?[*]u8 {
     const handle = arena orelse return null;
-    if (handle.isDestroyed()) return null;
+    if (handle.isDestroyed() or handle.isUnbound()) return null;
     return handle.buffer.ptr;
 }
 
@@ -365,6 +417,8 @@ export fn engram_arena_state(arena: ?*Arena) ?*core.State {
 export fn engram_arena_expose(arena: ?*Arena, end_bytes: u64) i32 {
     const handle = arena orelse return code(.invalid_argument);
     if (handle.isDestroyed()) return code(.destroyed);
+    // No memory yet, so nothing the host could have written.
+    if (handle.isUnbound()) return code(.invalid_argument);
     handle.expose(std.math.cast(usize, end_bytes) orelse std.math.maxInt(usize));
     return code(.ok);
 }
@@ -436,6 +490,24 @@ export fn engram_get_metrics(out: ?*Metrics) void {
 /// Zeroes the counters; the gauges keep counting.
 export fn engram_reset_arena_metrics() void {
     arena_metrics.reset();
+}
+
+/// Counts one block of a hosted arena's memory that the host's user moved out.
+export fn engram_record_moved_out() void {
+    arena_metrics.recordMovedOut();
+}
+
+// ---- host memory ----
+
+/// Gives the whole pages inside [memory, memory + bytes) back to the system,
+/// leaving them mapped and writable. Best effort; NULL or 0 is a no-op.
+export fn engram_discard_memory(memory: ?[*]u8, bytes: u64) void {
+    const start = memory orelse return;
+    if (bytes == 0) return;
+    // Past usize (a 32-bit target) the range runs to the end of the address
+    // space anyway; discardPages saturates there.
+    const len = std.math.cast(usize, bytes) orelse std.math.maxInt(usize);
+    core.discardPages(start[0..len]);
 }
 
 // ---- testing seam ----

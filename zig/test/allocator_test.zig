@@ -771,3 +771,217 @@ test "retireKeepingMemory: the kept buffer stays writable but gives its pages ba
     arena.releaseKept();
     try testing.expectEqual(@as(usize, 0), arena.kept.len);
 }
+
+// ---- hosted arenas: memory a host owns and lends at each bind ----
+
+const page = std.mem.page_size;
+
+/// `len` bytes of `backing` starting `misalignment` bytes past its start: a
+/// block whose address is `misalignment` mod 4096, as a host's allocator may
+/// place one.
+fn blockAt(backing: []align(page) u8, misalignment: usize, len: usize) []u8 {
+    return backing[misalignment..][0..len];
+}
+
+test "hosted arena: no memory until bound, counted in the gauges from create to destroy" {
+    const before = arena_metrics.snapshot();
+    var arena = try ArenaAllocator.createHosted(options(8192, .error_return, true));
+    const during = arena_metrics.snapshot();
+    try testing.expectEqual(before.live_arenas + 1, during.live_arenas);
+    try testing.expectEqual(before.reserved_bytes + 8192, during.reserved_bytes);
+    try testing.expect(arena.hosted and arena.isUnbound());
+    try testing.expectEqual(@as(usize, 0), arena.buffer.len);
+    try testing.expectEqual(@as(u64, 8192), arena.state.capacity);
+    try testing.expectEqual(@as(usize, 0), arena.remaining());
+    arena.destroy();
+    try testing.expect(arena.isDestroyed());
+    try testing.expectEqual(before.live_arenas, arena_metrics.snapshot().live_arenas);
+    try testing.expectEqual(before.reserved_bytes, arena_metrics.snapshot().reserved_bytes);
+
+    // The limits and the seam of `create`, and nothing counted when refused.
+    try testing.expectError(error.InvalidSize, ArenaAllocator.createHosted(options(0, .error_return, true)));
+    try testing.expectError(error.InvalidSize, ArenaAllocator.createHosted(options(core.max_capacity_bytes + 1, .error_return, true)));
+    core.failReservations(1);
+    try testing.expectError(error.OutOfMemory, ArenaAllocator.createHosted(options(8192, .error_return, true)));
+    try testing.expectEqual(before.live_arenas, arena_metrics.snapshot().live_arenas);
+    try testing.expectEqual(before.reserved_bytes, arena_metrics.snapshot().reserved_bytes);
+}
+
+test "hosted arena: bind puts byte 0 on a page boundary of a misaligned block" {
+    var backing: [4 * page]u8 align(page) = undefined;
+    @memset(&backing, 0xEE);
+    var arena = try ArenaAllocator.createHosted(options(2 * 4096, .error_return, false));
+    defer arena.destroy();
+
+    // One byte short of capacity + slack: refused, still unbound.
+    try testing.expectError(error.InvalidSize, arena.bind(blockAt(&backing, 16, 2 * 4096 + core.hosted_slack_bytes - 1), false));
+    try testing.expect(arena.isUnbound());
+
+    const block = blockAt(&backing, 16, 2 * 4096 + core.hosted_slack_bytes);
+    const base_offset = try arena.bind(block, false);
+    try testing.expectEqual(@as(usize, 4096 - 16), base_offset);
+    try testing.expect(!arena.isUnbound());
+    try testing.expectEqual(@as([*]u8, &backing) + 4096, arena.buffer.ptr);
+    try testing.expectEqual(@as(usize, 2 * 4096), arena.buffer.len);
+    // A non-zeroing arena leaves the host's bytes as they were.
+    try testing.expect(std.mem.allEqual(u8, &backing, 0xEE));
+
+    const first = try arena.alloc(100, 4096);
+    try testing.expectEqual(@as([*]u8, &backing) + 4096, first.ptr);
+    _ = try arena.alloc(1, 1);
+    const second = try arena.alloc(10, 4096);
+    try testing.expectEqual(@as([*]u8, &backing) + 2 * 4096, second.ptr);
+    try testing.expectEqual(@as(u64, 4096 + 10), arena.state.offset);
+    // The capacity ends where the block's slack begins: nothing past it.
+    try testing.expectError(error.OutOfMemory, arena.alloc(1, 4096));
+
+    // An aligned block needs no padding: base 0.
+    try testing.expectEqual(@as(usize, 0), try arena.bind(blockAt(&backing, 0, 3 * 4096), true));
+    try testing.expectEqual(@as([*]u8, &backing), arena.buffer.ptr);
+}
+
+test "hosted arena: rebinding at the same base keeps the counters and the bytes; reset zeroes the new block" {
+    var first_block: [3 * page]u8 align(page) = undefined;
+    var second_block: [3 * page]u8 align(page) = undefined;
+    @memset(&first_block, 0);
+    var arena = try ArenaAllocator.createHosted(options(4096, .error_return, true));
+    defer arena.destroy();
+    const base_offset = try arena.bind(blockAt(&first_block, 16, 2 * 4096), true);
+    const bytes = try arena.alloc(100, 8);
+    @memset(bytes, 0xAB);
+    arena.expose(300);
+    @memset(arena.buffer[100..300], 0xCD);
+    const counted = arena.state;
+
+    // The host moves its buffer byte for byte to another address with the
+    // same alignment and binds it: nothing is zeroed, nothing recounted.
+    second_block = first_block;
+    try testing.expectEqual(base_offset, try arena.bind(blockAt(&second_block, 16, 2 * 4096), false));
+    try testing.expectEqual(counted, arena.state);
+    try testing.expectEqual(@as([*]u8, &second_block) + 4096, arena.buffer.ptr);
+    try testing.expect(std.mem.allEqual(u8, arena.buffer[0..100], 0xAB));
+    try testing.expect(std.mem.allEqual(u8, arena.buffer[100..300], 0xCD));
+
+    arena.reset();
+    try testing.expect(std.mem.allEqual(u8, &second_block, 0));
+    // The old block is the host's again: the arena no longer touches it.
+    try testing.expect(std.mem.allEqual(u8, first_block[4096..][0..100], 0xAB));
+    const again = try arena.alloc(100, 8);
+    try testing.expectEqual(@as([*]u8, &second_block) + 4096, again.ptr);
+}
+
+test "hosted arena: a bind at another base zeroes the whole block, unless it is zero or the arena does not zero" {
+    var backing: [4 * page]u8 align(page) = undefined;
+    var arena = try ArenaAllocator.createHosted(options(4096, .error_return, true));
+    defer arena.destroy();
+
+    // The first bind has no earlier base: a block that is not zero is zeroed.
+    @memset(&backing, 0xEE);
+    try testing.expectEqual(@as(usize, 4096 - 16), try arena.bind(blockAt(&backing, 16, 2 * 4096), false));
+    try testing.expect(std.mem.allEqual(u8, backing[16..][0 .. 2 * 4096], 0));
+    try testing.expectEqual(@as(u8, 0xEE), backing[15]); // outside the block: not the arena's
+    @memset((try arena.alloc(64, 8)), 0xAB);
+    const counted = arena.state;
+
+    // The host moved the bytes to an address 32 mod 4096: handed-out bytes
+    // now sit at other offsets, so the whole block is zeroed, counters kept.
+    @memset(&backing, 0xCD);
+    try testing.expectEqual(@as(usize, 4096 - 32), try arena.bind(blockAt(&backing, 32, 2 * 4096), false));
+    try testing.expect(std.mem.allEqual(u8, backing[32..][0 .. 2 * 4096], 0));
+    try testing.expectEqual(@as(u8, 0xCD), backing[31]);
+    try testing.expectEqual(@as(u8, 0xCD), backing[32 + 2 * 4096]);
+    try testing.expectEqual(counted, arena.state);
+
+    // Another base, but the host says the block is zero: it is taken at its
+    // word (these bytes are not zero, which shows nothing was written).
+    @memset(&backing, 0xCD);
+    try testing.expectEqual(@as(usize, 4096 - 48), try arena.bind(blockAt(&backing, 48, 2 * 4096), true));
+    try testing.expect(std.mem.allEqual(u8, &backing, 0xCD));
+
+    // An arena that does not zero never zeroes at bind.
+    var plain = try ArenaAllocator.createHosted(options(4096, .error_return, false));
+    defer plain.destroy();
+    _ = try plain.bind(blockAt(&backing, 16, 2 * 4096), false);
+    _ = try plain.bind(blockAt(&backing, 64, 2 * 4096), false);
+    try testing.expect(std.mem.allEqual(u8, &backing, 0xCD));
+}
+
+test "hosted arena: a fallback is counted, reserves nothing and is a failed std.mem.Allocator request" {
+    arena_metrics.reset();
+    defer arena_metrics.reset();
+    var backing: [3 * page]u8 align(page) = [_]u8{0} ** (3 * page);
+    var arena = try ArenaAllocator.createHosted(options(4096, .fallback, true));
+    _ = try arena.bind(blockAt(&backing, 0, 2 * 4096), true);
+    // A heap fallback would fail here, with OutOfMemory.
+    arena.fallback_allocator = testing.failing_allocator;
+    _ = try arena.alloc(4000, 8);
+    try testing.expectError(error.HostedFallback, arena.alloc(5000, 64));
+    try testing.expectEqual(core.State{
+        .offset = 4000,
+        .capacity = 4096,
+        .high_water_mark = 4000,
+        .overflow_count = 1,
+        .allocation_count = 2,
+        .bytes_allocated = 9000,
+        .fallback_count = 1,
+        .fallback_bytes = 5000,
+    }, arena.state);
+    try testing.expectEqual(@as(?*anyopaque, null), @as(?*anyopaque, @ptrCast(arena.fallbacks)));
+
+    // Through std.mem.Allocator the host's fallback is no memory at all.
+    try testing.expectError(error.OutOfMemory, arena.allocator().alloc(u8, 6000));
+    try testing.expectEqual(@as(u64, 2), arena.state.fallback_count);
+    try testing.expectEqual(@as(u64, 11000), arena.state.fallback_bytes);
+
+    // The seam refuses it as it refuses a heap fallback: counted as an overflow only.
+    core.failReservations(1);
+    try testing.expectError(error.OutOfMemory, arena.alloc(5000, 8));
+    try testing.expectEqual(@as(u64, 2), arena.state.fallback_count);
+    try testing.expectEqual(@as(u64, 3), arena.state.overflow_count);
+
+    arena.reset();
+    try testing.expectEqual(@as(u64, 0), arena.state.fallback_bytes);
+    try testing.expectEqual(@as(u64, 0), arena.state.fallback_count);
+    try testing.expectEqual(@as(u64, 2), arena_metrics.snapshot().total_fallbacks);
+    try testing.expectError(error.HostedFallback, arena.alloc(8192, 8));
+    arena.destroy();
+    try testing.expectEqual(@as(u64, 3), arena_metrics.snapshot().total_fallbacks);
+}
+
+test "hosted arena: retireKeepingMemory is its destroy and keeps nothing" {
+    var backing: [3 * page]u8 align(page) = [_]u8{0} ** (3 * page);
+    const before = arena_metrics.snapshot();
+    var arena = try ArenaAllocator.createHosted(options(4096, .error_return, true));
+    _ = try arena.bind(blockAt(&backing, 0, 2 * 4096), true);
+    @memset(try arena.alloc(10, 1), 0x11);
+    arena.retireKeepingMemory();
+    try testing.expect(arena.isDestroyed());
+    try testing.expectEqual(@as(usize, 0), arena.kept.len);
+    try testing.expectEqual(before.live_arenas, arena_metrics.snapshot().live_arenas);
+    try testing.expectEqual(before.reserved_bytes, arena_metrics.snapshot().reserved_bytes);
+    // The host's bytes are left as they were: retiring is not a reset.
+    try testing.expect(std.mem.allEqual(u8, backing[0..10], 0x11));
+}
+
+test "discardPages: whole pages inside the range are dropped, partial pages keep their bytes" {
+    const memory = try std.heap.page_allocator.alignedAlloc(u8, page, 4 * page);
+    defer std.heap.page_allocator.free(memory);
+    @memset(memory, 0xEE);
+    // From byte 100 of page 0 to byte 100 of page 3: pages 1 and 2 lie inside.
+    core.discardPages(memory[100 .. 3 * page + 100]);
+    if (builtin.os.tag == .linux) {
+        try testing.expect(std.mem.allEqual(u8, memory[page .. 3 * page], 0));
+    }
+    // Mapped and writable still.
+    memory[page] = 1;
+    try testing.expectEqual(@as(u8, 1), memory[page]);
+    // The pages only partly inside the range are never touched.
+    try testing.expect(std.mem.allEqual(u8, memory[0..page], 0xEE));
+    try testing.expect(std.mem.allEqual(u8, memory[3 * page ..], 0xEE));
+
+    // No whole page inside: nothing happens.
+    core.discardPages(memory[5..10]);
+    core.discardPages(memory[page..page]);
+    core.discardPages(memory[3 * page + 1 .. 4 * page]);
+    try testing.expect(std.mem.allEqual(u8, memory[3 * page ..], 0xEE));
+}

@@ -24,9 +24,10 @@ static_assert(sizeof(engram_config_t) == 16, "engram_config_t size");
 static_assert(offsetof(engram_config_t, zero_on_reset) == 9, "engram_config_t layout");
 static_assert(sizeof(engram_arena_stats_t) == 72, "engram_arena_stats_t size");
 static_assert(offsetof(engram_arena_stats_t, utilization) == 64, "engram_arena_stats_t layout");
-static_assert(sizeof(engram_metrics_t) == 64, "engram_metrics_t size");
+static_assert(sizeof(engram_metrics_t) == 72, "engram_metrics_t size");
 static_assert(sizeof(engram_alloc_t) == 24, "engram_alloc_t size");
 static_assert(offsetof(engram_alloc_t, fallback) == 16, "engram_alloc_t layout");
+static_assert(ENGRAM_HOSTED_SLACK_BYTES == 4096, "a hosted block's slack is one page");
 
 static int failures = 0;
 
@@ -329,6 +330,135 @@ static void test_offset_past_capacity(void) {
     engram_arena_destroy(arena);
 }
 
+/* A hosted arena driven as the Node shim drives one: memory the host owns,
+ * lent at each bind, moved between calls, its fallbacks served by the host. */
+static void test_hosted_arena(void) {
+    enum { BLOCK_PAGES = 4, PAGE = 4096 };
+    const uint64_t capacity = 2 * PAGE;
+    const uint64_t block_bytes = capacity + ENGRAM_HOSTED_SLACK_BYTES;
+    uint8_t *first = aligned_alloc(PAGE, BLOCK_PAGES * PAGE);
+    uint8_t *second = aligned_alloc(PAGE, BLOCK_PAGES * PAGE);
+    CHECK(first != NULL && second != NULL);
+    if (first == NULL || second == NULL) return;
+    memset(first, 0, BLOCK_PAGES * PAGE);
+    memset(second, 0, BLOCK_PAGES * PAGE);
+    engram_metrics_t before, after;
+    engram_get_metrics(&before);
+
+    engram_arena *arena = NULL;
+    CHECK_EQ(engram_arena_create_hosted(0, ENGRAM_OVERFLOW_FALLBACK, 1, &arena), ENGRAM_ERR_INVALID_SIZE);
+    CHECK_EQ(engram_arena_create_hosted(capacity, 9, 1, &arena), ENGRAM_ERR_INVALID_ARGUMENT);
+    engram_testing_fail_reservations(1);
+    CHECK_EQ(engram_arena_create_hosted(capacity, ENGRAM_OVERFLOW_FALLBACK, 1, &arena), ENGRAM_ERR_INIT_FAILED);
+    CHECK(arena == NULL);
+    CHECK_EQ(engram_arena_create_hosted(capacity, ENGRAM_OVERFLOW_FALLBACK, 1, &arena), ENGRAM_OK);
+    CHECK(arena != NULL);
+    engram_get_metrics(&after);
+    CHECK_EQ(after.live_arenas, before.live_arenas + 1);
+    CHECK_EQ(after.reserved_bytes, before.reserved_bytes + capacity);
+    /* The host counts the blocks its user moved out; the library cannot see them. */
+    engram_record_moved_out();
+    engram_get_metrics(&after);
+    CHECK_EQ(after.total_moved_out, before.total_moved_out + 1);
+
+    /* No memory before the first bind. */
+    engram_alloc_t a;
+    CHECK_EQ(engram_arena_alloc(arena, 8, 8, &a), ENGRAM_ERR_INVALID_ARGUMENT);
+    CHECK_EQ(engram_arena_reset(arena), ENGRAM_ERR_INVALID_ARGUMENT);
+    CHECK_EQ(engram_arena_state(arena)->allocation_count, 0);
+    CHECK_EQ(engram_arena_state(arena)->overflow_count, 0);
+    CHECK(engram_arena_base(arena) == NULL);
+    CHECK_EQ(engram_arena_capacity(arena), capacity);
+
+    /* A block 16 bytes past a page: byte 0 of the arena sits on the next page. */
+    uint64_t base = 1;
+    CHECK_EQ(engram_arena_bind(arena, first + 16, block_bytes - 1, 1, &base), ENGRAM_ERR_INVALID_SIZE);
+    CHECK_EQ(engram_arena_bind(arena, NULL, block_bytes, 1, &base), ENGRAM_ERR_INVALID_ARGUMENT);
+    CHECK_EQ(engram_arena_bind(arena, first + 16, block_bytes, 1, &base), ENGRAM_OK);
+    CHECK_EQ(base, PAGE - 16);
+    CHECK(engram_arena_base(arena) == first + PAGE);
+
+    CHECK_EQ(engram_arena_alloc(arena, 100, PAGE, &a), ENGRAM_OK);
+    CHECK(a.ptr == first + PAGE);
+    CHECK_EQ(a.offset, 0);
+    CHECK_EQ(a.fallback, 0);
+    memset(a.ptr, 0xAB, 100);
+    CHECK_EQ(engram_arena_alloc(arena, 10, PAGE, &a), ENGRAM_OK);
+    CHECK(a.ptr == first + 2 * PAGE);
+    CHECK_EQ(a.offset, PAGE);
+    CHECK_EQ(((uintptr_t)a.ptr) % PAGE, 0);
+
+    /* The fallback is the host's to serve: counted, no pointer. */
+    CHECK_EQ(engram_arena_alloc(arena, 5000, 8, &a), ENGRAM_OK);
+    CHECK(a.ptr == NULL);
+    CHECK_EQ(a.offset, UINT64_MAX);
+    CHECK_EQ(a.fallback, 1);
+    engram_arena_stats_t stats;
+    CHECK_EQ(engram_arena_get_stats(arena, &stats), ENGRAM_OK);
+    CHECK_EQ(stats.fallback_count, 1);
+    CHECK_EQ(stats.fallback_bytes, 5000);
+    CHECK_EQ(stats.overflow_count, 1);
+    CHECK_EQ(stats.allocation_count, 3);
+    CHECK_EQ(stats.bytes_allocated, 5110);
+    CHECK_EQ(stats.current_usage_bytes, PAGE + 10);
+
+    /* The host keeps its own copy of the state, moves its block (same
+     * alignment) and binds it again: the counters are the copy's. */
+    engram_arena_state_t copy = *engram_arena_state(arena);
+    memcpy(second, first, BLOCK_PAGES * PAGE);
+    CHECK_EQ(engram_arena_bind(arena, second + 16, block_bytes, 0, &base), ENGRAM_OK);
+    CHECK_EQ(base, PAGE - 16);
+    CHECK(memcmp(engram_arena_state(arena), &copy, sizeof copy) == 0);
+    CHECK_EQ(second[PAGE], 0xAB);
+    *engram_arena_state(arena) = copy;
+    CHECK_EQ(engram_arena_reset(arena), ENGRAM_OK);
+    int nonzero = 0;
+    for (int i = 0; i < BLOCK_PAGES * PAGE; i++) nonzero += second[i] != 0;
+    CHECK_EQ(nonzero, 0);
+    CHECK_EQ(first[PAGE], 0xAB); /* the old block is the host's again */
+    CHECK_EQ(engram_arena_state(arena)->fallback_bytes, 0);
+    CHECK_EQ(engram_arena_state(arena)->high_water_mark, PAGE + 10);
+
+    /* Moved to an address 48 past a page, bytes and all: the whole block is zeroed. */
+    memset(first, 0xEE, BLOCK_PAGES * PAGE);
+    CHECK_EQ(engram_arena_bind(arena, first + 48, block_bytes, 0, &base), ENGRAM_OK);
+    CHECK_EQ(base, PAGE - 48);
+    nonzero = 0;
+    for (uint64_t i = 0; i < block_bytes; i++) nonzero += first[48 + i] != 0;
+    CHECK_EQ(nonzero, 0);
+    CHECK_EQ(first[47], 0xEE);
+    CHECK_EQ(first[48 + block_bytes], 0xEE);
+
+    /* Only hosted arenas are bound. */
+    engram_arena *owned = create_arena(4096, ENGRAM_OVERFLOW_ERROR_RETURN, 1);
+    CHECK_EQ(engram_arena_bind(owned, second, block_bytes, 1, &base), ENGRAM_ERR_INVALID_ARGUMENT);
+    engram_arena_destroy(owned);
+    CHECK_EQ(engram_arena_bind(NULL, second, block_bytes, 1, &base), ENGRAM_ERR_INVALID_ARGUMENT);
+
+    engram_arena_destroy(arena);
+    engram_get_metrics(&after);
+    CHECK_EQ(after.live_arenas, before.live_arenas);
+    CHECK_EQ(after.reserved_bytes, before.reserved_bytes);
+    CHECK_EQ(first[47], 0xEE); /* destroy leaves the host's memory alone */
+
+    /* A dead block kept mapped for late writers gives its whole pages back. */
+    memset(second, 0x77, BLOCK_PAGES * PAGE);
+    engram_discard_memory(NULL, 0);
+    engram_discard_memory(second + 1, 100);
+    engram_discard_memory(second + PAGE, 2 * PAGE);
+    CHECK_EQ(second[1], 0x77);
+    CHECK_EQ(second[PAGE - 1], 0x77);
+    CHECK_EQ(second[3 * PAGE], 0x77);
+#ifdef __linux__
+    CHECK_EQ(second[PAGE], 0);
+    CHECK_EQ(second[3 * PAGE - 1], 0);
+#endif
+    second[PAGE] = 1; /* still mapped and writable */
+    CHECK_EQ(second[PAGE], 1);
+    free(first);
+    free(second);
+}
+
 static void test_config_calls(void) {
     engram_config_t wanted = {131072, ENGRAM_OVERFLOW_FALLBACK, 0, {0}};
     engram_config_t config;
@@ -403,6 +533,7 @@ static int run_plain(void) {
     test_disown_retires_old_handle();
     test_destroy_foreign_thread_arena();
     test_offset_past_capacity();
+    test_hosted_arena();
     test_config_calls();
     test_metrics_calls();
     return failures;

@@ -2,8 +2,10 @@
 //! calls them: status codes, null pointers, bad enum values, limits.
 
 const std = @import("std");
+const builtin = @import("builtin");
 const testing = std.testing;
 const ffi = @import("../src/ffi.zig");
+const core = @import("../src/allocator.zig");
 const arena_config = @import("../src/arena_config.zig");
 const arena_metrics = @import("../src/arena_metrics.zig");
 
@@ -23,7 +25,7 @@ extern fn engram_arena_destroy(arena: ?*Arena) void;
 extern fn engram_arena_destroy_checked(arena: ?*Arena) i32;
 extern fn engram_arena_retire(arena: ?*Arena) i32;
 extern fn engram_arena_get_options(arena: ?*const Arena, out: ?*Config) i32;
-extern fn engram_arena_state(arena: ?*Arena) ?*@import("../src/allocator.zig").State;
+extern fn engram_arena_state(arena: ?*Arena) ?*core.State;
 extern fn engram_thread_arena_disown(out: ?*?*Arena) i32;
 extern fn engram_arena_alloc(arena: ?*Arena, size_bytes: u64, alignment: u64, out: ?*Allocation) i32;
 extern fn engram_arena_reset(arena: ?*Arena) i32;
@@ -38,6 +40,10 @@ extern fn engram_arena_stats(total_resets: ?*u64, total_overflows: ?*u64, max_hi
 extern fn engram_get_metrics(out: ?*Metrics) void;
 extern fn engram_reset_arena_metrics() void;
 extern fn engram_testing_fail_reservations(count: u32) void;
+extern fn engram_arena_create_hosted(capacity_bytes: u64, overflow_strategy: u8, zero_on_reset: u8, out: ?*?*Arena) i32;
+extern fn engram_arena_bind(arena: ?*Arena, memory: ?[*]u8, memory_bytes: u64, memory_is_zero: u8, base_offset_out: ?*u64) i32;
+extern fn engram_arena_expose(arena: ?*Arena, end_bytes: u64) i32;
+extern fn engram_discard_memory(memory: ?[*]u8, bytes: u64) void;
 
 const ok: i32 = 0;
 const out_of_capacity: i32 = 1;
@@ -380,4 +386,293 @@ test "C ABI: an offset written past the capacity is out of capacity, counted as 
     try testing.expectEqual(ok, engram_arena_reset(arena));
     try testing.expectEqual(ok, engram_arena_alloc(arena, 8, 8, &allocation));
     try testing.expectEqual(engram_arena_base(arena).?, allocation.ptr.?);
+}
+
+// ---- hosted arenas ----
+
+const hosted_slack_bytes: u64 = 4096; // ENGRAM_HOSTED_SLACK_BYTES
+const page = std.mem.page_size;
+
+fn createHosted(capacity_bytes: u64, strategy: u8, zero: u8) !*Arena {
+    var handle: ?*Arena = null;
+    try testing.expectEqual(ok, engram_arena_create_hosted(capacity_bytes, strategy, zero, &handle));
+    return handle.?;
+}
+
+fn metricsNow() Metrics {
+    var metrics: Metrics = undefined;
+    engram_get_metrics(&metrics);
+    return metrics;
+}
+
+test "C ABI: create_hosted validates as create does, counts in the gauges, and the seam refuses it" {
+    try testing.expectEqual(core.hosted_slack_bytes, hosted_slack_bytes);
+    var handle: ?*Arena = null;
+    try testing.expectEqual(invalid_argument, engram_arena_create_hosted(4096, 1, 1, null));
+    try testing.expectEqual(invalid_argument, engram_arena_create_hosted(4096, 3, 1, &handle));
+    try testing.expectEqual(invalid_argument, engram_arena_create_hosted(4096, 1, 2, &handle));
+    try testing.expectEqual(invalid_size, engram_arena_create_hosted(0, 1, 1, &handle));
+    try testing.expectEqual(invalid_size, engram_arena_create_hosted(gib + 1, 1, 1, &handle));
+    try testing.expectEqual(@as(?*Arena, null), handle);
+
+    const before = metricsNow();
+    engram_testing_fail_reservations(1);
+    try testing.expectEqual(init_failed, engram_arena_create_hosted(4096, 1, 1, &handle));
+    try testing.expectEqual(@as(?*Arena, null), handle);
+    try testing.expectEqual(before.live_arenas, metricsNow().live_arenas);
+
+    const arena = try createHosted(3 * 65536, 2, 0);
+    try testing.expectEqual(before.live_arenas + 1, metricsNow().live_arenas);
+    try testing.expectEqual(before.reserved_bytes + 3 * 65536, metricsNow().reserved_bytes);
+    try testing.expectEqual(@as(u64, 3 * 65536), engram_arena_capacity(arena));
+    var options: Config = undefined;
+    try testing.expectEqual(ok, engram_arena_get_options(arena, &options));
+    try testing.expectEqual(Config{ .pool_size_bytes = 3 * 65536, .overflow_strategy = 2, .zero_on_reset = 0 }, options);
+    engram_arena_destroy(arena);
+    try testing.expectEqual(before.live_arenas, metricsNow().live_arenas);
+    try testing.expectEqual(before.reserved_bytes, metricsNow().reserved_bytes);
+}
+
+test "C ABI: a hosted arena before its first bind refuses alloc, reset and expose, and changes nothing" {
+    engram_reset_arena_metrics();
+    defer engram_reset_arena_metrics();
+    const arena = try createHosted(65536, 2, 1);
+    defer engram_arena_destroy(arena);
+    const state = engram_arena_state(arena).?;
+    const before = state.*;
+    var allocation: Allocation = undefined;
+    try testing.expectEqual(invalid_argument, engram_arena_alloc(arena, 8, 8, &allocation));
+    try testing.expectEqual(Allocation{ .ptr = null, .offset = 0, .fallback = 0 }, allocation);
+    // Even a request that could never fit: no overflow, no fallback counted.
+    try testing.expectEqual(invalid_argument, engram_arena_alloc(arena, 1 << 20, 8, &allocation));
+    try testing.expectEqual(invalid_argument, engram_arena_alloc(arena, 0, 1, &allocation));
+    try testing.expectEqual(invalid_argument, engram_arena_reset(arena));
+    try testing.expectEqual(invalid_argument, engram_arena_expose(arena, 100));
+    try testing.expectEqual(before, state.*);
+    try testing.expectEqual(core.State{ .capacity = 65536 }, state.*);
+    try testing.expectEqual(@as(?[*]u8, null), engram_arena_base(arena));
+    try testing.expectEqual(@as(u64, 0), engram_arena_remaining(arena));
+    var stats: ArenaStats = undefined;
+    try testing.expectEqual(ok, engram_arena_get_stats(arena, &stats));
+    try testing.expectEqual(@as(u64, 65536), stats.capacity_bytes);
+    try testing.expectEqual(@as(u64, 0), metricsNow().total_resets);
+    try testing.expectEqual(@as(u64, 0), metricsNow().total_overflows);
+}
+
+test "C ABI: bind refuses null pointers, other arenas, small blocks and bad flags" {
+    const memory = try std.heap.page_allocator.alignedAlloc(u8, page, 4 * page);
+    defer std.heap.page_allocator.free(memory);
+    const arena = try createHosted(2 * 4096, 1, 1);
+    var base_offset: u64 = 99;
+    try testing.expectEqual(invalid_argument, engram_arena_bind(null, memory.ptr, memory.len, 1, &base_offset));
+    try testing.expectEqual(invalid_argument, engram_arena_bind(arena, memory.ptr, memory.len, 1, null));
+    try testing.expectEqual(invalid_argument, engram_arena_bind(arena, null, memory.len, 1, &base_offset));
+    try testing.expectEqual(@as(u64, 0), base_offset);
+    try testing.expectEqual(invalid_argument, engram_arena_bind(arena, memory.ptr, memory.len, 2, &base_offset));
+    try testing.expectEqual(invalid_size, engram_arena_bind(arena, memory.ptr, 2 * 4096 + hosted_slack_bytes - 1, 1, &base_offset));
+    try testing.expectEqual(invalid_size, engram_arena_bind(arena, memory.ptr, 0, 1, &base_offset));
+    // A block that would run past the end of the address space.
+    const top: [*]u8 = @ptrFromInt(std.math.maxInt(usize) - 4 * page + 1);
+    try testing.expectEqual(invalid_argument, engram_arena_bind(arena, top, 4 * page, 1, &base_offset));
+    try testing.expectEqual(invalid_argument, engram_arena_bind(arena, memory.ptr, std.math.maxInt(u64), 1, &base_offset));
+    try testing.expectEqual(@as(?[*]u8, null), engram_arena_base(arena));
+
+    // Exactly capacity + slack is enough, wherever the block starts.
+    const misaligned = memory.ptr + 16;
+    try testing.expectEqual(ok, engram_arena_bind(arena, misaligned, 2 * 4096 + hosted_slack_bytes, 1, &base_offset));
+    try testing.expectEqual(@as(u64, 4096 - 16), base_offset);
+
+    // Arenas that own their memory are not bound.
+    const owned = try createArena(4096, 1, 1);
+    defer engram_arena_destroy(owned);
+    try testing.expectEqual(invalid_argument, engram_arena_bind(owned, memory.ptr, memory.len, 1, &base_offset));
+    var thread: ?*Arena = null;
+    try testing.expectEqual(ok, engram_thread_arena(&thread));
+    try testing.expectEqual(invalid_argument, engram_arena_bind(thread, memory.ptr, memory.len, 1, &base_offset));
+    engram_deinit_thread_arena();
+    try testing.expectEqual(destroyed, engram_arena_bind(thread, memory.ptr, memory.len, 1, &base_offset));
+
+    // A retired hosted arena is destroyed.
+    try testing.expectEqual(ok, engram_arena_retire(arena));
+    try testing.expectEqual(destroyed, engram_arena_bind(arena, memory.ptr, memory.len, 1, &base_offset));
+    engram_arena_destroy(arena);
+}
+
+test "C ABI: hosted arena end to end: page-aligned base, rebinds, reset, destroy" {
+    engram_reset_arena_metrics();
+    defer engram_reset_arena_metrics();
+    const before = metricsNow();
+    const capacity: u64 = 4 * 4096;
+    const block_bytes = capacity + hosted_slack_bytes;
+    // Blocks at addresses 16 mod 4096, as an engine may place an ArrayBuffer.
+    const first = try std.heap.page_allocator.alignedAlloc(u8, page, 6 * page);
+    defer std.heap.page_allocator.free(first);
+    const second = try std.heap.page_allocator.alignedAlloc(u8, page, 6 * page);
+    defer std.heap.page_allocator.free(second);
+    // Allocator.alloc fills with 0xAA in Debug: make them fresh, zero memory.
+    @memset(first, 0);
+    @memset(second, 0);
+    const arena = try createHosted(capacity, 1, 1);
+    try testing.expectEqual(before.live_arenas + 1, metricsNow().live_arenas);
+    try testing.expectEqual(before.reserved_bytes + capacity, metricsNow().reserved_bytes);
+
+    var base_offset: u64 = 0;
+    try testing.expectEqual(ok, engram_arena_bind(arena, first.ptr + 16, block_bytes, 1, &base_offset));
+    try testing.expectEqual(@as(u64, 4096 - 16), base_offset);
+    const base = engram_arena_base(arena).?;
+    try testing.expectEqual(first.ptr + 16 + @as(usize, @intCast(base_offset)), base);
+    try testing.expectEqual(@as(usize, 0), @intFromPtr(base) % 4096);
+
+    var allocation: Allocation = undefined;
+    try testing.expectEqual(ok, engram_arena_alloc(arena, 3, 1, &allocation));
+    try testing.expectEqual(Allocation{ .ptr = base, .offset = 0, .fallback = 0 }, allocation);
+    try testing.expectEqual(ok, engram_arena_alloc(arena, 100, 4096, &allocation));
+    try testing.expectEqual(Allocation{ .ptr = base + 4096, .offset = 4096, .fallback = 0 }, allocation);
+    try testing.expectEqual(@as(usize, 0), @intFromPtr(allocation.ptr.?) % 4096);
+    @memset(allocation.ptr.?[0..100], 0xAB);
+    try testing.expectEqual(out_of_capacity, engram_arena_alloc(arena, capacity, 8, &allocation));
+    const state = engram_arena_state(arena).?;
+    const counted = state.*;
+    try testing.expectEqual(@as(u64, 4096 + 100), counted.offset);
+
+    // The host moves its buffer (same bytes, same alignment) and rebinds.
+    @memcpy(second[0..block_bytes], first[0..block_bytes]);
+    try testing.expectEqual(ok, engram_arena_bind(arena, second.ptr + 16, block_bytes, 0, &base_offset));
+    try testing.expectEqual(@as(u64, 4096 - 16), base_offset);
+    try testing.expectEqual(counted, state.*);
+    try testing.expectEqual(second.ptr + 4096, engram_arena_base(arena).?);
+    try testing.expect(std.mem.allEqual(u8, second[2 * 4096 ..][0..100], 0xAB));
+    // The next allocation continues in the new block.
+    try testing.expectEqual(ok, engram_arena_alloc(arena, 8, 8, &allocation));
+    try testing.expectEqual(second.ptr + 4096 + 4200, allocation.ptr.?);
+
+    // The reset zeroes the used bytes in the block bound now, not the old one.
+    try testing.expectEqual(ok, engram_arena_reset(arena));
+    try testing.expect(std.mem.allEqual(u8, second, 0));
+    try testing.expect(std.mem.allEqual(u8, first[2 * 4096 ..][0..100], 0xAB));
+    try testing.expectEqual(@as(u64, 0), state.offset);
+    try testing.expectEqual(@as(u64, 4208), state.high_water_mark);
+    try testing.expectEqual(@as(u64, 1), metricsNow().total_resets);
+
+    // Moved to an address 48 mod 4096 with its bytes: another base, so the
+    // whole block is zeroed (the bytes at its old offsets are gone).
+    @memset(first, 0xEE);
+    try testing.expectEqual(ok, engram_arena_bind(arena, first.ptr + 48, block_bytes, 0, &base_offset));
+    try testing.expectEqual(@as(u64, 4096 - 48), base_offset);
+    try testing.expect(std.mem.allEqual(u8, first[48..][0..block_bytes], 0));
+    try testing.expectEqual(@as(u8, 0xEE), first[47]);
+    try testing.expectEqual(@as(u8, 0xEE), first[48 + block_bytes]);
+
+    engram_arena_destroy(arena);
+    const after = metricsNow();
+    try testing.expectEqual(before.live_arenas, after.live_arenas);
+    try testing.expectEqual(before.reserved_bytes, after.reserved_bytes);
+    try testing.expectEqual(@as(u64, 3), after.total_allocations);
+    try testing.expectEqual(@as(u64, 4208), after.max_high_water_mark_bytes);
+    // The host's memory is the host's: destroy wrote nothing there.
+    try testing.expectEqual(@as(u8, 0xEE), first[47]);
+}
+
+test "C ABI: a hosted fallback is counted and answers {NULL, UINT64_MAX, 1}" {
+    engram_reset_arena_metrics();
+    defer engram_reset_arena_metrics();
+    const memory = try std.heap.page_allocator.alignedAlloc(u8, page, 3 * page);
+    defer std.heap.page_allocator.free(memory);
+    @memset(memory, 0);
+    const arena = try createHosted(4096, 2, 1);
+    var base_offset: u64 = 0;
+    try testing.expectEqual(ok, engram_arena_bind(arena, memory.ptr, memory.len, 1, &base_offset));
+    try testing.expectEqual(@as(u64, 0), base_offset);
+    var allocation: Allocation = undefined;
+    try testing.expectEqual(ok, engram_arena_alloc(arena, 1000, 8, &allocation));
+    try testing.expectEqual(@as(u8, 0), allocation.fallback);
+    try testing.expectEqual(ok, engram_arena_alloc(arena, 10000, 4096, &allocation));
+    try testing.expectEqual(Allocation{ .ptr = null, .offset = ffi.fallback_offset, .fallback = 1 }, allocation);
+    engram_testing_fail_reservations(1);
+    try testing.expectEqual(init_failed, engram_arena_alloc(arena, 10000, 8, &allocation));
+    try testing.expectEqual(Allocation{ .ptr = null, .offset = 0, .fallback = 0 }, allocation);
+
+    var stats: ArenaStats = undefined;
+    try testing.expectEqual(ok, engram_arena_get_stats(arena, &stats));
+    try testing.expectEqual(@as(u64, 1), stats.fallback_count);
+    try testing.expectEqual(@as(u64, 10000), stats.fallback_bytes);
+    try testing.expectEqual(@as(u64, 2), stats.overflow_count);
+    try testing.expectEqual(@as(u64, 2), stats.allocation_count);
+    try testing.expectEqual(@as(u64, 11000), stats.bytes_allocated);
+    try testing.expectEqual(@as(u64, 1000), stats.current_usage_bytes);
+
+    try testing.expectEqual(ok, engram_arena_reset(arena));
+    try testing.expectEqual(ok, engram_arena_get_stats(arena, &stats));
+    try testing.expectEqual(@as(u64, 0), stats.fallback_bytes);
+    try testing.expectEqual(@as(u64, 1), metricsNow().total_fallbacks);
+    engram_arena_destroy(arena);
+}
+
+test "C ABI: a host's copy of the state record, copied in before a call and out after" {
+    const memory = try std.heap.page_allocator.alignedAlloc(u8, page, 3 * page);
+    defer std.heap.page_allocator.free(memory);
+    @memset(memory, 0);
+    const arena = try createHosted(4096, 1, 1);
+    defer engram_arena_destroy(arena);
+    var base_offset: u64 = 0;
+    try testing.expectEqual(ok, engram_arena_bind(arena, memory.ptr + 8, 2 * 4096, 1, &base_offset));
+    const state = engram_arena_state(arena).?;
+    var copy = state.*;
+    // The host bumps in its own copy with the header's rule...
+    copy.offset = 40;
+    copy.high_water_mark = 40;
+    copy.allocation_count = 1;
+    copy.bytes_allocated = 40;
+    // ...and copies it in for a call, and back after it.
+    state.* = copy;
+    var allocation: Allocation = undefined;
+    try testing.expectEqual(ok, engram_arena_alloc(arena, 8, 64, &allocation));
+    copy = state.*;
+    try testing.expectEqual(@as(u64, 64), allocation.offset);
+    try testing.expectEqual(memory.ptr + 8 + @as(usize, @intCast(base_offset)) + 64, allocation.ptr.?);
+    try testing.expectEqual(@as(u64, 72), copy.offset);
+    try testing.expectEqual(@as(u64, 2), copy.allocation_count);
+    try testing.expectEqual(@as(u64, 48), copy.bytes_allocated);
+}
+
+test "C ABI: retire of a hosted arena releases the gauges and destroy frees the handle" {
+    const before = metricsNow();
+    const memory = try std.heap.page_allocator.alignedAlloc(u8, page, 3 * page);
+    defer std.heap.page_allocator.free(memory);
+    @memset(memory, 0);
+    const arena = try createHosted(4096, 1, 0);
+    var base_offset: u64 = 0;
+    try testing.expectEqual(ok, engram_arena_bind(arena, memory.ptr, memory.len, 1, &base_offset));
+    var allocation: Allocation = undefined;
+    try testing.expectEqual(ok, engram_arena_alloc(arena, 64, 8, &allocation));
+    @memset(allocation.ptr.?[0..64], 0x5A);
+    try testing.expectEqual(ok, engram_arena_retire(arena));
+    try testing.expectEqual(before.live_arenas, metricsNow().live_arenas);
+    try testing.expectEqual(before.reserved_bytes, metricsNow().reserved_bytes);
+    try testing.expectEqual(destroyed, engram_arena_alloc(arena, 8, 8, &allocation));
+    try testing.expectEqual(destroyed, engram_arena_reset(arena));
+    try testing.expectEqual(invalid_argument, engram_arena_retire(arena));
+    try testing.expectEqual(ok, engram_arena_destroy_checked(arena));
+    try testing.expect(std.mem.allEqual(u8, memory[0..64], 0x5A));
+    try testing.expectEqual(before.live_arenas, metricsNow().live_arenas);
+}
+
+test "C ABI: engram_discard_memory drops whole pages and tolerates NULL, 0 and tiny ranges" {
+    const memory = try std.heap.page_allocator.alignedAlloc(u8, page, 4 * page);
+    defer std.heap.page_allocator.free(memory);
+    @memset(memory, 0xEE);
+    engram_discard_memory(null, 0);
+    engram_discard_memory(null, 4 * page);
+    engram_discard_memory(memory.ptr, 0);
+    engram_discard_memory(memory.ptr + 1, page);
+    engram_discard_memory(memory.ptr + 10, 20);
+    try testing.expect(std.mem.allEqual(u8, memory, 0xEE));
+    engram_discard_memory(memory.ptr + page, 2 * page);
+    if (builtin.os.tag == .linux) {
+        try testing.expect(std.mem.allEqual(u8, memory[page .. 3 * page], 0));
+    }
+    try testing.expect(std.mem.allEqual(u8, memory[0..page], 0xEE));
+    try testing.expect(std.mem.allEqual(u8, memory[3 * page ..], 0xEE));
+    memory[page] = 7; // still mapped and writable
+    try testing.expectEqual(@as(u8, 7), memory[page]);
 }

@@ -221,6 +221,138 @@ const MUTANTS = [
     find: '        @memset(bytes, 0);\n        self.state.fallback_count += 1;',
     replace: '        self.state.fallback_count += 1;',
   },
+  // ---- hosted arenas: memory the host owns, lent at each bind ----
+  {
+    id: 'hosted-base-unaligned',
+    what: "bind puts the arena's byte 0 at the block's start, not on the next page",
+    file: 'zig/src/allocator.zig',
+    find: '        const base_offset = (0 -% @intFromPtr(memory.ptr)) & (hosted_base_alignment - 1);',
+    replace: '        const base_offset: usize = 0;',
+  },
+  {
+    id: 'hosted-slack-unchecked',
+    what: 'bind takes a block of capacity bytes, without the slack the base needs',
+    file: 'zig/src/allocator.zig',
+    find: '        if (memory.len < capacity + hosted_slack_bytes) return error.InvalidSize;',
+    replace: '        if (memory.len < capacity) return error.InvalidSize;',
+  },
+  {
+    id: 'hosted-move-not-zeroed',
+    what: 'a bind at another base leaves the moved bytes in place',
+    file: 'zig/src/allocator.zig',
+    find: '        if (moved and !memory_is_zero and self.options.zero_on_reset) @memset(memory, 0);',
+    replace: '        _ = moved;\n        _ = memory_is_zero;',
+  },
+  {
+    id: 'hosted-rebind-always-zeroes',
+    what: 'every bind zeroes the block, the same base too (live bytes lost)',
+    file: 'zig/src/allocator.zig',
+    find: '        const moved = if (self.hosted_base_offset) |previous| previous != base_offset else true;',
+    replace: '        const moved = true;',
+  },
+  {
+    id: 'hosted-first-bind-not-zeroed',
+    what: 'the first bind of a block that is not zero leaves its bytes',
+    file: 'zig/src/allocator.zig',
+    find: '        const moved = if (self.hosted_base_offset) |previous| previous != base_offset else true;',
+    replace: '        const moved = if (self.hosted_base_offset) |previous| previous != base_offset else false;',
+  },
+  {
+    id: 'hosted-zero-flag-ignored',
+    what: 'a block the host says is zero is zeroed again',
+    file: 'zig/src/allocator.zig',
+    find: '        if (moved and !memory_is_zero and self.options.zero_on_reset) @memset(memory, 0);',
+    replace: '        _ = memory_is_zero;\n        if (moved and self.options.zero_on_reset) @memset(memory, 0);',
+  },
+  {
+    id: 'hosted-zeroes-without-zero-on-reset',
+    what: 'an arena that does not zero zeroes the block at a move',
+    file: 'zig/src/allocator.zig',
+    find: '        if (moved and !memory_is_zero and self.options.zero_on_reset) @memset(memory, 0);',
+    replace: '        if (moved and !memory_is_zero) @memset(memory, 0);',
+  },
+  {
+    id: 'hosted-create-uncounted',
+    what: 'createHosted does not count the arena in the gauges',
+    file: 'zig/src/allocator.zig',
+    find: '        if (reservationRefused()) return error.OutOfMemory;\n        arena_metrics.recordArenaReserved(options.capacity);\n',
+    replace: '        if (reservationRefused()) return error.OutOfMemory;\n',
+  },
+  {
+    id: 'hosted-destroy-keeps-gauges',
+    what: 'destroying a hosted arena leaves it in the gauges',
+    file: 'zig/src/allocator.zig',
+    find: '        arena_metrics.recordArenaReleased(self.options.capacity);\n',
+    replace: '',
+  },
+  {
+    id: 'hosted-create-ignores-seam',
+    what: 'createHosted never consults the testing seam',
+    file: 'zig/src/allocator.zig',
+    find: `        // simulate an arena that cannot start this way.
+        if (reservationRefused()) return error.OutOfMemory;`,
+    replace: '        // simulate an arena that cannot start this way.',
+  },
+  {
+    id: 'hosted-fallback-ignores-seam',
+    what: 'a hosted fallback never consults the testing seam',
+    file: 'zig/src/allocator.zig',
+    find: `        assert(self.hosted and self.fallbacks == null);
+        if (reservationRefused()) return error.OutOfMemory;`,
+    replace: '        assert(self.hosted and self.fallbacks == null);',
+  },
+  {
+    id: 'hosted-fallback-bytes-uncounted',
+    what: 'a hosted fallback is not counted in fallback_bytes',
+    file: 'zig/src/allocator.zig',
+    find: `        self.state.fallback_count += 1;
+        self.state.fallback_bytes += size_bytes;
+        self.state.allocation_count += 1;
+        self.state.bytes_allocated += size_bytes;
+        return error.HostedFallback;`,
+    replace: `        self.state.fallback_count += 1;
+        self.state.allocation_count += 1;
+        self.state.bytes_allocated += size_bytes;
+        return error.HostedFallback;`,
+  },
+  {
+    id: 'hosted-fallback-from-heap',
+    what: 'a hosted arena serves its fallbacks from the heap, as an owning arena does',
+    file: 'zig/src/allocator.zig',
+    find: '            .fallback => return if (self.hosted) self.countHostedFallback(size_bytes) else self.allocFallback(size_bytes, alignment),',
+    replace: '            .fallback => return if (false) self.countHostedFallback(size_bytes) else self.allocFallback(size_bytes, alignment),',
+  },
+  {
+    id: 'hosted-unbound-alloc',
+    what: 'engram_arena_alloc serves a hosted arena before its first bind',
+    file: 'zig/src/ffi.zig',
+    find: `    if (handle.isDestroyed()) return code(.destroyed);
+    if (handle.isUnbound()) return code(.invalid_argument);
+    const alignment_bytes`,
+    replace: `    if (handle.isDestroyed()) return code(.destroyed);
+    const alignment_bytes`,
+  },
+  {
+    id: 'hosted-bind-any-arena',
+    what: 'engram_arena_bind accepts an arena that owns its memory',
+    file: 'zig/src/ffi.zig',
+    find: '    if (!handle.hosted) return code(.invalid_argument);\n',
+    replace: '',
+  },
+  {
+    id: 'discard-partial-pages',
+    what: 'discardPages rounds its start down, dropping bytes before the range',
+    file: 'zig/src/allocator.zig',
+    find: '    const start = std.mem.alignForward(usize, address, std.mem.page_size);',
+    replace: '    const start = std.mem.alignBackward(usize, address, std.mem.page_size);',
+  },
+  {
+    id: 'discard-nothing',
+    what: 'discardPages gives nothing back',
+    file: 'zig/src/allocator.zig',
+    find: '        .linux => std.posix.madvise(pages, length_bytes, std.posix.MADV.DONTNEED) catch {},',
+    replace: '        .linux => {},',
+  },
 ];
 
 function applyMutant(dir, mutant) {
