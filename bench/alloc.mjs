@@ -56,7 +56,7 @@ async function main() {
     }
   }
   results.cadence = await runCadence(options);
-  console.log(`\nPer-request cadence: ns per request, arena (views by ${results.cadence[0].viewMode}) against Buffer.allocUnsafe (x = arena time / allocUnsafe time)`);
+  console.log(`\nPer-request cadence: ns per request, arena (block moved by ${results.cadence[0].move}) against Buffer.allocUnsafe (x = arena time / allocUnsafe time)`);
   console.log(table(results.cadence.map((c) => ({
     series: c.series,
     'arena ns': c.arenaNs.toFixed(0),
@@ -64,7 +64,9 @@ async function main() {
     'allocUnsafe ns': c.allocUnsafeNs.toFixed(0),
     'arena/allocUnsafe': `${c.ratio.toFixed(2)}x`,
     'zeroing/allocUnsafe': `${c.ratioZeroing.toFixed(2)}x`,
-  })), ['series', 'arena ns', 'arena zeroing ns', 'allocUnsafe ns', 'arena/allocUnsafe', 'zeroing/allocUnsafe']));
+    'floor ns': c.floorNs === null ? '' : c.floorNs.toFixed(0),
+    'arena/floor': c.ratioFloor === null ? '' : `${c.ratioFloor.toFixed(2)}x`,
+  })), ['series', 'arena ns', 'arena zeroing ns', 'allocUnsafe ns', 'arena/allocUnsafe', 'zeroing/allocUnsafe', 'floor ns', 'arena/floor']));
   results.workload = await runWorkload(SMOKE ? 0.2 : 3);
   console.log('\nRequest workload: 32 allocations of 64 B..64 KiB, touched, then released');
   console.log(table(results.workload.map((w) => ({

@@ -21,10 +21,12 @@ for (const runtime of runtimes(['node'])) {
   results.lines.push(JSON.parse(child.stdout.trim().split('\n').pop()));
 }
 
-console.log('Per-request cadence by Node line: ns per request; x = arena time / Buffer.allocUnsafe time (below 1 is faster)');
-const header = ['node', 'views by', 'series', 'arena ns', 'allocUnsafe ns', 'arena/allocUnsafe', 'zeroing arena/allocUnsafe'];
+console.log('Per-request cadence by Node line: ns per request; x = arena time / Buffer.allocUnsafe time (below 1 is faster);');
+console.log('floor: the epoch mechanism alone (move a plain block of the arena\'s size, make one Buffer); arena/floor for the epoch row');
+const header = ['node', 'moved by', 'series', 'arena ns', 'allocUnsafe ns', 'arena/allocUnsafe', 'zeroing arena/allocUnsafe', 'floor ns', 'arena/floor'];
 const rows = results.lines.flatMap((line) => line.rows.map((r) => [
-  line.node, r.viewMode, r.series, r.arenaNs.toFixed(0), r.allocUnsafeNs.toFixed(0), `${r.ratio.toFixed(2)}x`, `${r.ratioZeroing.toFixed(2)}x`,
+  line.node, r.move, r.series, r.arenaNs.toFixed(0), r.allocUnsafeNs.toFixed(0), `${r.ratio.toFixed(2)}x`, `${r.ratioZeroing.toFixed(2)}x`,
+  r.floorNs === null ? '' : r.floorNs.toFixed(0), r.ratioFloor === null ? '' : `${r.ratioFloor.toFixed(2)}x`,
 ]));
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 for (const cells of [header, widths.map((w) => '-'.repeat(w)), ...rows]) console.log(cells.map((c, i) => c.padEnd(widths[i])).join('  '));

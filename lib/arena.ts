@@ -1,15 +1,14 @@
-// The Arena class: JavaScript ergonomics over the native arena handle.
+// The Arena class: JavaScript ergonomics over the native arena handle. The
+// arena's memory is an ArrayBuffer the engine owns (lib/memory.ts); the Zig
+// arena keeps the counters and zeroes, and never owns that memory.
 import { endianness } from 'node:os';
 import { binding, type NativeArena } from './binding';
-import { ArenaDestroyedError, arenaError, rangeError, typeError } from './errors';
+import { ArenaDestroyedError, ArenaInitError, arenaError, rangeError, typeError } from './errors';
 import { ArenaHold, DISPOSE, heldError, holdUntilFinished, holdUntilSettled, type FinishableStream } from './hold';
 import { getConfig } from './config';
 import { arenaSettings, optionsObject } from './validate';
+import { bareList, bury, byteLengthOf, makeBuffer, moveOut, newMemory, wordsOver } from './memory';
 import type { ArenaStats, OverflowStrategy } from './types';
-import {
-  MIN_WINDOW_BYTES, TRANSFERS, append, bareList, escaped, moveAllOn, moveOn, unwatch, watch, windowBase, windowBytes,
-  type ViewRecord,
-} from './windows';
 
 /** Options of `new Arena()`; omitted fields come from {@link getConfig}. */
 export interface ArenaOptions {
@@ -28,23 +27,16 @@ export type TypedArrayConstructor =
   | Int16ArrayConstructor | Uint16ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor
   | Float32ArrayConstructor | Float64ArrayConstructor | BigInt64ArrayConstructor | BigUint64ArrayConstructor;
 
-const TYPED_ARRAYS = new Set<unknown>([
+// Compared by identity, captured at load: no Set method a user could patch.
+const TYPED_ARRAYS: readonly unknown[] = Object.freeze([
   Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
   Float32Array, Float64Array, BigInt64Array, BigUint64Array,
 ]);
 
-// A Uint8Array whose prototype chain is Buffer's: a real Buffer without
-// Buffer.from's cost (Node's own pool does the same internally).
-class ArenaBuffer extends Uint8Array {}
-// Only the instance prototype: the constructor's own prototype must stay
-// Uint8Array, or `super()` would call the deprecated Buffer() constructor.
-Object.setPrototypeOf(ArenaBuffer.prototype, Buffer.prototype);
-
-/**
- * Passed instead of options by threadArena() alone: the Arena then wraps the
- * shim's wrapper of this thread's arena. Module-private, so no user can.
- */
-const THREAD_ARENA: unique symbol = Symbol('thread arena');
+function isTypedArrayConstructor(value: unknown): boolean {
+  for (let i = 0; i < TYPED_ARRAYS.length; i++) if (TYPED_ARRAYS[i] === value) return true;
+  return false;
+}
 
 // Uint32 indices of the low words of engram_arena_state_t's u64 fields, as
 // literals for the hot path, checked once below against where the binary says
@@ -85,7 +77,11 @@ export function checkStateWords(used: Record<string, number>, binary: Readonly<R
 
 const TWO_32 = 2 ** 32;
 const MAX_ALIGNMENT = binding.limits.maxAlignment;
-const LITTLE_ENDIAN = endianness() === 'LE';
+/** Bytes an arena's memory block has beyond its capacity, so that byte 0 can sit on a page. */
+const SLACK_BYTES = binding.limits.hostedSlack;
+// The facade bumps the shared counters itself only where its Uint32 words are
+// the low and high halves of the header's u64 fields.
+const BUMPS_IN_JS = endianness() === 'LE';
 
 function isThenable(value: unknown): boolean {
   return (
@@ -95,11 +91,21 @@ function isThenable(value: unknown): boolean {
   );
 }
 
+/** Memory for an arena or a fallback, or ArenaInitError when the engine refuses it. */
+function reserve(bytes: number): ArrayBuffer {
+  try {
+    return newMemory(bytes);
+  } catch {
+    throw new ArenaInitError(`could not reserve ${bytes} bytes of arena memory`);
+  }
+}
+
 /**
- * A bump-pointer arena over native memory outside the GC heap. `alloc()` is a
- * pointer bump; `reset()` frees everything at once, zeroes the used bytes (when
- * `zeroOnReset`) and detaches every Buffer handed out before it, so old views
- * read as empty instead of exposing the next user's data.
+ * A bump-pointer arena over one block of memory outside V8's object heap.
+ * `alloc()` is a pointer bump; `reset()` frees everything at once, zeroes the
+ * bytes handed out (when `zeroOnReset`) and detaches every Buffer handed out
+ * before it, so old views read as empty instead of exposing the next user's
+ * data.
  *
  * An arena belongs to one thread and must not be used across `await`; use an
  * `ArenaPool` for per-request arenas in async code.
@@ -107,95 +113,45 @@ function isThenable(value: unknown): boolean {
 export class Arena {
   readonly #native: NativeArena;
   /** `#native.reset`, bound (see NativeArena::ResetFunction). */
-  readonly #nativeReset: NativeArena['reset'];
-  /** The arena's live counters (engram_arena_state_t), or null to always ask native code. */
-  #state: Uint32Array | null = null;
-  /** The buffer behind #state, detached at destroy (transfer mode). */
-  #stateBuffer: ArrayBuffer | null = null;
-  /** The current window over arena bytes [#windowBase, #windowEnd); see lib/windows.ts. */
-  #window: ArrayBuffer | null = null;
-  #windowBase = 0;
-  #windowEnd = -1;
-  /** Everything views were made on in this epoch (transfer mode only). */
-  readonly #views: ViewRecord;
-  /** Bytes the previous epoch used: the size hint for this epoch's windows. */
-  #hint = 0;
-  /** The heap buffer of the last fallback allocation, for alloc() to view. */
+  readonly #nativeReset: (memory: ArrayBuffer, fresh: boolean) => number;
+  readonly #capacity: number;
+  readonly #options: Readonly<Required<ArenaOptions>>;
+  /** The live counters (engram_arena_state_t), engine-owned, kept by the shim; never handed out. */
+  readonly #state: Uint32Array;
+  /** This epoch's memory (engine-owned), null once destroyed. */
+  #memory: ArrayBuffer | null;
+  /** Where arena byte 0 sits in #memory: the first page boundary. */
+  #base: number;
+  /** This epoch's fallback buffers, detached at reset. */
+  #fallbacks: ArrayBuffer[] = bareList();
+  /** The last fallback, for alloc() to view, and where its bytes start. */
   #fallback: ArrayBuffer | null = null;
-  /**
-   * Set when this arena is destroyed or gives itself up (quarantine). Every
-   * way that happens goes through this object, so `destroyed` needs no native
-   * call (a pool asks it once per use).
-   */
+  #fallbackStart = 0;
   #dead = false;
   /** Holds out (see hold()), and what to run when the last one is released. */
   #holds = 0;
   #whenUnheld: Array<() => void> = [];
 
   /**
-   * @throws TypeError / RangeError for bad options; ArenaInitError when memory cannot be
-   * reserved; ArenaError `ERR_ARENA_EXTERNAL_BUFFERS` where the runtime forbids external buffers.
+   * @throws TypeError / RangeError for bad options; ArenaInitError when memory cannot be reserved.
    */
   constructor(options?: ArenaOptions) {
-    const thread = (options as unknown) === THREAD_ARENA;
-    if (thread) {
-      this.#native = binding.threadArena();
-    } else {
-      const settings = arenaSettings(optionsObject<ArenaOptions>(options, 'options'), 'size', getConfig());
-      this.#native = new binding.NativeArena(settings.poolSize, settings.overflowStrategy, settings.zeroOnReset);
-    }
+    const settings = arenaSettings(optionsObject<ArenaOptions>(options, 'options'), 'size', getConfig());
+    this.#native = new binding.NativeArena(settings.poolSize, settings.overflowStrategy, settings.zeroOnReset);
+    this.#capacity = settings.poolSize;
+    this.#options = Object.freeze({
+      size: settings.poolSize,
+      overflowStrategy: settings.overflowStrategy,
+      zeroOnReset: settings.zeroOnReset,
+    });
     this.#nativeReset = this.#native.resetFunction();
-    this.#views = { native: this.#native, home: null, others: bareList(), fallbacks: bareList() };
+    this.#state = wordsOver(this.#native.state());
     try {
-      const state = LITTLE_ENDIAN ? this.#native.state() : null;
-      if (state !== null) {
-        this.#stateBuffer = state;
-        this.#state = new Uint32Array(state);
-      }
-      // The first window now: a runtime that refuses external buffers fails here.
-      this.#open(0, 0);
+      this.#memory = reserve(settings.poolSize + SLACK_BYTES);
+      this.#base = this.#native.bind(this.#memory, true);
     } catch (err) {
-      // The thread's wrapper stays with the shim: deinitThreadArena() frees it.
-      if (!thread) this.#native.destroy();
+      this.#native.destroy();
       throw err;
-    }
-    if (TRANSFERS) watch(this, this.#views);
-  }
-
-  /**
-   * Makes the current window one that holds arena bytes [start, end): the
-   * start of their chunk, doubling from 4 KiB, or exactly the range if it
-   * straddles chunks.
-   */
-  #open(start: number, end: number): void {
-    const capacity = this.#native.capacity();
-    if (capacity === 0) this.#native.window(0, 0); // destroyed: throws ArenaDestroyedError
-    // An empty range at the very end belongs to the last chunk.
-    const first = end > start ? start : start < capacity ? start : capacity - 1;
-    const last = end > start ? end - 1 : first;
-    let base = windowBase(first, last);
-    let size: number;
-    if (base >= 0) {
-      size = windowBytes(base, last, this.#hint, capacity);
-    } else {
-      base = start;
-      size = end - start;
-    }
-    this.#show(this.#native.window(base, size), base);
-  }
-
-  #show(window: ArrayBuffer, base: number): void {
-    this.#window = window;
-    this.#windowBase = base;
-    this.#windowEnd = base + window.byteLength;
-    if (TRANSFERS) {
-      const views = this.#views;
-      if (base !== 0) {
-        append(views.others, window);
-      } else {
-        if (views.home !== null) append(views.others, views.home);
-        views.home = window;
-      }
     }
   }
 
@@ -208,7 +164,7 @@ export class Arena {
   #reserve(size: number, alignment: number): number {
     const state = this.#state;
     if (
-      state !== null &&
+      BUMPS_IN_JS &&
       // typeof first: `>>>` would throw on a BigInt or a Symbol without a code.
       typeof size === 'number' &&
       typeof alignment === 'number' &&
@@ -218,19 +174,10 @@ export class Arena {
       alignment <= MAX_ALIGNMENT &&
       (alignment & (alignment - 1)) === 0
     ) {
-      // The base is page-aligned, so aligning the offset aligns the address.
-      const offset = state[OFFSET];
-      const start = (offset + alignment - 1) & -alignment;
+      // Byte 0 sits on a page, so aligning the offset aligns the address.
+      const start = (state[OFFSET] + alignment - 1) & -alignment;
       const end = start + size;
-      const inWindow = start >= this.#windowBase && end <= this.#windowEnd;
-      if (inWindow && this.#window!.byteLength === 0) this.#escaped();
-      if (inWindow || end <= state[CAPACITY]) {
-        if (!inWindow) {
-          this.#open(start, end);
-          // Nothing user-reachable runs in #open, but should an allocation
-          // have happened meanwhile these bytes may be taken: start over.
-          if (state[OFFSET] !== offset) return this.#reserve(size, alignment);
-        }
+      if (end <= state[CAPACITY] && this.#memory !== null) {
         state[OFFSET] = end;
         if (end > state[HIGH_WATER_MARK]) state[HIGH_WATER_MARK] = end;
         const allocations = state[ALLOCATIONS] + 1;
@@ -242,31 +189,54 @@ export class Arena {
         return start;
       }
     }
-    if (this.#window !== null && this.#window.byteLength === 0) this.#escaped();
-    const where = this.#native.alloc(size, alignment);
-    if (typeof where !== 'number') {
-      this.#fallback = where;
-      if (TRANSFERS && where.byteLength > 0) append(this.#views.fallbacks, where);
-      return -1;
-    }
-    if (where < this.#windowBase || where + size > this.#windowEnd) this.#open(where, where + size);
+    const where = this.#native.alloc(size, alignment, this.#liveMemory());
+    if (where < 0) this.#serveFallback(size, alignment);
     return where;
   }
 
+  /** This epoch's memory, replaced first if user code moved it out. */
+  #liveMemory(): ArrayBuffer {
+    const memory = this.#memory;
+    if (memory === null) throw new ArenaDestroyedError();
+    if (byteLengthOf(memory) !== 0) return memory;
+    return this.#replaceMemory();
+  }
+
   /**
-   * The current window was detached behind our back: something moved arena
-   * memory into a new ArrayBuffer. The native reset notices, gives the arena
-   * up without reusing its memory, and throws ERR_ARENA_TRANSFERRED.
+   * The arena's memory was moved out (transfer, postMessage, a BYOB read):
+   * whoever holds it owns it now. Go on with fresh memory at the same offset.
    */
-  #escaped(): never {
-    this.reset();
-    throw new Error('unreachable: reset() did not notice the escaped window');
+  #replaceMemory(): ArrayBuffer {
+    const fresh = reserve(this.#capacity + SLACK_BYTES);
+    this.#base = this.#native.bind(fresh, true);
+    this.#memory = fresh;
+    binding.countMovedOut();
+    return fresh;
+  }
+
+  /** The library counted a fallback; the engine provides its memory. */
+  #serveFallback(size: number, alignment: number): void {
+    const padding = alignment > 1 ? alignment : 0;
+    const memory = reserve(size + padding);
+    this.#fallbackStart = padding === 0 ? 0 : binding.paddingFor(memory, alignment);
+    this.#fallback = memory;
+    if (size + padding !== 0) this.#fallbacks[this.#fallbacks.length] = memory;
   }
 
   #takeFallback(): ArrayBuffer {
     const buffer = this.#fallback!;
     this.#fallback = null;
     return buffer;
+  }
+
+  /** A Buffer over arena bytes [start, start + size), on fresh memory if ours was moved out. */
+  #view(start: number, size: number): Buffer {
+    try {
+      return makeBuffer(this.#memory!, this.#base + start, size);
+    } catch (err) {
+      if (this.#memory === null || byteLengthOf(this.#memory) !== 0) throw err;
+      return makeBuffer(this.#replaceMemory(), this.#base + start, size);
+    }
   }
 
   /**
@@ -277,16 +247,13 @@ export class Arena {
    */
   alloc(size: number, alignment = 8): Buffer {
     const start = this.#reserve(size, alignment);
-    const view =
-      start >= 0
-        ? new ArenaBuffer(this.#window!, start - this.#windowBase, size)
-        : new ArenaBuffer(this.#takeFallback(), 0, size);
-    return view as unknown as Buffer;
+    if (start < 0) return makeBuffer(this.#takeFallback(), this.#fallbackStart, size);
+    return this.#view(start, size);
   }
 
   /** `length` elements of a typed array, aligned to at least the element size. */
   allocArray<C extends TypedArrayConstructor>(type: C, length: number, alignment?: number): InstanceType<C> {
-    if (!TYPED_ARRAYS.has(type)) throw typeError('type must be a typed array constructor such as Float64Array');
+    if (!isTypedArrayConstructor(type)) throw typeError('type must be a typed array constructor such as Float64Array');
     if (typeof length !== 'number') throw typeError(`length must be a number, got ${typeof length}`);
     // A fractional length would pass as a whole byte count (1.5 Int16s = 3 bytes) and be truncated.
     if (!Number.isInteger(length)) {
@@ -297,8 +264,10 @@ export class Arena {
     // A smaller valid alignment is raised to the element size; an invalid one goes on to be refused.
     if (typeof align === 'number' && Number.isInteger(align) && align > 0 && align < elementSize && (align & (align - 1)) === 0) align = elementSize;
     const start = this.#reserve(length * elementSize, align as number);
-    if (start < 0) return new type(this.#takeFallback(), 0, length) as InstanceType<C>;
-    return new type(this.#window!, start - this.#windowBase, length) as InstanceType<C>;
+    if (start < 0) return new type(this.#takeFallback(), this.#fallbackStart, length) as InstanceType<C>;
+    // #view first, so that moved-out memory is replaced; the typed array then goes on the same memory.
+    this.#view(start, 0);
+    return new type(this.#memory!, this.#base + start, length) as InstanceType<C>;
   }
 
   /**
@@ -310,7 +279,7 @@ export class Arena {
    * @throws ArenaDestroyedError on a destroyed arena.
    */
   hold(): ArenaHold {
-    if (this.destroyed) throw new ArenaDestroyedError();
+    if (this.#dead) throw new ArenaDestroyedError();
     this.#holds += 1;
     return new ArenaHold(() => this.#unhold());
   }
@@ -341,95 +310,53 @@ export class Arena {
     if (this.#holds !== 0) return;
     const waiting = this.#whenUnheld;
     this.#whenUnheld = [];
-    for (const fn of waiting) fn();
+    for (let i = 0; i < waiting.length; i++) waiting[i]();
   }
 
   /** @internal Runs `fn` once no hold is out (now, if none is). */
   whenUnheld(fn: () => void): void {
     if (this.#holds === 0) fn();
-    else this.#whenUnheld.push(fn);
-  }
-
-  /** Frees every allocation at once. Earlier Buffers become empty (detached). */
-  reset(): void {
-    if (this.#holds !== 0) throw heldError('reset', this.#holds);
-    const used = this.#used();
-    try {
-      if (TRANSFERS) this.#resetByTransfer(used);
-      else this.#resetNatively(used);
-    } catch (err) {
-      // A quarantined thread arena is dead: the next threadArena() makes a new one.
-      if (this.#native.destroyed()) {
-        this.#dead = true;
-        if (this === current) current = null;
-      }
-      throw err;
-    }
-  }
-
-  /** Bytes in use now (0 once destroyed). */
-  #used(): number {
-    if (this.#state !== null) return this.#state[OFFSET];
-    return this.#native.destroyed() ? 0 : this.#native.stats().currentUsage;
+    else this.#whenUnheld[this.#whenUnheld.length] = fn;
   }
 
   /**
-   * Transfers every window, so that all views of this epoch read as empty,
-   * and carries the window at the arena's start over to the next epoch when
-   * it is not much larger than this epoch's use; then resets (zeroing also
-   * what the carried window reaches). The common epoch touches no array.
+   * Frees every allocation at once: every Buffer handed out before reads as
+   * empty (detached), and the bytes handed out are zeroed (when `zeroOnReset`).
+   * @throws ArenaError `ERR_ARENA_HELD` (nothing changed) while a hold is out.
    */
-  #resetByTransfer(used: number): void {
-    const views = this.#views;
-    if (escaped(views)) this.#quarantine();
-    let next: ArrayBuffer | null = null;
-    const home = views.home;
-    if (home !== null) {
-      const moved = moveOn(home);
-      const limit = 4 * used > MIN_WINDOW_BYTES ? 4 * used : MIN_WINDOW_BYTES;
-      if (moved.byteLength <= limit) next = moved;
-      views.home = null;
+  reset(): void {
+    this.#resetNow();
+  }
+
+  /**
+   * Moves the memory into a new ArrayBuffer, which detaches every view of this
+   * epoch, then lets the library zero and rewind it there. Memory that cannot
+   * be moved (the user moved or pinned it) stays with its user.
+   */
+  #resetNow(): void {
+    if (this.#holds !== 0) throw heldError('reset', this.#holds);
+    const memory = this.#memory;
+    if (memory === null) throw new ArenaDestroyedError();
+    let next = moveOut(memory);
+    const fresh = next === null;
+    if (next === null) {
+      next = reserve(this.#capacity + SLACK_BYTES);
+      binding.countMovedOut();
     }
-    if (views.others.length !== 0) moveAllOn(views.others);
-    if (views.fallbacks.length !== 0) moveAllOn(views.fallbacks);
-    this.#forgetWindow();
-    this.#hint = used;
-    this.#nativeReset(next === null ? 0 : next.byteLength);
-    if (next !== null) this.#show(next, 0);
+    this.#dropFallbacks();
+    this.#memory = next;
+    this.#base = this.#nativeReset(next, fresh);
   }
 
-  /** The shim detaches its windows, resets, and opens the next epoch's first window. */
-  #resetNatively(used: number): void {
-    this.#forgetWindow();
-    this.#hint = used;
-    const capacity = this.#native.capacity();
-    // A destroyed arena (capacity 0) asks for no window; its reset throws.
-    const first = this.#nativeReset(0, capacity === 0 ? 0 : windowBytes(0, 0, used, capacity));
-    if (first !== undefined) this.#show(first, 0);
-  }
-
-  /** Gives the arena up (see NativeArena::Quarantine); always throws ERR_ARENA_TRANSFERRED. */
-  #quarantine(): never {
-    this.#dropViews();
-    this.#dead = true;
-    this.#native.quarantine();
-    throw new Error('unreachable: quarantine() returned');
-  }
-
-  /** Detaches every view of this epoch (transfer mode), keeping none. */
-  #dropViews(): void {
-    const views = this.#views;
-    if (views.home !== null && views.home.byteLength !== 0) moveOn(views.home);
-    views.home = null;
-    moveAllOn(views.others);
-    moveAllOn(views.fallbacks);
-    this.#forgetWindow();
-  }
-
-  #forgetWindow(): void {
-    this.#window = null;
-    this.#windowBase = 0;
-    this.#windowEnd = -1; // below any end: even an empty request opens a window
+  /** Detaches this epoch's fallback buffers; their memory goes once the current task has ended. */
+  #dropFallbacks(): void {
+    const fallbacks = this.#fallbacks;
+    if (fallbacks.length === 0) return;
+    this.#fallbacks = bareList();
+    for (let i = 0; i < fallbacks.length; i++) {
+      const moved = moveOut(fallbacks[i]);
+      if (moved !== null) bury(moved);
+    }
   }
 
   /**
@@ -443,7 +370,7 @@ export class Arena {
     try {
       result = fn(this);
     } finally {
-      if (!this.destroyed) this.reset();
+      if (!this.#dead) this.#resetNow();
     }
     if (isThenable(result)) {
       if (result instanceof Promise) result.catch(() => {});
@@ -457,12 +384,13 @@ export class Arena {
 
   /** Bytes left before the arena overflows (alignment padding not yet counted). */
   remaining(): number {
-    return this.#native.remaining();
+    const stats = this.stats();
+    return stats.currentUsage >= stats.capacity ? 0 : stats.capacity - stats.currentUsage;
   }
 
   /** Used fraction of the capacity, from 0 to 1. */
   utilization(): number {
-    return this.#native.utilization();
+    return this.stats().utilization;
   }
 
   /**
@@ -472,7 +400,7 @@ export class Arena {
    */
   foldInto(counts: { overflows: number; fallbacks: number; highWaterMark: number }): void {
     const state = this.#state;
-    if (state === null) {
+    if (!BUMPS_IN_JS) {
       const stats = this.stats();
       counts.overflows += stats.overflowCount;
       counts.fallbacks += stats.fallbacks;
@@ -486,100 +414,44 @@ export class Arena {
 
   /** Counters of this arena. */
   stats(): ArenaStats {
+    if (this.#dead) throw new ArenaDestroyedError();
     return this.#native.stats();
   }
 
-  /** Capacity in bytes. */
+  /** Capacity in bytes (0 once destroyed). */
   get capacity(): number {
-    return this.#native.capacity();
+    return this.#dead ? 0 : this.#capacity;
   }
 
   /** The options this arena was made with. */
   get options(): Required<ArenaOptions> {
-    return this.#native.options();
+    return { ...this.#options };
   }
 
-  /** True once destroy() ran (or, for the thread arena, deinitThreadArena()). */
+  /** True once destroy() ran. */
   get destroyed(): boolean {
     return this.#dead;
   }
 
   /**
-   * Detaches every Buffer now and gives the memory back at the end of the
-   * current JavaScript turn (see freeSoon). Idempotent.
+   * Detaches every Buffer now and gives the memory back: its pages at once,
+   * the block when the current task has ended (see bury). Idempotent.
    * @throws ArenaError `ERR_ARENA_HELD` (nothing changed) while a hold is out.
    */
   destroy(): void {
     if (this.#holds !== 0) throw heldError('destroy', this.#holds);
-    if (TRANSFERS) {
-      // Memory moved out behind our back is kept, never freed (see windows.ts).
-      if (escaped(this.#views)) this.#native.markEscaped();
-      this.#dropViews();
-      if (this.#stateBuffer !== null && this.#stateBuffer.byteLength !== 0) moveOn(this.#stateBuffer);
-      unwatch(this, this.#views);
-    }
-    this.#native.destroy();
+    const memory = this.#memory;
+    if (memory === null) return;
     this.#dead = true;
-    freeSoon();
-    this.#forgetWindow();
-    this.#state = null;
-    this.#stateBuffer = null;
-    if (this === current) current = null;
+    this.#memory = null;
+    const kept = moveOut(memory);
+    this.#dropFallbacks();
+    this.#native.destroy();
+    if (kept !== null) bury(kept);
   }
 
   /** `using arena = new Arena()` destroys it at the end of the block. */
   [DISPOSE](): void {
     this.destroy();
-  }
-}
-
-let current: Arena | null = null;
-let freeScheduled = false;
-
-/**
- * Destroyed arenas give their memory back at the end of the current
- * JavaScript turn, not at once: native code that took a pointer before the
- * call that destroyed the arena (Buffer#fill, whose valueOf destroys it) may
- * still write to it until that call returns (see BlockRetireArena).
- */
-function freeSoon(): void {
-  if (freeScheduled) return;
-  freeScheduled = true;
-  queueMicrotask(() => {
-    freeScheduled = false;
-    binding.freeRetired();
-  });
-}
-
-/**
- * The calling thread's arena (the main thread and each worker have their own),
- * made on first use from the global config and kept until deinitThreadArena().
- */
-export function threadArena(): Arena {
-  // `current` is cleared by destroy(): no native call on this hot path.
-  if (current === null) {
-    getConfig(); // the first use loads the environment: warn about bad ENGRAM_ARENA_* here too
-    current = new Arena(THREAD_ARENA as never);
-  }
-  return current;
-}
-
-/** Resets the calling thread's arena, detaching its Buffers. */
-export function resetThreadArena(): void {
-  if (current !== null) current.reset();
-  else binding.resetThreadArena();
-}
-
-/** Frees the calling thread's arena; the next threadArena() makes a fresh one. */
-export function deinitThreadArena(): void {
-  // One call, by whoever owns it: the facade's Arena when there is one (its
-  // destroy() drops the windows and state too, retires the shim's wrapper and
-  // clears `current`), else the shim, which may still hold a thread arena
-  // whose Arena failed to construct.
-  if (current !== null) {
-    current.destroy();
-  } else {
-    binding.deinitThreadArena();
-    freeSoon();
   }
 }

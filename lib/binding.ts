@@ -2,22 +2,24 @@
 import { loadBinding } from './loader';
 import type { ArenaStats, ArenaMetrics, ConfigSnapshot, OverflowStrategy } from './types';
 
-/** The native class behind {@link Arena}; see native/arena_wrap.h. */
+/**
+ * The native class behind {@link Arena}; see native/arena_wrap.h. Every call
+ * that needs the arena's memory is handed it: `memory` is the engine-owned
+ * block, attached, at least capacity + hostedSlack bytes.
+ */
 export interface NativeArena {
-  alloc(size: number, alignment: number): number | ArrayBuffer;
-  window(baseBytes: number, sizeBytes: number): ArrayBuffer;
-  state(): ArrayBuffer | null;
-  reset(keptBytes?: number, windowBytes?: number): ArrayBuffer | undefined;
+  /** The engine-owned engram_arena_state_t the facade bumps, the same buffer for the arena's life. */
+  state(): ArrayBuffer;
+  /** Points the arena at `memory` (`fresh`: all zero); returns where byte 0 sits in it. */
+  bind(memory: ArrayBuffer, fresh: boolean): number;
+  /** The offset of the new allocation, or -1 when the facade serves a counted fallback. */
+  alloc(size: number, alignment: number, memory: ArrayBuffer): number;
+  /** Binds `memory` (this epoch's, moved from the last), then zeroes and rewinds; returns the base. */
+  reset(memory: ArrayBuffer, fresh: boolean): number;
   /** reset() bound to this arena; cheaper to call (no unwrap). */
-  resetFunction(): (keptBytes?: number, windowBytes?: number) => ArrayBuffer | undefined;
-  quarantine(): never;
-  markEscaped(): void;
+  resetFunction(): (memory: ArrayBuffer, fresh: boolean) => number;
   stats(): ArenaStats;
-  remaining(): number;
-  utilization(): number;
-  capacity(): number;
-  options(): { size: number; overflowStrategy: OverflowStrategy; zeroOnReset: boolean };
-  destroyed(): boolean;
+  /** Folds the counters into the metrics and frees the handle; idempotent. Never frees memory. */
   destroy(): void;
 }
 
@@ -31,14 +33,14 @@ export interface Binding {
   envErrors(): number;
   metrics(): ArenaMetrics;
   resetMetrics(): void;
-  threadArena(): NativeArena;
-  resetThreadArena(): void;
-  deinitThreadArena(): void;
-  scanEscapes(): void;
-  freeRetired(): void;
-  setViewMode(jsOwnsViews: boolean, correctPressure: boolean): void;
-  probeBuffer(): ArrayBuffer | null;
-  probeIs(buffer: ArrayBuffer): boolean;
+  /** Counts one block of arena memory that user code moved out (the arena went on with fresh memory). */
+  countMovedOut(): void;
+  /** Bytes from the start of `buffer` to the first address aligned to `alignment`. */
+  paddingFor(buffer: ArrayBuffer, alignment: number): number;
+  /** Gives the whole pages inside `buffer` back to the system; the buffer stays usable (reads zero). */
+  discardMemory(buffer: ArrayBuffer): void;
+  /** Detaches `buffer`, which frees its memory now (engine-owned buffers only). */
+  freeMemory(buffer: ArrayBuffer): void;
   /**
    * Test-only (native/testing_api.cc): the next `count` reservations fail.
    * Nothing in lib/ calls it; kept out of the published typings.
@@ -52,6 +54,8 @@ export interface Binding {
     maxCapacity: number;
     maxAlloc: number;
     maxAlignment: number;
+    /** ENGRAM_HOSTED_SLACK_BYTES: how much larger than its capacity an arena's memory block is. */
+    hostedSlack: number;
     envSizeInvalid: number;
     envOverflowInvalid: number;
     envZeroInvalid: number;

@@ -258,8 +258,6 @@ export const CODES = {
   ERR_ARENA_DESTROYED: { kind: 'ArenaDestroyedError', native: true, meaning: 'the arena was destroyed (or the thread arena deinitialised)' },
   ERR_ARENA_INIT: { kind: 'ArenaInitError', native: true, meaning: 'memory for an arena or a fallback could not be reserved' },
   ERR_ARENA_INTERNAL: { kind: 'ArenaError', native: true, meaning: 'a bug: the library returned a status the shim does not know, or the binary and dist/ disagree' },
-  ERR_ARENA_TRANSFERRED: { kind: 'ArenaError', native: true, meaning: 'arena memory was transferred away; the arena gave itself up' },
-  ERR_ARENA_EXTERNAL_BUFFERS: { kind: 'ArenaError', native: true, meaning: 'the runtime forbids external ArrayBuffers' },
   ERR_ARENA_HELD: { kind: 'ArenaError', native: false, meaning: 'reset() or destroy() while a hold is out' },
   ERR_ARENA_PROM_CLIENT_MISSING: { kind: 'ArenaError', native: false, meaning: 'registerMetrics() could not load prom-client' },
   ERR_ARENA_POOL_TIMEOUT: { kind: 'ArenaPoolTimeoutError', native: false, meaning: 'no arena came free within acquireTimeoutMs' },

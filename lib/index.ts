@@ -13,7 +13,8 @@ import { ArenaError, ArenaOverflowError, ArenaDestroyedError, ArenaInitError } f
 
 binding.setErrorClasses({ ArenaError, ArenaOverflowError, ArenaDestroyedError, ArenaInitError });
 
-export { Arena, threadArena, resetThreadArena, deinitThreadArena } from './arena';
+export { Arena } from './arena';
+export { threadArena, resetThreadArena, deinitThreadArena } from './thread-arena';
 export type { ArenaOptions, TypedArrayConstructor } from './arena';
 export { ArenaHold } from './hold';
 export type { FinishableStream } from './hold';

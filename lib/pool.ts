@@ -44,8 +44,6 @@ export interface ArenaPoolStats {
   highWaterMark: number;
   /** Arenas given back while holds on them were out; recycled when the last hold is released. */
   held: number;
-  /** Arenas dropped because memory of theirs was moved out (`ERR_ARENA_TRANSFERRED`); replaced on demand. */
-  quarantined: number;
   /** Allocations that did not fit, counted when their arena comes back. */
   overflows: number;
   /** Allocations served from the heap, counted when their arena comes back. */
@@ -110,7 +108,7 @@ export class ArenaPool {
   readonly #waiters = new Set<Waiter>();
   #destroyed = false;
   #counts = {
-    created: 0, acquired: 0, waited: 0, released: 0, timedOut: 0, rejected: 0, quarantined: 0,
+    created: 0, acquired: 0, waited: 0, released: 0, timedOut: 0, rejected: 0,
     peakInUse: 0, peakWaiting: 0, highWaterMark: 0, overflows: 0, fallbacks: 0,
   };
 
@@ -337,16 +335,7 @@ export class ArenaPool {
       return;
     }
     arena.foldInto(this.#counts);
-    try {
-      arena.reset();
-    } catch (err) {
-      if (!arena.destroyed) throw err;
-      // Memory of it was moved out (ERR_ARENA_TRANSFERRED): the arena gave
-      // itself up, keeping that memory. Drop it; waiters get a new one.
-      this.#counts.quarantined++;
-      this.#replaceForWaiters();
-      return;
-    }
+    arena.reset();
     const waiter = this.#nextWaiter();
     if (waiter === undefined) {
       this.#idle.push(arena);

@@ -72,6 +72,7 @@ const GLOBAL: readonly GlobalSpec[] = [
   { suffix: 'resets_total', kind: 'counter', help: 'Arena resets.', value: (m) => m.totalResets },
   { suffix: 'overflows_total', kind: 'counter', help: 'Allocations that did not fit in their arena.', value: (m) => m.totalOverflows },
   { suffix: 'fallbacks_total', kind: 'counter', help: 'Allocations served from the heap because their arena was full.', value: (m) => m.totalFallbacks },
+  { suffix: 'moved_out_total', kind: 'counter', help: 'Blocks of arena memory that user code moved out; each arena went on with fresh memory.', value: (m) => m.totalMovedOut },
   { suffix: 'allocations_total', kind: 'counter', help: 'Successful arena allocations.', value: (m) => m.totalAllocations },
   { suffix: 'allocated_bytes_total', kind: 'counter', help: 'Bytes requested by successful arena allocations.', value: (m) => m.totalBytesAllocated },
   { suffix: 'high_water_mark_bytes', kind: 'gauge', help: 'Most bytes any arena has held at once.', value: (m) => m.maxHighWaterMark },

@@ -41,6 +41,8 @@ export interface ArenaMetrics {
   totalAllocations: number;
   totalBytesAllocated: number;
   totalFallbacks: number;
+  /** Blocks of arena memory that user code moved out (transfer, postMessage, a BYOB read, a pinned buffer); each arena went on with fresh memory. */
+  totalMovedOut: number;
   /** Gauge: arenas holding memory now (instance arenas and thread arenas). */
   liveArenas: number;
   /** Gauge: bytes reserved by those arenas. */

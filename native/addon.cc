@@ -9,14 +9,11 @@
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  EnvData* data = AttachEnvData(env);
-  Napi::Function arena_class = NativeArena::Define(env);
-  data->arena_class = Napi::Persistent(arena_class);
-  exports.Set("NativeArena", arena_class);
+  AttachEnvData(env);
+  exports.Set("NativeArena", NativeArena::Define(env));
   RegisterErrorApi(env, exports);
   RegisterConfigApi(env, exports);
-  RegisterThreadArenaApi(env, exports);
-  RegisterViewApi(env, exports);
+  RegisterMemoryApi(env, exports);
   RegisterTestingApi(env, exports);
   return exports;
 }

@@ -8,9 +8,7 @@
 void RegisterErrorApi(Napi::Env env, Napi::Object exports);
 /// setConfig, getConfig, resetConfig, envErrors, metrics, resetMetrics, limits (config_api.cc).
 void RegisterConfigApi(Napi::Env env, Napi::Object exports);
-/// threadArena, resetThreadArena, deinitThreadArena (thread_arena.cc).
-void RegisterThreadArenaApi(Napi::Env env, Napi::Object exports);
-/// setViewMode, probeBuffer, probeIs, scanEscapes, freeRetired (views_api.cc).
-void RegisterViewApi(Napi::Env env, Napi::Object exports);
+/// paddingFor, discardMemory, freeMemory, countMovedOut (memory_api.cc).
+void RegisterMemoryApi(Napi::Env env, Napi::Object exports);
 /// Test-only seams (testing_api.cc): never part of the published typings.
 void RegisterTestingApi(Napi::Env env, Napi::Object exports);

@@ -67,6 +67,7 @@ void RegisterConfigApi(Napi::Env env, Napi::Object exports) {
   limits.Set("maxCapacity", static_cast<double>(ENGRAM_MAX_CAPACITY_BYTES));
   limits.Set("maxAlloc", static_cast<double>(ENGRAM_MAX_ALLOC_BYTES));
   limits.Set("maxAlignment", static_cast<double>(ENGRAM_MAX_ALIGNMENT));
+  limits.Set("hostedSlack", static_cast<double>(ENGRAM_HOSTED_SLACK_BYTES));
   limits.Set("envSizeInvalid", static_cast<double>(ENGRAM_ENV_SIZE_INVALID));
   limits.Set("envOverflowInvalid", static_cast<double>(ENGRAM_ENV_OVERFLOW_INVALID));
   limits.Set("envZeroInvalid", static_cast<double>(ENGRAM_ENV_ZERO_INVALID));

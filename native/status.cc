@@ -151,6 +151,19 @@ bool ToBool(Napi::Env env, Napi::Value value, const char* name) {
   return value.As<Napi::Boolean>().Value();
 }
 
+Bytes ToAttachedBuffer(Napi::Env env, Napi::Value value, const char* name) {
+  if (!value.IsArrayBuffer()) {
+    ThrowTypeError(env, kInvalidArgType, std::string(name) + " must be an ArrayBuffer, got " + Describe(value));
+  }
+  void* data = nullptr;
+  size_t length = 0;
+  if (napi_get_arraybuffer_info(env, value, &data, &length) != napi_ok) throw Napi::Error::New(env);
+  if (data == nullptr || length == 0) {
+    ThrowArenaError(env, kInternal, std::string(name) + " was detached before native code could use it");
+  }
+  return Bytes{static_cast<uint8_t*>(data), static_cast<uint64_t>(length)};
+}
+
 }  // namespace status
 
 namespace {

@@ -14,12 +14,10 @@ constexpr const char* kInvalidSize = "ERR_ARENA_INVALID_SIZE";
 constexpr const char* kInvalidAlignment = "ERR_ARENA_INVALID_ALIGNMENT";
 constexpr const char* kInvalidArgType = "ERR_INVALID_ARG_TYPE";
 constexpr const char* kInvalidArgValue = "ERR_INVALID_ARG_VALUE";
-constexpr const char* kExternalBuffers = "ERR_ARENA_EXTERNAL_BUFFERS";
 constexpr const char* kOverflow = "ERR_ARENA_OVERFLOW";
 constexpr const char* kDestroyed = "ERR_ARENA_DESTROYED";
 constexpr const char* kInit = "ERR_ARENA_INIT";
 constexpr const char* kInternal = "ERR_ARENA_INTERNAL";
-constexpr const char* kTransferred = "ERR_ARENA_TRANSFERRED";
 
 /// Throws a TypeError or RangeError carrying `code`.
 [[noreturn]] void ThrowTypeError(Napi::Env env, const char* code, const std::string& message);
@@ -54,6 +52,17 @@ uint64_t ToCount(Napi::Env env, Napi::Value value, const char* name, const char*
 /// was called directly, and gets a generic RangeError.
 uint8_t ToStrategy(Napi::Env env, Napi::Value value);
 const char* StrategyName(uint8_t strategy);
+
+/// The bytes of an ArrayBuffer argument.
+struct Bytes {
+  uint8_t* data;
+  uint64_t length;
+};
+
+/// An attached ArrayBuffer's bytes: TypeError for anything else, ArenaError
+/// ERR_ARENA_INTERNAL for a detached one (the facade never passes one; native
+/// code must never touch memory whose buffer is gone).
+Bytes ToAttachedBuffer(Napi::Env env, Napi::Value value, const char* name);
 
 /// A real boolean; TypeError otherwise (no truthiness guessing).
 bool ToBool(Napi::Env env, Napi::Value value, const char* name);

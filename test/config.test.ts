@@ -95,6 +95,7 @@ describe('metrics and resetMetrics', () => {
       totalAllocations: 0,
       totalBytesAllocated: 0,
       totalFallbacks: 0,
+      totalMovedOut: 0,
     });
     const a = new Arena({ size: 4096, overflowStrategy: 'fallback' });
     const b = new Arena({ size: 8192, overflowStrategy: 'error_return' });
@@ -116,6 +117,7 @@ describe('metrics and resetMetrics', () => {
       totalAllocations: 5,
       totalBytesAllocated: 11510,
       totalFallbacks: 1,
+      totalMovedOut: 0,
       liveArenas: gauges.liveArenas + 1,
       reservedBytes: gauges.reservedBytes + 4096,
     });
@@ -137,6 +139,7 @@ describe('metrics and resetMetrics', () => {
       totalAllocations: 0,
       totalBytesAllocated: 0,
       totalFallbacks: 0,
+      totalMovedOut: 0,
       liveArenas: before.liveArenas,
       reservedBytes: before.reservedBytes,
     });

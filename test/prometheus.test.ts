@@ -22,6 +22,7 @@ const GLOBAL = [
   ['engram_arena_resets_total', 'counter'],
   ['engram_arena_overflows_total', 'counter'],
   ['engram_arena_fallbacks_total', 'counter'],
+  ['engram_arena_moved_out_total', 'counter'],
   ['engram_arena_allocations_total', 'counter'],
   ['engram_arena_allocated_bytes_total', 'counter'],
   ['engram_arena_high_water_mark_bytes', 'gauge'],
@@ -74,6 +75,7 @@ describe('registerMetrics', () => {
     expect(values.get('engram_arena_resets_total')).toBe(3);
     expect(values.get('engram_arena_overflows_total')).toBe(1);
     expect(values.get('engram_arena_fallbacks_total')).toBe(1);
+    expect(values.get('engram_arena_moved_out_total')).toBe(m.totalMovedOut);
     expect(values.get('engram_arena_allocations_total')).toBe(3);
     expect(values.get('engram_arena_allocated_bytes_total')).toBe(6010);
     expect(values.get('engram_arena_high_water_mark_bytes')).toBe(m.maxHighWaterMark);

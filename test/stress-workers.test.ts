@@ -59,6 +59,7 @@ describe('stress: 8 workers, thread arenas, exact metrics', () => {
       totalAllocations: sum('allocations'),
       totalBytesAllocated: sum('bytes'),
       totalFallbacks: sum('fallbacks'),
+      totalMovedOut: 0,
       // Every worker's arenas are gone: its thread arena by its cleanup hook or
       // deinitThreadArena(), its instance arena by destroy() or by teardown.
       liveArenas: base.liveArenas,

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   Arena,
   ArenaDestroyedError,
+  ArenaError,
   configure,
   deinitThreadArena,
   metrics,
@@ -16,7 +17,7 @@ import {
   threadArena,
 } from '../dist/index.js';
 import { binding } from '../dist/binding.js';
-import { FIXTURES, expectThrow, jsonOf, runFixture } from './fixtures/arena-helpers';
+import { FIXTURES, arenaOffset, expectThrow, jsonOf, runFixture } from './fixtures/arena-helpers';
 
 afterEach(() => {
   deinitThreadArena();
@@ -35,7 +36,7 @@ describe('the main thread arena', () => {
     expect(arena.destroyed).toBe(false);
     expect(metrics()).toMatchObject({ liveArenas: live + 1 });
     const view = arena.alloc(100, 4096);
-    expect(view.byteOffset).toBe(0); // page-aligned base, like instance arenas
+    expect(arenaOffset(view)).toBe(0); // byte 0 on a page, like instance arenas
     expect(Buffer.isBuffer(view)).toBe(true);
   });
 
@@ -208,6 +209,7 @@ describe('thread arenas in 4 worker_threads', () => {
       totalAllocations: parties * 3,
       totalBytesAllocated: sum((id) => 4096 + id * 100 + id * 1000),
       totalFallbacks: 0,
+      totalMovedOut: 0,
       liveArenas: before.liveArenas, // every worker's thread arena was freed
       reservedBytes: before.reservedBytes,
     });
@@ -274,7 +276,7 @@ describe('a retired thread arena handle stays dead after a new one takes its pla
     old.destroy(); // a no-op: must not free the new arena
     expect(fresh.destroyed).toBe(false);
     expect(fresh.stats()).toEqual(before);
-    expect(fresh.alloc(8, 1).byteOffset).toBe(100);
+    expect(arenaOffset(fresh.alloc(8, 1))).toBe(100);
   });
 
   it('the same after destroy() on the thread arena', () => {
@@ -288,36 +290,38 @@ describe('a retired thread arena handle stays dead after a new one takes its pla
   });
 });
 
-describe('one owner a side: the facade owns the Arena, the shim the native wrapper', () => {
-  it('deinitThreadArena() frees it through one call, the Arena\'s destroy(), not the binding as well', () => {
-    const arena = threadArena();
-    const original = binding.deinitThreadArena;
-    let calls = 0;
-    binding.deinitThreadArena = () => {
-      calls += 1;
-      original();
-    };
-    try {
-      deinitThreadArena();
-      expect(calls).toBe(0);
-      expect(arena.destroyed).toBe(true);
-      deinitThreadArena(); // no Arena now: the shim is asked, and has nothing to free
-      expect(calls).toBe(1);
-    } finally {
-      binding.deinitThreadArena = original;
-    }
-  });
-
-  it('the shim keeps one wrapper per thread arena, however it is asked for', () => {
+describe('one owner: the thread arena is an ordinary Arena that lib/thread-arena.ts alone makes and frees', () => {
+  it('deinitThreadArena() destroys it once; a second call and a destroy() by its user change nothing else', () => {
     deinitThreadArena();
     const live = metrics().liveArenas;
-    const Native = binding.NativeArena as unknown as new () => object;
-    const wrapper = new Native(); // no arguments: the thread's arena
-    expect(binding.threadArena()).toBe(wrapper);
+    const arena = threadArena();
     expect(metrics().liveArenas).toBe(live + 1);
-    expectThrow(() => new Native(), RangeError, 'ERR_INVALID_ARG_VALUE');
-    deinitThreadArena(); // the facade made no Arena over it: the shim frees it
+    deinitThreadArena();
+    expect(arena.destroyed).toBe(true);
     expect(metrics().liveArenas).toBe(live);
-    expect(binding.threadArena()).not.toBe(wrapper);
+    deinitThreadArena(); // nothing left to free
+    expect(metrics().liveArenas).toBe(live);
+    const next = threadArena();
+    next.destroy(); // by its user: the next threadArena() makes a fresh one
+    const third = threadArena();
+    expect(third).not.toBe(next);
+    expect(third.destroyed).toBe(false);
+    expect(metrics().liveArenas).toBe(live + 1);
+  });
+
+  it('a held thread arena stays the thread\'s: deinitThreadArena() throws ERR_ARENA_HELD and changes nothing', () => {
+    const arena = threadArena();
+    const hold = arena.hold();
+    expectThrow(() => deinitThreadArena(), ArenaError, 'ERR_ARENA_HELD');
+    expect(threadArena()).toBe(arena);
+    hold.release();
+    deinitThreadArena();
+    expect(arena.destroyed).toBe(true);
+  });
+
+  it('the binding has no thread-arena entry points of its own', () => {
+    for (const name of ['threadArena', 'resetThreadArena', 'deinitThreadArena']) {
+      expect((binding as unknown as Record<string, unknown>)[name]).toBeUndefined();
+    }
   });
 });

@@ -1,0 +1,120 @@
+// Arena memory: engine-owned ArrayBuffers, the genuine Buffers made over them,
+// and how an epoch's views go dark. Every built-in used here is captured when
+// the package loads, so that code patching built-ins later cannot change who
+// owns which bytes (docs/design.md, "Memory").
+import { Buffer } from 'node:buffer';
+import { setImmediate } from 'node:timers';
+import { binding } from './binding';
+
+const ReflectApply = Reflect.apply;
+const ArrayBufferCtor = ArrayBuffer;
+const byteLengthGetter = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength')!.get!;
+const transferMethod = (ArrayBuffer.prototype as { transfer?: (this: ArrayBuffer, length?: number) => ArrayBuffer })
+  .transfer;
+const structuredCloneFn: typeof structuredClone | undefined =
+  typeof structuredClone === 'function' ? structuredClone : undefined;
+const Uint32ArrayCtor = Uint32Array;
+const scheduleImmediate = setImmediate;
+
+/**
+ * The class the runtime makes its own Buffers with, `Buffer[Symbol.species]`:
+ * Node's internal FastBuffer on Node and Deno, Buffer itself on Bun (whose
+ * constructor, unlike Node's, is not deprecated and makes a view). Views made
+ * with it are genuine Buffers, indistinguishable from `Buffer.from`'s. A
+ * runtime without one gets `Buffer.from(arrayBuffer, offset, length)`, the
+ * same view at a higher cost.
+ */
+type ViewMaker = (memory: ArrayBuffer, offset: number, length: number) => Buffer;
+type BufferClass = new (memory: ArrayBuffer, offset: number, length: number) => Buffer;
+const species = (Buffer as unknown as Record<symbol, unknown>)[Symbol.species] as BufferClass | undefined;
+const bufferFrom = Buffer.from;
+export const makeBuffer: ViewMaker =
+  typeof species === 'function' && species.prototype === Buffer.prototype
+    ? (memory, offset, length) => new species(memory, offset, length)
+    : (memory, offset, length) => ReflectApply(bufferFrom, Buffer, [memory, offset, length]) as Buffer;
+
+/** Bytes of a live ArrayBuffer, 0 once detached, whatever user code did to the prototype. */
+export function byteLengthOf(buffer: ArrayBuffer): number {
+  return ReflectApply(byteLengthGetter, buffer, []) as number;
+}
+
+/** A zero-filled engine-owned ArrayBuffer; RangeError when the engine refuses the memory. */
+export function newMemory(bytes: number): ArrayBuffer {
+  return new ArrayBufferCtor(bytes);
+}
+
+/** A Uint32Array over `buffer`, made with the constructor captured at load. */
+export function wordsOver(buffer: ArrayBuffer): Uint32Array {
+  return new Uint32ArrayCtor(buffer);
+}
+
+/**
+ * How this runtime moves an ArrayBuffer's memory into a new buffer, detaching
+ * the old one and every view of it: `transfer()` (Node 22+, Deno, Bun), or a
+ * structured clone with a transfer list (Node 20). Both keep the same memory
+ * on V8; Bun copies it.
+ */
+export const MOVE: 'transfer' | 'structuredClone' = typeof transferMethod === 'function' ? 'transfer' : 'structuredClone';
+
+function moveRaw(buffer: ArrayBuffer): ArrayBuffer {
+  if (transferMethod !== undefined) return ReflectApply(transferMethod, buffer, []) as ArrayBuffer;
+  // An own data property and an array literal: nothing on a prototype is consulted.
+  return structuredCloneFn!(buffer, { transfer: [buffer] });
+}
+
+/**
+ * Moves `buffer`'s memory into a new ArrayBuffer, so that every view made
+ * before reads as empty; returns the new buffer, or null when the memory could
+ * not be moved: it was moved out already (the user owns it now) or the user
+ * pinned it (`markAsUntransferable` makes a buffer undetachable on Node 24+).
+ * Either way no view of ours can reach it after, and the caller must go on
+ * with fresh memory. The result is checked, not trusted.
+ */
+export function moveOut(buffer: ArrayBuffer): ArrayBuffer | null {
+  const bytes = byteLengthOf(buffer);
+  if (bytes === 0) return null;
+  let moved: ArrayBuffer;
+  try {
+    moved = moveRaw(buffer);
+  } catch {
+    return null;
+  }
+  if (byteLengthOf(buffer) !== 0 || byteLengthOf(moved) !== bytes) return null;
+  return moved;
+}
+
+/**
+ * An array that inherits nothing, so that appending to it runs no user code
+ * (an index setter on Array.prototype).
+ */
+export function bareList<T>(): T[] {
+  return Object.setPrototypeOf([], null) as T[];
+}
+
+// Memory of destroyed arenas, kept until the current task has ended.
+let buried: ArrayBuffer[] = bareList();
+let burialScheduled = false;
+
+function freeBuried(): void {
+  const list = buried;
+  buried = bareList();
+  burialScheduled = false;
+  for (let i = 0; i < list.length; i++) binding.freeMemory(list[i]);
+}
+
+/**
+ * Gives a destroyed arena's memory back: its pages now (the mapping stays, so
+ * a late write lands in a fresh zero page), the block itself once the current
+ * task has ended. Native code that took a pointer before the call that
+ * destroyed the arena (`Buffer#fill` whose `valueOf` destroys it) may still
+ * write there until that call returns. A macrotask, not a microtask: user
+ * code can drain microtasks synchronously (`process._tickCallback()`).
+ */
+export function bury(memory: ArrayBuffer): void {
+  binding.discardMemory(memory);
+  buried[buried.length] = memory;
+  if (!burialScheduled) {
+    burialScheduled = true;
+    scheduleImmediate(freeBuried);
+  }
+}
