@@ -7,7 +7,7 @@ import { ArenaDestroyedError, ArenaInitError, arenaError, rangeError, typeError 
 import { ArenaHold, DISPOSE, heldError, holdUntilFinished, holdUntilSettled, type FinishableStream } from './hold';
 import { getConfig } from './config';
 import { arenaSettings, optionsObject } from './validate';
-import { bareList, bury, byteLengthOf, makeBuffer, moveOut, newMemory, wordsOver } from './memory';
+import { BufferView, bareList, bury, byteLengthOf, moveOut, newMemory, wordsOver } from './memory';
 import type { ArenaStats, OverflowStrategy } from './types';
 
 /** Options of `new Arena()`; omitted fields come from {@link getConfig}. */
@@ -229,14 +229,13 @@ export class Arena {
     return buffer;
   }
 
-  /** A Buffer over arena bytes [start, start + size), on fresh memory if ours was moved out. */
-  #view(start: number, size: number): Buffer {
-    try {
-      return makeBuffer(this.#memory!, this.#base + start, size);
-    } catch (err) {
-      if (this.#memory === null || byteLengthOf(this.#memory) !== 0) throw err;
-      return makeBuffer(this.#replaceMemory(), this.#base + start, size);
-    }
+  /**
+   * A view could not be made over the block: if user code moved it out, go
+   * on with fresh memory and make the view there; anything else is rethrown.
+   */
+  #viewAfterMove(start: number, size: number, err: unknown): Buffer {
+    if (this.#memory === null || byteLengthOf(this.#memory) !== 0) throw err;
+    return new BufferView(this.#replaceMemory(), this.#base + start, size);
   }
 
   /**
@@ -247,8 +246,12 @@ export class Arena {
    */
   alloc(size: number, alignment = 8): Buffer {
     const start = this.#reserve(size, alignment);
-    if (start < 0) return makeBuffer(this.#takeFallback(), this.#fallbackStart, size);
-    return this.#view(start, size);
+    if (start < 0) return new BufferView(this.#takeFallback(), this.#fallbackStart, size);
+    try {
+      return new BufferView(this.#memory!, this.#base + start, size);
+    } catch (err) {
+      return this.#viewAfterMove(start, size, err);
+    }
   }
 
   /** `length` elements of a typed array, aligned to at least the element size. */
@@ -265,8 +268,12 @@ export class Arena {
     if (typeof align === 'number' && Number.isInteger(align) && align > 0 && align < elementSize && (align & (align - 1)) === 0) align = elementSize;
     const start = this.#reserve(length * elementSize, align as number);
     if (start < 0) return new type(this.#takeFallback(), this.#fallbackStart, length) as InstanceType<C>;
-    // #view first, so that moved-out memory is replaced; the typed array then goes on the same memory.
-    this.#view(start, 0);
+    // An empty Buffer first, so that a block moved out is replaced before the typed array is made on it.
+    try {
+      new BufferView(this.#memory!, this.#base + start, 0);
+    } catch (err) {
+      this.#viewAfterMove(start, 0, err);
+    }
     return new type(this.#memory!, this.#base + start, length) as InstanceType<C>;
   }
 

@@ -24,14 +24,18 @@ const scheduleImmediate = setImmediate;
  * runtime without one gets `Buffer.from(arrayBuffer, offset, length)`, the
  * same view at a higher cost.
  */
-type ViewMaker = (memory: ArrayBuffer, offset: number, length: number) => Buffer;
 type BufferClass = new (memory: ArrayBuffer, offset: number, length: number) => Buffer;
 const species = (Buffer as unknown as Record<symbol, unknown>)[Symbol.species] as BufferClass | undefined;
 const bufferFrom = Buffer.from;
-export const makeBuffer: ViewMaker =
+/** Called with `new`, returns the Buffer.from view (a constructor may return an object). */
+function ViewByFrom(memory: ArrayBuffer, offset: number, length: number): Buffer {
+  return ReflectApply(bufferFrom, Buffer, [memory, offset, length]) as Buffer;
+}
+/** `new BufferView(memory, offset, length)`: a genuine Buffer over those bytes, no copy. */
+export const BufferView: BufferClass =
   typeof species === 'function' && species.prototype === Buffer.prototype
-    ? (memory, offset, length) => new species(memory, offset, length)
-    : (memory, offset, length) => ReflectApply(bufferFrom, Buffer, [memory, offset, length]) as Buffer;
+    ? species
+    : (ViewByFrom as unknown as BufferClass);
 
 /** Bytes of a live ArrayBuffer, 0 once detached, whatever user code did to the prototype. */
 export function byteLengthOf(buffer: ArrayBuffer): number {

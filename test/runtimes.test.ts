@@ -28,14 +28,14 @@ const SCRIPTS = {
   },
   smoke: {
     file: path.join(__dirname, 'fixtures', 'runtime-smoke.cjs'),
-    lines: ['load', 'alloc', 'allocArray', 'stats', 'threadArena', 'reset', 'alloc after reset', 'destroy', 'resetThreadArena'].map((step) => `ok ${step}`),
+    lines: ['load', 'alloc', 'allocArray', 'stats', 'threadArena', 'reset', 'alloc after reset', 'destroy', 'genuine Buffer', 'moved out', 'resetThreadArena'].map((step) => `ok ${step}`),
   },
 };
 
 // The least Deno needs: reading the package, loading a .node file from it, and
 // the variables lib/ reads (the native side reads its own without asking Deno).
 // quick-start.js is CommonJS in a .js file, which Deno only runs with --unstable-detect-cjs.
-const DENO_ENV = ['ENGRAM_ARENA_BINARY', 'ENGRAM_ARENA_VIEWS', 'ENGRAM_ARENA_SIZE', 'ENGRAM_ARENA_OVERFLOW', 'ENGRAM_ARENA_ZERO'];
+const DENO_ENV = ['ENGRAM_ARENA_BINARY', 'ENGRAM_ARENA_SIZE', 'ENGRAM_ARENA_OVERFLOW', 'ENGRAM_ARENA_ZERO'];
 const binary = process.env.ENGRAM_ARENA_BINARY;
 const DENO_ARGS = ['run', '--no-prompt', '--unstable-detect-cjs', `--allow-read=${root}`, `--allow-ffi=${binary ?? root}`, `--allow-env=${DENO_ENV.join(',')}`];
 
