@@ -130,7 +130,7 @@ export class Arena {
   #dead = false;
   /** Holds out (see hold()), and what to run when the last one is released. */
   #holds = 0;
-  #whenUnheld: Array<() => void> = [];
+  #whenUnheld: Array<() => void> = bareList();
 
   /**
    * @throws TypeError / RangeError for bad options; ArenaInitError when memory cannot be reserved.
@@ -316,7 +316,7 @@ export class Arena {
     this.#holds -= 1;
     if (this.#holds !== 0) return;
     const waiting = this.#whenUnheld;
-    this.#whenUnheld = [];
+    this.#whenUnheld = bareList();
     for (let i = 0; i < waiting.length; i++) waiting[i]();
   }
 

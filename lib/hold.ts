@@ -3,6 +3,14 @@
 import { finished } from 'node:stream';
 import { arenaError, typeError, type ArenaError } from './errors';
 
+// Captured at load: a hold must be taken only once nothing can throw any more,
+// and released whatever user code later does to these built-ins.
+const ReflectApply = Reflect.apply;
+const PromiseCtor = Promise;
+const promiseResolve = Promise.resolve;
+const promiseThen = Promise.prototype.then;
+const streamFinished = finished;
+
 /**
  * The key `using` calls: `Symbol.dispose`, or on runtimes that lack it the
  * symbol Node registers for it, so that Arena, ArenaHold and ArenaPool all
@@ -52,13 +60,25 @@ export function heldError(action: string, holds: number): ArenaError {
   );
 }
 
-/** Takes a hold released once `work` settles, whichever way; TypeError (and no hold) unless `work` is a thenable. */
+/**
+ * Takes a hold released once `work` settles, whichever way; TypeError (and no
+ * hold) unless `work` is a thenable. Everything that can throw (a `then` or
+ * `constructor` getter, a species constructor) runs before the hold is taken,
+ * so a call that throws leaves no hold behind.
+ */
 export function holdUntilSettled(take: () => ArenaHold, work: PromiseLike<unknown>): ArenaHold {
   const then = work !== null && (typeof work === 'object' || typeof work === 'function') ? work.then : undefined;
   if (typeof then !== 'function') throw typeError('holdUntil() needs a promise (or another thenable)');
-  const hold = take();
-  const release = (): void => hold.release();
-  Promise.resolve(work).then(release, release);
+  let hold: ArenaHold | null = null;
+  let settled = false;
+  const release = (): void => {
+    settled = true;
+    if (hold !== null) hold.release();
+  };
+  const promise = ReflectApply(promiseResolve, PromiseCtor, [work]) as Promise<unknown>;
+  ReflectApply(promiseThen, promise, [release, release]);
+  hold = take();
+  if (settled) hold.release();
   return hold;
 }
 
@@ -73,7 +93,7 @@ export function holdUntilFinished(take: () => ArenaHold, stream: FinishableStrea
   let hold: ArenaHold | null = null;
   let done = false;
   // Throws ERR_INVALID_ARG_TYPE for a non-stream, before any hold is taken.
-  finished(stream as NodeJS.ReadableStream, () => {
+  streamFinished(stream as NodeJS.ReadableStream, () => {
     done = true;
     hold?.release();
   });

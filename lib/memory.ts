@@ -7,6 +7,7 @@ import { setImmediate } from 'node:timers';
 import { binding } from './binding';
 
 const ReflectApply = Reflect.apply;
+const ObjectSetPrototypeOf = Object.setPrototypeOf;
 const ArrayBufferCtor = ArrayBuffer;
 const byteLengthGetter = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength')!.get!;
 const transferMethod = (ArrayBuffer.prototype as { transfer?: (this: ArrayBuffer, length?: number) => ArrayBuffer })
@@ -92,7 +93,7 @@ export function moveOut(buffer: ArrayBuffer): ArrayBuffer | null {
  * (an index setter on Array.prototype).
  */
 export function bareList<T>(): T[] {
-  return Object.setPrototypeOf([], null) as T[];
+  return ObjectSetPrototypeOf([], null) as T[];
 }
 
 // Memory of destroyed arenas, kept until the current task has ended.
