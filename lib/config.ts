@@ -32,6 +32,14 @@ function checkEnvironment(): void {
       'ENGRAM_ARENA_ENV',
     );
   }
+  // Read by earlier versions: say so, rather than let a setting silently stop mattering.
+  if (process.env.ENGRAM_ARENA_VIEWS !== undefined) {
+    warn(
+      `ENGRAM_ARENA_VIEWS=${JSON.stringify(process.env.ENGRAM_ARENA_VIEWS)} is no longer read: every runtime now ends ` +
+        'an epoch by moving the arena\'s engine-owned memory (see the CHANGELOG).',
+      'ENGRAM_ARENA_ENV',
+    );
+  }
 }
 
 /**

@@ -213,11 +213,20 @@ describe('ENGRAM_ARENA_* in a child process', () => {
     expect(overflow[0].message).toMatch(/panic.*error_return.*fallback/);
     expect(zero[0].message).toContain('"yes"');
     expect(zero[0].message).toMatch(/true.*false/);
+
     // Node prints them on stderr with their code, once per load of the environment.
     expect(result.stderr.match(/\[ENGRAM_ARENA_ENV\]/g)).toHaveLength(6);
     // resetConfig() loads the environment again: the same three warnings again.
     expect(out.afterReset).toEqual(DEFAULTS);
     expect(out.warningsAfterReset.map((w: { message: string }) => w.message)).toEqual(out.warnings.map((w: { message: string }) => w.message));
+  });
+
+  it('ENGRAM_ARENA_VIEWS, read by earlier versions, warns that it is no longer read, once', () => {
+    const out = jsonOf(runFixture('arena-env.js', { env: { ENGRAM_ARENA_VIEWS: 'native' } }));
+    expect(out.config).toEqual(DEFAULTS);
+    expect(out.warnings).toHaveLength(1);
+    expect(out.warnings[0]).toMatchObject({ code: 'ENGRAM_ARENA_ENV', name: 'EngramArenaWarning' });
+    expect(out.warnings[0].message).toMatch(/^ENGRAM_ARENA_VIEWS="native" is no longer read/);
   });
 
   it.each([
