@@ -455,6 +455,7 @@ export class Arena {
     this.#dropFallbacks();
     this.#native.destroy();
     if (kept !== null) bury(kept);
+    else binding.countMovedOut(); // moved out or pinned by its user, who keeps it
   }
 
   /** `using arena = new Arena()` destroys it at the end of the block. */

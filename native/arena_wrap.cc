@@ -65,6 +65,10 @@ NativeArena::NativeArena(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Nati
 }
 
 NativeArena::~NativeArena() {
+  for (ResetTarget* target : targets_) {
+    target->arena = nullptr;
+    ReleaseTarget(nullptr, target, nullptr);
+  }
   // Dropped without destroy() (or its thread ended): the counters are folded
   // in as the facade left them. The state buffer is still alive here, held by
   // state_ref_, which is released only after this body.
@@ -143,14 +147,36 @@ Napi::Value NativeArena::Reset(const Napi::CallbackInfo& info) {
 
 // resetFunction() -> reset() bound to this wrapper, for the facade's once-per-
 // epoch call: it finds the wrapper through the function's data instead of
-// napi_unwrap, a third of a reset's native cost on Node 24. The facade keeps
-// it beside the wrapper itself, so it never outlives it.
+// napi_unwrap, a third of a reset's native cost on Node 24. The data is a
+// ResetTarget both sides own a share of, so the function may outlive the
+// wrapper: it then answers as a destroyed arena.
 Napi::Value NativeArena::ResetFunction(const Napi::CallbackInfo& info) {
-  return Napi::Function::New<&NativeArena::ResetBound>(info.Env(), "reset", this);
+  Napi::Env env = info.Env();
+  ResetTarget* target = new ResetTarget{this, 2};
+  Napi::Function function;
+  try {
+    function = Napi::Function::New<&NativeArena::ResetBound>(env, "reset", target);
+  } catch (...) {
+    delete target;
+    throw;
+  }
+  if (napi_add_finalizer(env, function, target, ReleaseTarget, nullptr, nullptr) != napi_ok) {
+    target->shares = 1;  // the function keeps a pointer it never frees: leak rather than free under it
+  }
+  targets_.push_back(target);
+  return function;
 }
 
 Napi::Value NativeArena::ResetBound(const Napi::CallbackInfo& info) {
-  return static_cast<NativeArena*>(info.Data())->Reset(info);
+  NativeArena* arena = static_cast<ResetTarget*>(info.Data())->arena;
+  if (arena == nullptr) status::ThrowDestroyed(info.Env());
+  return arena->Reset(info);
+}
+
+void NativeArena::ReleaseTarget(napi_env /*env*/, void* data, void* /*hint*/) {
+  ResetTarget* target = static_cast<ResetTarget*>(data);
+  target->shares -= 1;
+  if (target->shares == 0) delete target;
 }
 
 Napi::Value NativeArena::Stats(const Napi::CallbackInfo& info) {

@@ -2,6 +2,8 @@
 #pragma once
 #include <napi.h>
 
+#include <vector>
+
 #include "engram_arena.h"
 
 /// Wraps one hosted arena (engram_arena_create_hosted): the Zig library keeps
@@ -25,6 +27,13 @@ class NativeArena : public Napi::ObjectWrap<NativeArena> {
   Napi::Value Reset(const Napi::CallbackInfo& info);
   Napi::Value ResetFunction(const Napi::CallbackInfo& info);
   static Napi::Value ResetBound(const Napi::CallbackInfo& info);
+  /// What a function from resetFunction() calls: this wrapper until it is
+  /// finalized, then nothing. Freed by whichever of the two lets go last.
+  struct ResetTarget {
+    NativeArena* arena;
+    int shares;
+  };
+  static void ReleaseTarget(napi_env env, void* data, void* hint);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value Destroy(const Napi::CallbackInfo& info);
 
@@ -39,4 +48,6 @@ class NativeArena : public Napi::ObjectWrap<NativeArena> {
   /// the engine owns and this wrapper holds; null if it was ever found detached.
   engram_arena_state_t* state_ = nullptr;
   Napi::Reference<Napi::ArrayBuffer> state_ref_;
+  /// Every ResetTarget this wrapper handed out (one per resetFunction() call).
+  std::vector<ResetTarget*> targets_;
 };
