@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as api from '../dist/index.js';
 import { binding } from '../dist/binding.js';
+import { arenaOffset } from './fixtures/arena-helpers';
 
 const {
   Arena, ArenaError, ArenaOverflowError, ArenaDestroyedError, ArenaInitError,
@@ -278,7 +279,7 @@ describe('fuzz: the argument surface', () => {
     const keys = Reflect.ownKeys(Arena.prototype).filter((k) => k !== 'constructor');
     expect(keys.length).toBeGreaterThanOrEqual(11);
     const receivers: [string, unknown][] = [...VALUES, ['Object.create(Arena.prototype)', Object.create(Arena.prototype)],
-      ['NativeArena-shaped object', { alloc: () => 0, epoch: () => new ArrayBuffer(8) }]];
+      ['NativeArena-shaped object', { alloc: () => 0, state: () => new ArrayBuffer(8), bind: () => 0 }]];
     for (const key of keys) {
       const desc = Object.getOwnPropertyDescriptor(Arena.prototype, key)!;
       const fns = [desc.value, desc.get, desc.set].filter((f): f is (...a: unknown[]) => unknown => typeof f === 'function');
@@ -321,24 +322,57 @@ describe('fuzz: the argument surface', () => {
         attempt(`NativeArena(${label}) without new`, null, () => (Native as unknown as (...a: unknown[]) => unknown)(...args));
       }
     }
+    // A raw arena and a block of memory it may use (capacity + hostedSlack bytes).
     const native = new Native(4096, 'error_return', true);
+    const memory = new ArrayBuffer(4096 + binding.limits.hostedSlack);
+    native.bind(memory, true);
+    // The raw arena, watched as attempt() watches an Arena: a call that throws changes no counter.
+    const watchedNative = { destroyed: false, stats: () => native.stats() } as unknown as InstanceType<typeof Arena>;
     const nativeMethods = Reflect.ownKeys(Native.prototype).filter((k) => k !== 'constructor') as string[];
-    expect(nativeMethods).toContain('alloc');
+    expect(nativeMethods.sort()).toEqual(['alloc', 'bind', 'destroy', 'reset', 'resetFunction', 'state', 'stats']);
     for (const name of nativeMethods) {
       const fn = (Native.prototype as unknown as Record<string, (...a: unknown[]) => unknown>)[name];
       for (const [label, self] of [...VALUES, ['Object.create(NativeArena.prototype)', Object.create(Native.prototype)] as [string, unknown]]) {
-        attempt(`NativeArena.prototype.${name}.call(${label})`, null, () => fn.call(self, 8, 8));
+        attempt(`NativeArena.prototype.${name}.call(${label})`, null, () => fn.call(self, 8, 8, memory));
       }
+      // destroy ends the arena on purpose: last, below.
+      if (name === 'destroy') continue;
       for (const [l1, v1] of VALUES) {
         for (const [l2, v2] of VALUES) {
-          // These end the arena on purpose (markEscaped keeps its memory for ever).
-          if (name === 'destroy' || name === 'quarantine' || name === 'markEscaped') continue;
-          attempt(`native.${name}(${l1}, ${l2})`, null, () => fn.call(native, v1, v2));
+          attempt(`native.${name}(${l1}, ${l2})`, watchedNative, () => fn.call(native, v1, v2));
+          // With the real memory last, alloc gets past its memory argument.
+          if (name === 'alloc') attempt(`native.alloc(${l1}, ${l2}, memory)`, watchedNative, () => fn.call(native, v1, v2, memory));
         }
-        if ((native.remaining() as number) < 8192) native.reset();
+        // With the real memory first, bind and reset fuzz their `fresh` flag.
+        if (name === 'bind' || name === 'reset') attempt(`native.${name}(memory, ${l1})`, watchedNative, () => fn.call(native, memory, v1));
+        const usage = (native.stats() as unknown as { currentUsage: number }).currentUsage;
+        if (usage > 4096 - 1024) native.reset(memory, false);
       }
     }
+    // The bound reset of resetFunction() is a method of its own.
+    const boundReset = native.resetFunction() as (...a: unknown[]) => unknown;
+    for (const [label, v] of VALUES) attempt(`resetFunction()(${label})`, watchedNative, () => boundReset(v, v));
     native.destroy();
+    native.destroy(); // idempotent
+    const errorOf = (fn: () => unknown): unknown => {
+      try {
+        fn();
+      } catch (err) {
+        return err;
+      }
+      return undefined;
+    };
+    // A destroyed raw arena refuses everything that needs its handle, and so
+    // do the bound resets, the one taken before destroy and one taken after.
+    for (const name of nativeMethods) {
+      if (name === 'destroy' || name === 'resetFunction') continue;
+      const fn = (native as Record<string, (...a: unknown[]) => unknown>)[name];
+      expect([name, errorOf(() => fn.call(native, 8, 8, memory))]).toEqual([name, expect.any(ArenaDestroyedError)]);
+    }
+    const lateReset = native.resetFunction() as (...a: unknown[]) => unknown;
+    for (const [name, fn] of [['reset bound before destroy', boundReset], ['reset bound after destroy', lateReset]] as const) {
+      expect([name, errorOf(() => fn(memory, false))]).toEqual([name, expect.any(ArenaDestroyedError)]);
+    }
     for (const name of ['setConfig']) {
       const good3: unknown[] = [65536, 'error_return', true];
       for (let slot = 0; slot < 3; slot++) {
@@ -350,12 +384,35 @@ describe('fuzz: the argument surface', () => {
         }
       }
     }
-    const plain = ['getConfig', 'resetConfig', 'envErrors', 'metrics', 'resetMetrics', 'threadArena', 'resetThreadArena', 'deinitThreadArena'];
+    // The thread arena is an ordinary Arena of lib/thread-arena.ts now: the
+    // binding has no thread-arena functions left to fuzz.
+    for (const gone of ['threadArena', 'resetThreadArena', 'deinitThreadArena', 'scanEscapes', 'freeRetired', 'setViewMode', 'probeBuffer', 'probeIs']) {
+      expect([gone, (binding as unknown as Record<string, unknown>)[gone]]).toEqual([gone, undefined]);
+    }
+    const plain = ['getConfig', 'resetConfig', 'envErrors', 'metrics', 'resetMetrics'];
     for (const name of plain) {
       for (const [label, v] of VALUES) {
         attempt(`binding.${name}(${label})`, null, () => (binding as unknown as Record<string, (...a: unknown[]) => unknown>)[name](v, v, v));
       }
     }
+    // The memory functions with every value and every pair. They may detach or
+    // discard what they are given, so each round gets values of its own.
+    const memoryFns = ['paddingFor', 'discardMemory', 'freeMemory'] as const;
+    for (const name of memoryFns) {
+      const scratch = new Arena({ size: 4096 });
+      const own = buildValues(scratch);
+      for (const [l1, v1] of own) {
+        attempt(`binding.${name}(${l1})`, null, () => (binding[name] as (...a: unknown[]) => unknown)(v1));
+        for (const [l2, v2] of own) {
+          attempt(`binding.${name}(${l1}, ${l2})`, null, () => (binding[name] as (...a: unknown[]) => unknown)(v1, v2));
+        }
+      }
+      scratch.destroy();
+    }
+    // countMovedOut counts by design (one call, one block), whatever it is given.
+    const movedBefore = metrics().totalMovedOut;
+    for (const [label, v] of VALUES) attempt(`binding.countMovedOut(${label})`, null, () => (binding.countMovedOut as (...a: unknown[]) => unknown)(v));
+    expect(metrics().totalMovedOut - movedBefore).toBe(VALUES.length);
     // The failure-injection seam: any count, then back to 0.
     for (const [label, v] of VALUES) {
       attempt(`binding.testingFailReservations(${label})`, null, () => binding.testingFailReservations(v as number));
@@ -466,8 +523,15 @@ describe('fuzz: the argument surface', () => {
       ['configure', (a) => configure(a[0] as never), () => null, false],
       ['configure(fields)', (a) => configure({ poolSize: a[0], overflowStrategy: a[1], zeroOnReset: a[2] } as never), () => null, false],
       ['wrong this', (a) => (Arena.prototype.alloc as (...x: unknown[]) => unknown).apply(a[0], a.slice(1)), () => target, false],
-      ['native.alloc', (a) => (binding.threadArena() as unknown as { alloc(...x: unknown[]): unknown }).alloc(...a), () => null, false],
+      // The raw addon, past the facade: random size and alignment with the
+      // arena's real memory, and random everything (the memory argument too).
+      ['native.alloc', (a) => (raw.alloc as (...x: unknown[]) => unknown).call(raw, a[0], a[1], rawMemory), () => watchedRaw, false],
+      ['native.alloc(any memory)', (a) => (raw.alloc as (...x: unknown[]) => unknown).apply(raw, a), () => watchedRaw, false],
     ];
+    const raw = new binding.NativeArena(1 << 16, 'error_return', true);
+    const rawMemory = new ArrayBuffer((1 << 16) + binding.limits.hostedSlack);
+    raw.bind(rawMemory, true);
+    const watchedRaw = { destroyed: false, stats: () => raw.stats() } as unknown as InstanceType<typeof Arena>;
     fc.assert(
       fc.property(fc.nat({ max: targets.length - 1 }), fc.array(arg, { maxLength: 4 }), (t, encoded) => {
         const args = encoded.map(decode);
@@ -481,11 +545,13 @@ describe('fuzz: the argument surface', () => {
           expect(['reset', 'scope']).toContain(name);
         }
         if (name.startsWith('fallback') && fallbackTarget.stats().fallbacks > 0) fallbackTarget.reset();
+        if (raw.stats().currentUsage > (1 << 16) - 16384) raw.reset(rawMemory, false);
         keepRoom(target);
         settle();
       }),
       { numRuns: FUZZ_RUNS },
     );
+    raw.destroy();
   });
 
   it('the process is intact afterwards: a fresh arena behaves', () => {
@@ -493,7 +559,8 @@ describe('fuzz: the argument surface', () => {
     const a = new Arena({ size: 4096 });
     const v = a.alloc(100, 64);
     v.fill(7);
-    expect(v.byteOffset % 64).toBe(0);
+    expect(arenaOffset(v)).toBe(0);
+    expect((v.byteOffset - binding.paddingFor(v.buffer as ArrayBuffer, 64)) % 64).toBe(0);
     expect(a.stats()).toMatchObject({ currentUsage: 100, allocations: 1 });
     a.destroy();
     expect(v.length).toBe(0);

@@ -1,5 +1,6 @@
 // Holds keep an epoch alive while native code may still use arena memory
-// (README, "Safety model"), and a pool never stalls on an arena it lost.
+// (README, "Safety model"), and a pool keeps serving with an arena whose
+// memory its user moved out.
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -7,9 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { Arena, ArenaError, ArenaHold, ArenaPool, deinitThreadArena, threadArena } from '../dist/index.js';
+import { Arena, ArenaError, ArenaHold, ArenaPool, deinitThreadArena, metrics, threadArena } from '../dist/index.js';
 import { HAS_TRANSFER } from './fixtures/node-line';
-
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -220,49 +220,76 @@ describe('ArenaPool and holds', () => {
   });
 });
 
-describe('ArenaPool and quarantined arenas', () => {
-  async function moveOut(view: Buffer): Promise<ArrayBuffer> {
-    if (HAS_TRANSFER) return (view.buffer as ArrayBuffer & { transfer(): ArrayBuffer }).transfer();
+describe('ArenaPool and memory moved out of its arenas', () => {
+  /** Moves the arena's block out from under `view` (the whole block, as the user's from then on). */
+  async function moveOut(view: Buffer): Promise<Uint8Array> {
+    const { byteOffset: offset, length } = view; // both 0 once the move detaches the view
+    if (HAS_TRANSFER) {
+      const block = (view.buffer as ArrayBuffer & { transfer(): ArrayBuffer }).transfer();
+      return new Uint8Array(block, offset, length);
+    }
     const stream = new ReadableStream({
       type: 'bytes',
       pull(controller) {
-        controller.byobRequest!.view![0] = 1;
+        (controller.byobRequest!.view as Uint8Array)[0] = 1;
         controller.byobRequest!.respond(1);
       },
     });
     const { value } = await stream.getReader({ mode: 'byob' }).read(view);
-    return value!.buffer as ArrayBuffer;
+    return new Uint8Array(value!.buffer, offset, length);
   }
 
-  it('run() whose callback moves arena memory out: the arena is dropped and replaced, the next caller is served', async () => {
+  it('run() whose callback moves arena memory out: the caller keeps the bytes, the same arena serves the next caller', async () => {
     const pool = new ArenaPool({ arenaSize: 4096, maxArenas: 1, acquireTimeoutMs: 2000 });
-    const moved = await pool.run(async (arena) => moveOut(arena.alloc(64)));
-    expect(moved.byteLength).toBeGreaterThan(0);
-    const fresh = await pool.run(async (arena) => arena.alloc(64).every((b) => b === 0));
+    const movedBefore = metrics().totalMovedOut;
+    let first!: Arena;
+    const moved = await pool.run(async (arena) => {
+      first = arena;
+      const view = arena.alloc(64);
+      view.fill(0x5a);
+      return moveOut(view);
+    });
+    const kept = Array.from(moved.subarray(1));
+    expect(kept).toEqual(new Array(63).fill(0x5a));
+    const fresh = await pool.run(async (arena) => {
+      expect(arena).toBe(first); // not dropped, not replaced
+      const view = arena.alloc(4096, 1);
+      const zero = view.every((b) => b === 0);
+      view.fill(0x11);
+      return zero;
+    });
     expect(fresh).toBe(true);
-    expect(pool.stats()).toMatchObject({ quarantined: 1, created: 2, arenas: 1, inUse: 0, idle: 1 });
+    // The pool's resets went to the arena's fresh memory, never to the block the caller took.
+    expect(Array.from(moved.subarray(1))).toEqual(kept);
+    expect(metrics().totalMovedOut - movedBefore).toBe(1);
+    const stats = pool.stats();
+    expect(stats).toMatchObject({ created: 1, arenas: 1, inUse: 0, idle: 1, acquired: 2, released: 2 });
+    expect(stats).not.toHaveProperty('quarantined'); // the pool no longer drops such arenas
     pool.destroy();
   });
 
   it('a waiter queued behind such a run is served', async () => {
     const pool = new ArenaPool({ arenaSize: 4096, maxArenas: 1, acquireTimeoutMs: 2000 });
     const first = pool.run(async (arena) => moveOut(arena.alloc(64)));
-    const second = pool.run(async (arena) => arena.capacity);
+    const second = pool.run(async (arena) => [arena.capacity, arena.alloc(64).every((b) => b === 0)]);
     await first;
-    expect(await second).toBe(4096);
+    expect(await second).toEqual([4096, true]);
+    expect(pool.stats()).toMatchObject({ created: 1, waited: 1 });
     pool.destroy();
   });
 
-  it('release() of such an arena does not throw and leaves the pool consistent', async () => {
+  it('release() of such an arena does not throw; the arena goes back to the pool and serves again', async () => {
     const pool = new ArenaPool({ arenaSize: 4096, maxArenas: 1 });
     const arena = await pool.acquire();
-    await moveOut(arena.alloc(64));
+    const moved = await moveOut(arena.alloc(64).fill(7));
     pool.release(arena);
-    expect(arena.destroyed).toBe(true);
-    expect(pool.stats()).toMatchObject({ inUse: 0, idle: 0, arenas: 0, released: 1, quarantined: 1 });
+    expect(arena.destroyed).toBe(false);
+    expect(pool.stats()).toMatchObject({ inUse: 0, idle: 1, arenas: 1, released: 1, created: 1 });
     const next = await pool.acquire();
-    expect(next).not.toBe(arena);
+    expect(next).toBe(arena);
+    expect(next.alloc(64).every((b) => b === 0)).toBe(true);
     pool.release(next);
+    expect(Array.from(moved.subarray(1))).toEqual(new Array(63).fill(7));
     pool.destroy();
   });
 });

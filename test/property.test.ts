@@ -1,12 +1,14 @@
 // Model-based property test: random sequences of create, alloc, allocArray,
-// reset, destroy, configure, metrics and thread-arena calls against a small
-// TypeScript model of the seed's semantics. After every step the observable
-// state (stats, remaining, utilization, capacity, destroyed, global metrics,
-// config, and the bytes of every view and of the whole arena memory) must
+// reset, destroy, configure, metrics and thread-arena calls, and of user code
+// moving an arena's memory out, against a small TypeScript model of the
+// seed's semantics. After every step the observable state (stats, remaining,
+// utilization, capacity, destroyed, global metrics, config, the bytes of
+// every view, of the whole arena memory and of every block moved out) must
 // equal the model.
 //
 // ENGRAM_PROPERTY_RUNS (default 1000) sets the number of sequences;
 // ENGRAM_PROPERTY_SEED replays one seed.
+import { receiveMessageOnPort } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
@@ -22,12 +24,17 @@ import {
   resetThreadArena,
   threadArena,
 } from '../dist/index.js';
+import { binding } from '../dist/binding.js';
+import { arenaOffset } from './fixtures/arena-helpers';
 
 const RUNS = Number(process.env.ENGRAM_PROPERTY_RUNS ?? 1000);
 const SEED = process.env.ENGRAM_PROPERTY_SEED === undefined ? undefined : Number(process.env.ENGRAM_PROPERTY_SEED);
 const MAX_ALLOC = 2 ** 30;
 const MAX_ALIGN = 4096;
 const MAX_ARENAS = 6;
+/** An arena's memory block is its capacity plus this, so that byte 0 can sit on a page. */
+const SLACK = binding.limits.hostedSlack;
+const HAS_TRANSFER = typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer === 'function';
 
 type Strategy = 'error_return' | 'fallback';
 type TypedCtor =
@@ -55,6 +62,8 @@ interface MArena {
   destroyed: boolean;
   /** Expected content of the whole arena memory (fresh pages are zero). */
   shadow: Uint8Array;
+  /** User code moved this epoch's memory out; the arena has not noticed yet. */
+  movedOut: boolean;
 }
 
 interface Totals {
@@ -64,6 +73,7 @@ interface Totals {
   totalAllocations: number;
   totalBytesAllocated: number;
   totalFallbacks: number;
+  totalMovedOut: number;
 }
 
 interface ConfigModel {
@@ -98,20 +108,29 @@ interface RArena {
   views: View[];
 }
 
+/** A block user code moved out of an arena, and what its arena bytes must stay. */
+interface Moved {
+  memory: ArrayBuffer;
+  base: number;
+  expected: Uint8Array;
+}
+
 interface Real {
   arenas: RArena[];
   thread: RArena | null;
   tag: number;
+  moved: Moved[];
 }
 
 const zeroTotals = (): Totals => ({
   totalResets: 0, totalOverflows: 0, maxHighWaterMark: 0, totalAllocations: 0, totalBytesAllocated: 0, totalFallbacks: 0,
+  totalMovedOut: 0,
 });
 
 function newModelArena(capacity: number, strategy: Strategy, zero: boolean): MArena {
   return {
     capacity, strategy, zero, offset: 0, hwm: 0, overflows: 0, allocations: 0, bytes: 0, fallbacks: 0, fallbackBytes: 0,
-    destroyed: false, shadow: new Uint8Array(capacity),
+    destroyed: false, shadow: new Uint8Array(capacity), movedOut: false,
   };
 }
 
@@ -127,7 +146,19 @@ function fold(m: Model, a: MArena, countReset: boolean): void {
   m.totals.totalFallbacks += a.fallbacks;
 }
 
+/**
+ * The arena's next alloc, allocArray or reset (even one that then fails)
+ * finds its memory moved out, counts it and goes on with fresh memory, which
+ * the shadow already is.
+ */
+function notice(m: Model, a: MArena): void {
+  if (!a.movedOut || a.destroyed) return;
+  a.movedOut = false;
+  m.totals.totalMovedOut += 1;
+}
+
 function modelReset(m: Model, a: MArena): void {
+  notice(m, a);
   fold(m, a, true);
   if (a.zero) a.shadow.fill(0, 0, a.offset);
   a.offset = 0;
@@ -140,6 +171,9 @@ function modelReset(m: Model, a: MArena): void {
 
 function modelRetire(m: Model, a: MArena): void {
   fold(m, a, false);
+  // destroy() counts a block moved out in the last epoch too: each block that
+  // left with its user is counted once, whichever call finds it gone.
+  notice(m, a);
   a.destroyed = true;
   m.live -= 1;
   m.reserved -= a.capacity;
@@ -216,7 +250,8 @@ let allocsServed = 0;
 let fallbacksServed = 0;
 let overflowsSeen = 0;
 let rejectedCalls = 0;
-let windowBytesCompared = 0;
+let memoryBytesCompared = 0;
+let movesOut = 0;
 
 function bytesOf(view: ArrayBufferView): Uint8Array {
   return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
@@ -233,7 +268,7 @@ function verifyArena(label: string, ma: MArena, ra: RArena): void {
     expect(ra.arena.utilization(), `${label} utilization`).toBe(ma.offset / ma.capacity);
     expect(ra.arena.capacity, `${label} capacity`).toBe(ma.capacity);
   }
-  let whole: Uint8Array | null = null;
+  let block: ArrayBufferLike | null = null;
   for (const v of ra.views) {
     const current = !ma.destroyed && v.epoch === ra.epoch;
     if (!current) {
@@ -249,19 +284,30 @@ function verifyArena(label: string, ma: MArena, ra: RArena): void {
     } else {
       const expected = Buffer.from(ma.shadow.buffer, v.start, v.length);
       expect(Buffer.from(v.bytes.buffer, v.bytes.byteOffset, v.bytes.byteLength).equals(expected), `${label} view bytes`).toBe(true);
-      if (whole === null || v.bytes.buffer.byteLength > whole.byteLength) whole = new Uint8Array(v.bytes.buffer);
+      // Every arena view of an epoch sits on the same block.
+      if (block === null) block = v.bytes.buffer;
+      expect(v.bytes.buffer === block, `${label} views share the block`).toBe(true);
     }
   }
-  if (whole !== null) {
-    // A view's buffer is a window over the arena's first bytes (the whole
-    // arena or a prefix of it): every byte in it (padding, unused tail, bytes
-    // zeroed or kept by reset) must equal the model's memory.
-    // Past the high-water mark nothing was ever handed out: the first page
-    // there is compared too, the rest (up to 1 MiB of zeros) is not.
-    expect(whole.byteLength).toBeLessThanOrEqual(ma.capacity);
-    const n = Math.min(whole.byteLength, ma.hwm + 4096);
-    expect(Buffer.from(whole.buffer, 0, n).equals(Buffer.from(ma.shadow.buffer, 0, n)), `${label} arena memory`).toBe(true);
-    windowBytesCompared += n;
+  if (block !== null) {
+    // A view's buffer is the arena's whole block: every arena byte in it
+    // (padding, unused tail, bytes zeroed or kept by reset) must equal the
+    // model's memory. Past the high-water mark nothing was ever handed out:
+    // the first page there is compared too, the rest (up to 1 MiB of zeros)
+    // is not.
+    expect(block.byteLength).toBe(ma.capacity + SLACK);
+    const base = binding.paddingFor(block as ArrayBuffer, 4096);
+    const n = Math.min(ma.capacity, ma.hwm + 4096);
+    expect(Buffer.from(block, base, n).equals(Buffer.from(ma.shadow.buffer, 0, n)), `${label} arena memory`).toBe(true);
+    memoryBytesCompared += n;
+  }
+}
+
+/** Blocks moved out belong to the user: no arena call after may change a byte of them. */
+function verifyMoved(r: Real): void {
+  for (const moved of r.moved) {
+    const now = Buffer.from(moved.memory, moved.base, moved.expected.byteLength);
+    expect(now.equals(moved.expected), 'memory moved out changed').toBe(true);
   }
 }
 
@@ -269,6 +315,7 @@ function verify(m: Model, r: Real): void {
   stepsChecked += 1;
   m.arenas.forEach((ma, i) => verifyArena(`arena ${i}`, ma, r.arenas[i]));
   if (m.thread !== null && r.thread !== null) verifyArena('thread arena', m.thread, r.thread);
+  verifyMoved(r);
   expect(metrics()).toEqual({ ...m.totals, liveArenas: m.live, reservedBytes: m.reserved });
   expect(getConfig()).toEqual(m.config);
 }
@@ -301,6 +348,8 @@ function doAlloc(
   m: Model, r: Real, ma: MArena, ra: RArena,
   size: unknown, alignment: unknown, call: () => ArrayBufferView, isBufferApi: boolean,
 ): void {
+  // A failed call changes nothing, except that it notices memory moved out.
+  notice(m, ma);
   const before = { ...ma, shadow: ma.shadow };
   const outcome = modelAlloc(ma, size, alignment === undefined ? 8 : alignment);
   switch (outcome.kind) {
@@ -333,20 +382,29 @@ function doAlloc(
   const tag = fillTag(r);
   expect(bytes.byteLength).toBe(length);
   if (isBufferApi) expect(Buffer.isBuffer(view)).toBe(true);
+  const align = (alignment as number | undefined) ?? 8;
   if (outcome.kind === 'fallback') {
     fallbacksServed += 1;
-    // Served from the heap: its own buffer, offset unchanged, zeroed if the arena zeroes.
-    expect(bytes.byteOffset).toBe(0);
-    expect(bytes.buffer.byteLength).toBe(length);
+    // Served from an engine-owned buffer of its own (no other view's), with room
+    // for alignment padding at most; offset unchanged; zeroed if the arena zeroes.
+    for (const other of ra.views) expect(other.bytes.buffer === bytes.buffer, 'fallback shares a buffer').toBe(false);
+    expect(bytes.buffer.byteLength).toBeGreaterThanOrEqual(length);
+    expect(bytes.buffer.byteLength).toBeLessThanOrEqual(length + align);
+    // No page-aligned byte 0 here: the address itself must be aligned.
+    if (length + (align > 1 ? align : 0) > 0) {
+      expect((bytes.byteOffset - binding.paddingFor(bytes.buffer as ArrayBuffer, align)) % align).toBe(0);
+    }
     if (ma.zero) expect(bytes.every((b) => b === 0)).toBe(true);
     bytes.fill(tag);
     ra.views.push({ bytes, epoch: ra.epoch, fallback: true, start: -1, length, tag });
   } else {
     allocsServed += 1;
-    expect(bytes.byteOffset).toBe(outcome.start);
-    expect(bytes.byteOffset % ((alignment as number | undefined) ?? 8)).toBe(0);
-    expect(bytes.buffer.byteLength).toBeGreaterThanOrEqual(outcome.start + length);
-    expect(bytes.buffer.byteLength).toBeLessThanOrEqual(ma.capacity);
+    expect(arenaOffset(bytes)).toBe(outcome.start);
+    // Arena byte 0 is page-aligned, so this aligns the address; byteOffset
+    // itself (from the block's start) is only promised that up to 16.
+    expect(arenaOffset(bytes) % align).toBe(0);
+    expect(bytes.byteOffset % Math.min(align, 16)).toBe(0);
+    expect(bytes.buffer.byteLength).toBe(ma.capacity + SLACK);
     // Fresh bytes are what the model says: zero, or kept from before the reset.
     expect(Buffer.from(bytes.buffer, bytes.byteOffset, length).equals(Buffer.from(ma.shadow.buffer, outcome.start, length))).toBe(true);
     bytes.fill(tag);
@@ -466,6 +524,65 @@ class DestroyCmd extends OnArena {
   }
   toString() {
     return `destroy#${this.index}`;
+  }
+}
+
+type MoveWay = 'transfer' | 'structuredClone' | 'postMessage';
+
+/** Moves `memory` out the way user code would; returns the new owner's ArrayBuffer. */
+function moveOut(memory: ArrayBuffer, way: MoveWay): ArrayBuffer {
+  if (way === 'transfer' && HAS_TRANSFER) return (memory as ArrayBuffer & { transfer(): ArrayBuffer }).transfer();
+  if (way === 'postMessage') {
+    const { port1, port2 } = new MessageChannel();
+    try {
+      port1.postMessage(memory, [memory]);
+      return receiveMessageOnPort(port2)!.message as ArrayBuffer;
+    } finally {
+      port1.close();
+    }
+  }
+  return structuredClone(memory, { transfer: [memory] });
+}
+
+/**
+ * User code moves the memory of an arena's current epoch out through one of
+ * its views (index -1: the thread arena). That memory is the user's from then
+ * on: every view of the epoch detaches, the bytes moved keep what they held
+ * whatever the arena does next, and the arena's next call goes on with fresh
+ * zeroed memory at the same offset, counting the block in totalMovedOut.
+ */
+class MoveOutCmd implements Cmd {
+  constructor(readonly index: number, readonly way: MoveWay) {}
+  check() {
+    return true;
+  }
+  run(m: Model, r: Real) {
+    const thread = this.index < 0;
+    const ma = thread ? m.thread : m.arenas[this.index % Math.max(1, m.arenas.length)];
+    const ra = thread ? r.thread : r.arenas[this.index % Math.max(1, r.arenas.length)];
+    const current = ma && ra && !ma.destroyed ? ra.views.filter((v) => !v.fallback && v.epoch === ra.epoch) : [];
+    if (ma === undefined || ma === null || ra === undefined || ra === null || current.length === 0) {
+      verify(m, r); // no view to reach the memory through: nothing to move
+      return;
+    }
+    const memory = current[current.length - 1].bytes.buffer as ArrayBuffer;
+    const base = binding.paddingFor(memory, 4096);
+    const moved = moveOut(memory, this.way);
+    movesOut += 1;
+    expect(memory.byteLength).toBe(0);
+    expect(moved.byteLength).toBe(ma.capacity + SLACK);
+    const n = Math.min(ma.capacity, ma.hwm + 4096);
+    const expected = Uint8Array.from(ma.shadow.subarray(0, n));
+    // The bytes moved are exactly the arena's: nothing lost, nothing zeroed.
+    expect(Buffer.from(moved, base, n).equals(expected)).toBe(true);
+    r.moved.push({ memory: moved, base, expected });
+    for (const v of current) v.epoch = -1; // detached with the block
+    ma.movedOut = true;
+    ma.shadow.fill(0); // what the arena goes on with
+    verify(m, r);
+  }
+  toString() {
+    return `moveOut#${this.index < 0 ? 'thread' : this.index}(${this.way})`;
   }
 }
 
@@ -666,6 +783,9 @@ const allCommands = [
   fc.tuple(fc.integer({ min: 0, max: 3000 }), fc.option(fc.constantFrom(...POW2), { nil: undefined })).map(([s, a]) => new ThreadAllocCmd(s, a)),
   fc.constant(new ThreadResetCmd()),
   fc.constant(new ThreadDeinitCmd()),
+  fc
+    .tuple(fc.integer({ min: -1, max: MAX_ARENAS - 1 }), fc.constantFrom<MoveWay>('transfer', 'structuredClone', 'postMessage'))
+    .map(([i, way]) => new MoveOutCmd(i, way)),
 ];
 
 // -------------------------------------------------------------------- tests
@@ -698,7 +818,7 @@ describe('property: the binding behaves as the model, step by step', () => {
         resetConfig();
         resetMetrics();
         const base = metrics();
-        const real: Real = { arenas: [], thread: null, tag: 0 };
+        const real: Real = { arenas: [], thread: null, tag: 0, moved: [] };
         liveReal.push(real);
         const setup = () => ({
           model: {
@@ -727,12 +847,13 @@ describe('property: the binding behaves as the model, step by step', () => {
       `[property] sequences run: ${sequences} (asked ${RUNS}), commands generated: ${commandsRun}, ` +
         `states checked against the model: ${stepsChecked}, arena allocations: ${allocsServed}, fallbacks: ${fallbacksServed}, ` +
         `overflow errors: ${overflowsSeen}, rejected calls (state unchanged): ${rejectedCalls}, ` +
-        `arena bytes compared with the model: ${(windowBytesCompared / 2 ** 20).toFixed(0)} MiB`,
+        `blocks moved out: ${movesOut}, arena bytes compared with the model: ${(memoryBytesCompared / 2 ** 20).toFixed(0)} MiB`,
     );
     expect(sequences).toBeGreaterThanOrEqual(RUNS);
     expect(allocsServed).toBeGreaterThan(RUNS);
     expect(fallbacksServed).toBeGreaterThan(0);
     expect(overflowsSeen).toBeGreaterThan(0);
+    expect(movesOut).toBeGreaterThan(0);
   });
 
   it('alignment is of the address: views of a fresh arena align at every power of two up to 4096', () => {
@@ -741,7 +862,9 @@ describe('property: the binding behaves as the model, step by step', () => {
     arena.alloc(1, 1);
     for (const a of POW2) {
       const v = arena.alloc(3, a);
-      expect(v.byteOffset % a).toBe(0);
+      expect(arenaOffset(v) % a).toBe(0);
+      // The address itself: paddingFor(buffer, A) is where the block's first A-aligned byte is.
+      expect((v.byteOffset - binding.paddingFor(v.buffer as ArrayBuffer, a)) % a).toBe(0);
     }
     arena.destroy();
   });
