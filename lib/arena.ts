@@ -122,6 +122,14 @@ export class Arena {
   #memory: ArrayBuffer | null;
   /** Where arena byte 0 sits in #memory: the first page boundary. */
   #base: number;
+  /**
+   * Bytes below which the JavaScript bump may hand memory out: the capacity,
+   * or -1 (not even an empty view, whose `buffer` would show the block) after
+   * a zeroing reset until the library's next allocation, which zeroes what
+   * the reset left (engram_arena_reset: a write through a pointer taken
+   * before the reset must not reach a fresh allocation), and once destroyed.
+   */
+  #limit = -1;
   /** This epoch's fallback buffers, detached at reset. */
   #fallbacks: ArrayBuffer[] = bareList();
   /** The last fallback, for alloc() to view, and where its bytes start. */
@@ -149,6 +157,7 @@ export class Arena {
     try {
       this.#memory = reserve(settings.poolSize + SLACK_BYTES);
       this.#base = this.#native.bind(this.#memory, true);
+      this.#limit = settings.poolSize;
     } catch (err) {
       this.#native.destroy();
       throw err;
@@ -177,7 +186,7 @@ export class Arena {
       // Byte 0 sits on a page, so aligning the offset aligns the address.
       const start = (state[OFFSET] + alignment - 1) & -alignment;
       const end = start + size;
-      if (end <= state[CAPACITY] && this.#memory !== null) {
+      if (end <= this.#limit) {
         state[OFFSET] = end;
         if (end > state[HIGH_WATER_MARK]) state[HIGH_WATER_MARK] = end;
         const allocations = state[ALLOCATIONS] + 1;
@@ -190,6 +199,7 @@ export class Arena {
       }
     }
     const where = this.#native.alloc(size, alignment, this.#liveMemory());
+    this.#limit = this.#capacity; // the library zeroed what a reset left
     if (where < 0) this.#serveFallback(size, alignment);
     return where;
   }
@@ -210,6 +220,7 @@ export class Arena {
     const fresh = reserve(this.#capacity + SLACK_BYTES);
     this.#base = this.#native.bind(fresh, true);
     this.#memory = fresh;
+    this.#limit = this.#capacity; // fresh memory has nothing left to zero
     binding.countMovedOut();
     return fresh;
   }
@@ -352,7 +363,11 @@ export class Arena {
     }
     this.#dropFallbacks();
     this.#memory = next;
+    this.#limit = -1;
     this.#base = this.#nativeReset(next, fresh);
+    // A zeroing reset leaves the zeroing to the library's next allocation,
+    // fresh memory or not: until then the JavaScript bump hands nothing out.
+    if (!this.#options.zeroOnReset) this.#limit = this.#capacity;
   }
 
   /** Detaches this epoch's fallback buffers; their memory goes once the current task has ended. */
@@ -451,6 +466,7 @@ export class Arena {
     if (memory === null) return;
     this.#dead = true;
     this.#memory = null;
+    this.#limit = -1; // below every end: even an empty request asks the library, which refuses
     const kept = moveOut(memory);
     this.#dropFallbacks();
     this.#native.destroy();

@@ -240,7 +240,10 @@ int32_t engram_arena_destroy_checked(engram_arena *arena);
 int32_t engram_arena_alloc(engram_arena *arena, uint64_t size_bytes, uint64_t alignment,
                            engram_alloc_t *out);
 /* Zeroes the used bytes if the arena zeroes (the exposed ones too), frees fallbacks, folds
- * counters, offset to 0. A hosted arena zeroes them in the block of its last bind. */
+ * counters, offset to 0. A hosted arena zeroes them later, at its next engram_arena_alloc (in
+ * the block bound then), so that a write through a pointer taken before the reset and landing
+ * after it never reaches a fresh allocation: a host that bumps in its own code must, after a
+ * reset of a zeroing hosted arena, hand nothing out until one engram_arena_alloc has run. */
 int32_t engram_arena_reset(engram_arena *arena);
 int32_t engram_arena_get_stats(const engram_arena *arena, engram_arena_stats_t *out);
 uint8_t *engram_arena_base(const engram_arena *arena);

@@ -190,6 +190,12 @@ pub const ArenaAllocator = struct {
     /// Where a hosted arena's bytes start in the block of its last `bind`
     /// (the base offset); null until the first bind, while it has no memory.
     hosted_base_offset: ?usize = null,
+    /// Bytes from the start that a zeroing hosted arena's reset left to zero:
+    /// it zeroes them when it next hands memory out. A host's native code may
+    /// hold a pointer taken before the reset and write through it after (a
+    /// `Buffer#fill` whose `valueOf` resets the arena); zeroed then, those
+    /// writes would reach the next allocation.
+    unzeroed_bytes: usize = 0,
 
     /// An arena over a caller-owned buffer, with the global config's strategy
     /// and zeroing. Pair with `deinit`.
@@ -280,6 +286,8 @@ pub const ArenaAllocator = struct {
         const base_offset = (0 -% @intFromPtr(memory.ptr)) & (hosted_base_alignment - 1);
         const moved = if (self.hosted_base_offset) |previous| previous != base_offset else true;
         if (moved and !memory_is_zero and self.options.zero_on_reset) @memset(memory, 0);
+        // A block that is all zero, or was just zeroed, has nothing left to zero.
+        if (memory_is_zero or (moved and self.options.zero_on_reset)) self.unzeroed_bytes = 0;
         self.buffer = memory[base_offset..][0..capacity];
         self.hosted_base_offset = base_offset;
         assert(@intFromPtr(self.buffer.ptr) % hosted_base_alignment == 0);
@@ -376,8 +384,22 @@ pub const ArenaAllocator = struct {
         defer self.assertProgress(before);
         if (!isValidAlignment(alignment)) return error.InvalidAlignment;
         if (size_bytes > max_alloc_bytes) return error.InvalidSize;
+        if (self.unzeroed_bytes != 0) self.zeroUnzeroed();
         if (self.bump(size_bytes, alignment)) |start| return self.buffer[start..][0..size_bytes];
         return self.overflow(size_bytes, alignment);
+    }
+
+    /// Zeroes what the last reset left to zero (see `unzeroed_bytes`), from
+    /// the offset on: a host that bumped in its own code before this call
+    /// (which the header forbids) already handed out the bytes below, and
+    /// zeroing them now would wipe live data.
+    fn zeroUnzeroed(self: *ArenaAllocator) void {
+        @branchHint(.unlikely);
+        assert(self.hosted and self.options.zero_on_reset);
+        const end = @min(self.unzeroed_bytes, self.buffer.len);
+        const start: usize = @min(std.math.cast(usize, self.state.offset) orelse end, end);
+        @memset(self.buffer[start..end], 0);
+        self.unzeroed_bytes = 0;
     }
 
     /// Returns room for `count` values of `T`, aligned for `T`.
@@ -503,7 +525,10 @@ pub const ArenaAllocator = struct {
         // write, and the slice below is not bounds-checked in ReleaseFast.
         const offset: usize = std.math.cast(usize, self.state.offset) orelse self.buffer.len;
         const used: usize = @min(@max(offset, self.exposed_bytes), self.buffer.len);
-        if (self.options.zero_on_reset) @memset(self.buffer[0..used], 0);
+        if (self.options.zero_on_reset) {
+            // A hosted arena zeroes when it next hands memory out (see unzeroed_bytes).
+            if (self.hosted) self.unzeroed_bytes = @max(self.unzeroed_bytes, used) else @memset(self.buffer[0..used], 0);
+        }
         self.exposed_bytes = 0;
         self.releaseFallbacks();
         arena_metrics.recordReset(self.sample());
@@ -566,6 +591,7 @@ pub const ArenaAllocator = struct {
         // An unbound hosted arena has its capacity but no memory yet.
         if (self.isUnbound()) assert(self.buffer.len == 0) else assert(self.state.capacity == self.buffer.len);
         assert(self.exposed_bytes <= self.buffer.len);
+        assert(self.unzeroed_bytes == 0 or (self.hosted and self.options.zero_on_reset));
         assert(self.state.fallback_count <= self.state.allocation_count);
         if (self.hosted) {
             // Its fallbacks are counted but the host holds them: no blocks.

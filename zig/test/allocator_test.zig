@@ -863,11 +863,35 @@ test "hosted arena: rebinding at the same base keeps the counters and the bytes;
     try testing.expect(std.mem.allEqual(u8, arena.buffer[100..300], 0xCD));
 
     arena.reset();
+    const again = try arena.alloc(100, 8);
+    // Zeroed by the first allocation after the reset (see unzeroed_bytes).
     try testing.expect(std.mem.allEqual(u8, &second_block, 0));
     // The old block is the host's again: the arena no longer touches it.
     try testing.expect(std.mem.allEqual(u8, first_block[4096..][0..100], 0xAB));
-    const again = try arena.alloc(100, 8);
     try testing.expectEqual(@as([*]u8, &second_block) + 4096, again.ptr);
+}
+
+test "hosted arena: a write landing after the reset, through a pointer taken before, never reaches a fresh allocation" {
+    var block: [3 * page]u8 align(page) = undefined;
+    @memset(&block, 0);
+    var arena = try ArenaAllocator.createHosted(options(4096, .error_return, true));
+    defer arena.destroy();
+    _ = try arena.bind(blockAt(&block, 0, 2 * 4096), true);
+    const late_writer = try arena.alloc(2048, 8);
+    @memset(late_writer, 0x11);
+    arena.reset();
+    // A native call that took the pointer before the reset writes after it.
+    @memset(late_writer, 0x41);
+    const fresh = try arena.alloc(2048, 8);
+    try testing.expect(std.mem.allEqual(u8, fresh, 0));
+    // An arena that does not zero leaves the bytes, as it always has.
+    var keeping = try ArenaAllocator.createHosted(options(4096, .error_return, false));
+    defer keeping.destroy();
+    _ = try keeping.bind(blockAt(&block, 0, 2 * 4096), false);
+    const kept = try keeping.alloc(16, 8);
+    @memset(kept, 0x22);
+    keeping.reset();
+    try testing.expect(std.mem.allEqual(u8, try keeping.alloc(16, 8), 0x22));
 }
 
 test "hosted arena: a bind at another base zeroes the whole block, unless it is zero or the arena does not zero" {

@@ -412,6 +412,9 @@ static void test_hosted_arena(void) {
     CHECK_EQ(second[PAGE], 0xAB);
     *engram_arena_state(arena) = copy;
     CHECK_EQ(engram_arena_reset(arena), ENGRAM_OK);
+    /* A hosted arena zeroes at its next allocation, not at the reset. */
+    CHECK_EQ(engram_arena_alloc(arena, 8, 8, &a), ENGRAM_OK);
+    CHECK(a.ptr == second + PAGE);
     int nonzero = 0;
     for (int i = 0; i < BLOCK_PAGES * PAGE; i++) nonzero += second[i] != 0;
     CHECK_EQ(nonzero, 0);
