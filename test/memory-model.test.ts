@@ -130,6 +130,13 @@ describe('lifetime', () => {
     expect(result.reservedBytes).toBe(0);
   });
 
+  it('a reset function that outlives its collected native arena throws ERR_ARENA_DESTROYED', () => {
+    const codes = runJsonFixture('memory/reset-function-outlives.cjs', { nodeArgs: ['--expose-gc'] });
+    // Collection is the engine's choice: most, not necessarily all, are gone.
+    expect(codes.ERR_ARENA_DESTROYED).toBeGreaterThan(100);
+    expect(Object.keys(codes).filter((code) => code !== 'ERR_ARENA_DESTROYED' && code !== 'ok')).toEqual([]);
+  });
+
   it.runIf(process.platform === 'linux')('the binary imports no external-buffer function (Electron refuses them)', () => {
     const binary = process.env.ENGRAM_ARENA_BINARY ?? fileURLToPath(new URL('../build/Release/engram_arena.node', import.meta.url));
     const nm = spawnSync('nm', ['-D', '--undefined-only', binary], { encoding: 'utf8' });
