@@ -33,12 +33,22 @@ function checkEnvironment(): void {
     );
   }
   // Read by earlier versions: say so, rather than let a setting silently stop mattering.
-  if (process.env.ENGRAM_ARENA_VIEWS !== undefined) {
+  const views = readOptionalEnv('ENGRAM_ARENA_VIEWS');
+  if (views !== undefined) {
     warn(
-      `ENGRAM_ARENA_VIEWS=${JSON.stringify(process.env.ENGRAM_ARENA_VIEWS)} is no longer read: every runtime now ends ` +
+      `ENGRAM_ARENA_VIEWS=${JSON.stringify(views)} is no longer read: every runtime now ends ` +
         'an epoch by moving the arena\'s engine-owned memory (see the CHANGELOG).',
       'ENGRAM_ARENA_ENV',
     );
+  }
+}
+
+/** A variable only worth a warning: undefined where the runtime does not let us read it (Deno without --allow-env). */
+function readOptionalEnv(name: string): string | undefined {
+  try {
+    return process.env[name];
+  } catch {
+    return undefined;
   }
 }
 

@@ -180,7 +180,7 @@ function verifyPrebuild(file, target, options = {}) {
       }
     }
     report.hostLookups = [...napi].filter((name) => buffer.includes(`${name}\0`)).sort();
-    if (!report.hostLookups.includes('napi_create_external_arraybuffer')) {
+    if (!report.hostLookups.includes('napi_get_arraybuffer_info')) {
       problem('carries no Node-API function names to look up in its host');
     }
   }
