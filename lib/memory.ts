@@ -61,26 +61,38 @@ export function wordsOver(buffer: ArrayBuffer): Uint32Array {
  */
 export const MOVE: 'transfer' | 'structuredClone' = typeof transferMethod === 'function' ? 'transfer' : 'structuredClone';
 
-function moveRaw(buffer: ArrayBuffer): ArrayBuffer {
-  if (transferMethod !== undefined) return ReflectApply(transferMethod, buffer, []) as ArrayBuffer;
-  // An own data property and an array literal: nothing on a prototype is consulted.
-  return structuredCloneFn!(buffer, { transfer: [buffer] });
-}
-
 /**
  * Moves `buffer`'s memory into a new ArrayBuffer, so that every view made
  * before reads as empty; returns the new buffer, or null when the memory could
  * not be moved: it was moved out already (the user owns it now) or the user
  * pinned it (`markAsUntransferable` makes a buffer undetachable on Node 24+).
  * Either way no view of ours can reach it after, and the caller must go on
- * with fresh memory. The result is checked, not trusted.
+ * with fresh memory.
  */
-export function moveOut(buffer: ArrayBuffer): ArrayBuffer | null {
+export const moveOut: (buffer: ArrayBuffer) => ArrayBuffer | null =
+  transferMethod !== undefined ? moveByTransfer : moveByClone;
+
+/** transfer(), captured: it detaches the old buffer or throws (detached or pinned). */
+function moveByTransfer(buffer: ArrayBuffer): ArrayBuffer | null {
+  try {
+    return ReflectApply(transferMethod!, buffer, []) as ArrayBuffer;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A structured clone with a transfer list (Node 20). It runs through a
+ * MessagePort that user code can patch, so its result is checked, not
+ * trusted: the old buffer detached, the new one whole.
+ */
+function moveByClone(buffer: ArrayBuffer): ArrayBuffer | null {
   const bytes = byteLengthOf(buffer);
   if (bytes === 0) return null;
   let moved: ArrayBuffer;
   try {
-    moved = moveRaw(buffer);
+    // An own data property and an array literal: nothing on a prototype is consulted.
+    moved = structuredCloneFn!(buffer, { transfer: [buffer] });
   } catch {
     return null;
   }

@@ -158,10 +158,12 @@ Bytes ToAttachedBuffer(Napi::Env env, Napi::Value value, const char* name) {
   void* data = nullptr;
   size_t length = 0;
   if (napi_get_arraybuffer_info(env, value, &data, &length) != napi_ok) throw Napi::Error::New(env);
-  bool detached = false;
-  napi_is_detached_arraybuffer(env, value, &detached);
-  if (detached) ThrowArenaError(env, kInternal, std::string(name) + " was detached before native code could use it");
-  if (data == nullptr || length == 0) ThrowRangeError(env, kInvalidSize, std::string(name) + " is empty");
+  if (data == nullptr || length == 0) {
+    bool detached = false;
+    napi_is_detached_arraybuffer(env, value, &detached);
+    if (detached) ThrowArenaError(env, kInternal, std::string(name) + " was detached before native code could use it");
+    ThrowRangeError(env, kInvalidSize, std::string(name) + " is empty");
+  }
   return Bytes{static_cast<uint8_t*>(data), static_cast<uint64_t>(length)};
 }
 

@@ -57,12 +57,18 @@ pub fn recordRetire(sample: Sample) void {
     fold(sample);
 }
 
+/// Each read-modify-write is a locked instruction (tens of cycles, more when
+/// another thread holds the line): a reset per request pays for every one,
+/// so counts of zero and marks that are not new are left alone. The result
+/// is the same; a racing larger mark is kept by the fetchMax itself.
 fn fold(sample: Sample) void {
-    _ = total_overflows.fetchAdd(sample.overflow_count, .monotonic);
-    _ = max_high_water_mark.fetchMax(sample.high_water_mark, .monotonic);
-    _ = total_allocations.fetchAdd(sample.allocation_count, .monotonic);
-    _ = total_bytes_allocated.fetchAdd(sample.bytes_allocated, .monotonic);
-    _ = total_fallbacks.fetchAdd(sample.fallback_count, .monotonic);
+    if (sample.overflow_count != 0) _ = total_overflows.fetchAdd(sample.overflow_count, .monotonic);
+    if (sample.high_water_mark > max_high_water_mark.load(.monotonic)) {
+        _ = max_high_water_mark.fetchMax(sample.high_water_mark, .monotonic);
+    }
+    if (sample.allocation_count != 0) _ = total_allocations.fetchAdd(sample.allocation_count, .monotonic);
+    if (sample.bytes_allocated != 0) _ = total_bytes_allocated.fetchAdd(sample.bytes_allocated, .monotonic);
+    if (sample.fallback_count != 0) _ = total_fallbacks.fetchAdd(sample.fallback_count, .monotonic);
 }
 
 /// Counts one block of memory a host's user moved out of a hosted arena.
