@@ -100,6 +100,11 @@ function reserve(bytes: number): ArrayBuffer {
   }
 }
 
+/** Passed instead of options by handOver() alone: module-private, so no user can. */
+const HANDOVER: unique symbol = Symbol('hand over');
+/** The handle handOver() is taking the arena from, for the constructor it calls. */
+let handingOver: Arena | null = null;
+
 /**
  * A bump-pointer arena over one block of memory outside V8's object heap.
  * `alloc()` is a pointer bump; `reset()` frees everything at once, zeroes the
@@ -144,6 +149,24 @@ export class Arena {
    * @throws TypeError / RangeError for bad options; ArenaInitError when memory cannot be reserved.
    */
   constructor(options?: ArenaOptions) {
+    if ((options as unknown) === HANDOVER && handingOver !== null) {
+      const from = handingOver;
+      handingOver = null;
+      this.#native = from.#native;
+      this.#nativeReset = from.#nativeReset;
+      this.#capacity = from.#capacity;
+      this.#options = from.#options;
+      this.#state = from.#state;
+      this.#memory = from.#memory;
+      this.#base = from.#base;
+      this.#limit = from.#limit;
+      this.#fallbacks = from.#fallbacks;
+      from.#memory = null;
+      from.#limit = -1;
+      from.#fallbacks = bareList();
+      from.#dead = true;
+      return;
+    }
     const settings = arenaSettings(optionsObject<ArenaOptions>(options, 'options'), 'size', getConfig());
     this.#native = new binding.NativeArena(settings.poolSize, settings.overflowStrategy, settings.zeroOnReset);
     this.#capacity = settings.poolSize;
@@ -329,6 +352,21 @@ export class Arena {
     const waiting = this.#whenUnheld;
     this.#whenUnheld = bareList();
     for (let i = 0; i < waiting.length; i++) waiting[i]();
+  }
+
+  /**
+   * @internal For ArenaPool, when an arena comes back: a new handle on the
+   * same memory and counters, and this one reads as destroyed from now on
+   * (its destroy() does nothing). A caller that kept the handle it released
+   * can then neither use nor release again an arena lent to someone else.
+   * Only for a live arena with no hold out.
+   */
+  handOver(): Arena {
+    if (this.#holds !== 0 || this.#memory === null) {
+      throw arenaError('handOver() of a held or destroyed arena', 'ERR_ARENA_INTERNAL');
+    }
+    handingOver = this;
+    return new Arena(HANDOVER as never);
   }
 
   /** @internal Runs `fn` once no hold is out (now, if none is). */

@@ -317,11 +317,23 @@ export class ArenaPool {
       this.#held.add(arena);
       arena.whenUnheld(() => {
         this.#held.delete(arena);
-        this.#recycle(arena);
+        this.#recycle(this.#reclaim(arena));
       });
       return;
     }
-    this.#recycle(arena);
+    this.#recycle(this.#reclaim(arena));
+  }
+
+  /**
+   * The pool's own handle on an arena that came back: the one its user held
+   * reads as destroyed from now on, so a second release of it, or any use,
+   * cannot reach the arena once it is lent to someone else.
+   */
+  #reclaim(arena: Arena): Arena {
+    if (arena.destroyed) return arena;
+    const handle = arena.handOver();
+    this.#made.add(handle);
+    return handle;
   }
 
   #recycle(arena: Arena): void {

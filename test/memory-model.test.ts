@@ -84,7 +84,8 @@ describe('memory moved out belongs to the user', () => {
     arena.reset();
     const view = arena.alloc(64);
     view.fill(9);
-    const mine = new Uint8Array((view.buffer as ArrayBuffer & { transfer(): ArrayBuffer }).transfer(), view.byteOffset, 64);
+    const offset = view.byteOffset; // 0 once the move detaches the view
+    const mine = new Uint8Array((view.buffer as ArrayBuffer & { transfer(): ArrayBuffer }).transfer(), offset, 64);
     const next = arena.alloc(64);
     expect(next.every((b) => b === 0)).toBe(true);
     next.fill(1);

@@ -133,13 +133,16 @@ describe('ArenaPool.run', () => {
     });
     expect(result).toBe(0xab);
     expect(kept!.length).toBe(0); // detached by the reset
-    expect(lent!.stats().currentUsage).toBe(0);
+    // The handle run() lent reads as destroyed: the pool keeps the arena under a new one.
+    expect(lent!.destroyed).toBe(true);
     expect(pool.stats()).toMatchObject({ arenas: 1, idle: 1, inUse: 0, acquired: 1, released: 1, highWaterMark: 64 });
-    // The same arena serves the next run, zeroed.
+    // The same arena (one created) serves the next run, zeroed and rewound.
     await pool.run((arena) => {
-      expect(arena).toBe(lent);
+      expect(arena).not.toBe(lent);
+      expect(arena.stats().currentUsage).toBe(0);
       expect(arena.alloc(64).every((byte) => byte === 0)).toBe(true);
     });
+    expect(pool.stats()).toMatchObject({ created: 1 });
     pool.destroy();
   });
 
@@ -315,13 +318,15 @@ describe('acquire and release', () => {
     const buffer = b.alloc(8);
     pool.release(b);
     expect(buffer.length).toBe(0); // reset before it was handed on
-    expect(await third).toBe(b);
+    const c = await third; // b's arena, under a handle of its own
+    expect(b.destroyed).toBe(true);
+    expect(c.destroyed).toBe(false);
     pool.release(a);
-    expect(await fourth).toBe(a);
+    const d = await fourth;
     expect(order).toEqual(['third', 'fourth']);
     expect(pool.stats()).toMatchObject({ created: 2, inUse: 2, waiting: 0, waited: 2, acquired: 4 });
-    pool.release(a);
-    pool.release(b);
+    pool.release(d);
+    pool.release(c);
     pool.destroy();
   });
 
@@ -338,7 +343,9 @@ describe('acquire and release', () => {
     // The timed-out caller does not get the arena later: it goes back to the pool.
     pool.release(held);
     expect(pool.stats()).toMatchObject({ idle: 1, inUse: 0 });
-    expect(await pool.acquire()).toBe(held);
+    const again = await pool.acquire();
+    expect(again.destroyed).toBe(false);
+    expect(pool.stats()).toMatchObject({ created: 1, inUse: 1 });
     pool.destroy();
   });
 
