@@ -240,10 +240,16 @@ export class Arena {
    * whoever holds it owns it now. Go on with fresh memory at the same offset.
    */
   #replaceMemory(): ArrayBuffer {
-    const fresh = reserve(this.#capacity + SLACK_BYTES);
+    const fresh = this.#blockForMovedOut();
     this.#base = this.#native.bind(fresh, true);
     this.#memory = fresh;
     this.#limit = this.#capacity; // fresh memory has nothing left to zero
+    return fresh;
+  }
+
+  /** A fresh block in place of one its user moved out or pinned, which is counted. */
+  #blockForMovedOut(): ArrayBuffer {
+    const fresh = reserve(this.#capacity + SLACK_BYTES);
     binding.countMovedOut();
     return fresh;
   }
@@ -302,13 +308,13 @@ export class Arena {
     if (typeof align === 'number' && Number.isInteger(align) && align > 0 && align < elementSize && (align & (align - 1)) === 0) align = elementSize;
     const start = this.#reserve(length * elementSize, align as number);
     if (start < 0) return new type(this.#takeFallback(), this.#fallbackStart, length) as InstanceType<C>;
-    // An empty Buffer first, so that a block moved out is replaced before the typed array is made on it.
     try {
-      new BufferView(this.#memory!, this.#base + start, 0);
+      return new type(this.#memory!, this.#base + start, length) as InstanceType<C>;
     } catch (err) {
+      // As in alloc(): a block moved out is replaced, then the array is made on the fresh one.
       this.#viewAfterMove(start, 0, err);
+      return new type(this.#memory!, this.#base + start, length) as InstanceType<C>;
     }
-    return new type(this.#memory!, this.#base + start, length) as InstanceType<C>;
   }
 
   /**
@@ -395,10 +401,7 @@ export class Arena {
     if (memory === null) throw new ArenaDestroyedError();
     let next = moveOut(memory);
     const fresh = next === null;
-    if (next === null) {
-      next = reserve(this.#capacity + SLACK_BYTES);
-      binding.countMovedOut();
-    }
+    if (next === null) next = this.#blockForMovedOut();
     this.#dropFallbacks();
     this.#memory = next;
     this.#limit = -1;
