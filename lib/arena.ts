@@ -7,7 +7,8 @@ import { ArenaDestroyedError, ArenaInitError, arenaError, rangeError, typeError 
 import { ArenaHold, DISPOSE, heldError, holdUntilFinished, holdUntilSettled, type FinishableStream } from './hold';
 import { getConfig } from './config';
 import { arenaSettings, optionsObject } from './validate';
-import { BufferView, bareList, bury, byteLengthOf, moveOut, newMemory, wordsOver } from './memory';
+import { BufferView, bury, byteLengthOf, moveOut, newMemory, wordsOver } from './memory';
+import { NumberIsInteger, ObjectDefineProperty, ObjectFreeze, PromiseCtor, PromisePrototypeThen, bareList } from './primordials';
 import type { ArenaStats, OverflowStrategy } from './types';
 
 /** Options of `new Arena()`; omitted fields come from {@link getConfig}. */
@@ -104,6 +105,8 @@ function reserve(bytes: number): ArrayBuffer {
 const HANDOVER: unique symbol = Symbol('hand over');
 /** The handle handOver() is taking the arena from, for the constructor it calls. */
 let handingOver: Arena | null = null;
+/** Set by Arena's static block: the one place that can see its private fields from outside. */
+let isArenaBrand: (value: unknown) => boolean;
 
 /**
  * A bump-pointer arena over one block of memory outside V8's object heap.
@@ -170,7 +173,7 @@ export class Arena {
     const settings = arenaSettings(optionsObject<ArenaOptions>(options, 'options'), 'size', getConfig());
     this.#native = new binding.NativeArena(settings.poolSize, settings.overflowStrategy, settings.zeroOnReset);
     this.#capacity = settings.poolSize;
-    this.#options = Object.freeze({
+    this.#options = ObjectFreeze({
       size: settings.poolSize,
       overflowStrategy: settings.overflowStrategy,
       zeroOnReset: settings.zeroOnReset,
@@ -299,13 +302,13 @@ export class Arena {
     if (!isTypedArrayConstructor(type)) throw typeError('type must be a typed array constructor such as Float64Array');
     if (typeof length !== 'number') throw typeError(`length must be a number, got ${typeof length}`);
     // A fractional length would pass as a whole byte count (1.5 Int16s = 3 bytes) and be truncated.
-    if (!Number.isInteger(length)) {
+    if (!NumberIsInteger(length)) {
       throw rangeError(`length must be a non-negative integer, got ${length}`, 'ERR_ARENA_INVALID_SIZE');
     }
     const elementSize = type.BYTES_PER_ELEMENT;
     let align: unknown = alignment === undefined ? elementSize : alignment;
     // A smaller valid alignment is raised to the element size; an invalid one goes on to be refused.
-    if (typeof align === 'number' && Number.isInteger(align) && align > 0 && align < elementSize && (align & (align - 1)) === 0) align = elementSize;
+    if (typeof align === 'number' && NumberIsInteger(align) && align > 0 && align < elementSize && (align & (align - 1)) === 0) align = elementSize;
     const start = this.#reserve(length * elementSize, align as number);
     if (start < 0) return new type(this.#takeFallback(), this.#fallbackStart, length) as InstanceType<C>;
     try {
@@ -436,7 +439,13 @@ export class Arena {
       if (!this.#dead) this.#resetNow();
     }
     if (isThenable(result)) {
-      if (result instanceof Promise) result.catch(() => {});
+      if (result instanceof PromiseCtor) {
+        try {
+          PromisePrototypeThen(result, undefined, () => {});
+        } catch {
+          // A promise whose species constructor throws: its rejection is its owner's to handle.
+        }
+      }
       throw typeError(
         'scope() callback returned a promise: an arena is not safe across await; use ArenaPool.run() instead',
         'ERR_ARENA_ASYNC_SCOPE',
@@ -519,4 +528,20 @@ export class Arena {
   [DISPOSE](): void {
     this.destroy();
   }
+
+  static {
+    isArenaBrand = (value) => value !== null && typeof value === 'object' && #native in value;
+  }
 }
+
+/**
+ * @internal Whether `value` was made by this class: a private-field check,
+ * which neither `Symbol.hasInstance` nor a changed prototype chain can fool.
+ */
+export function isArena(value: unknown): value is Arena {
+  return isArenaBrand(value);
+}
+
+// An arena is never a thenable, whatever is put on Object.prototype: a pool
+// resolving a promise with one must hand over the arena, not call a `then`.
+ObjectDefineProperty(Arena.prototype, 'then', { value: undefined });

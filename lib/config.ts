@@ -25,7 +25,8 @@ function checkEnvironment(): void {
   if (envChecked) return;
   envChecked = true;
   const bits = binding.envErrors();
-  for (const rule of ENV_RULES) {
+  for (let i = 0; i < ENV_RULES.length; i++) {
+    const rule = ENV_RULES[i];
     if ((bits & rule.bit) === 0) continue;
     warn(
       `${rule.name}=${JSON.stringify(process.env[rule.name])} is invalid; it accepts ${rule.accepts}. The default stays in force.`,

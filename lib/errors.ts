@@ -1,6 +1,7 @@
 // Every error class and every error code of the package. The code table below
 // is the one list: native/status.h names it, and test/errors.test.ts checks it
 // against the codes the shim and the facade actually throw.
+import { ObjectDefineProperty } from './primordials';
 
 /**
  * Fields an {@link ArenaError} may carry besides its message. The native
@@ -148,6 +149,12 @@ export class ArenaPoolError extends ArenaError {
     | 'ERR_ARENA_POOL_DOUBLE_RELEASE'
     | 'ERR_ARENA_POOL_FOREIGN_ARENA'
     | 'ERR_ARENA_POOL_RUN_OWNED';
+
+  // Written out: an implicit constructor passes its arguments on by spreading
+  // them, which runs Array.prototype[Symbol.iterator], whatever user code put there.
+  constructor(message: string, details: ArenaErrorDetails = {}) {
+    super(message, details);
+  }
 }
 
 /**
@@ -284,12 +291,18 @@ export type Code = keyof typeof CODES;
  * @internal
  */
 export function typeError(message: string, code: Code = 'ERR_INVALID_ARG_TYPE'): TypeError {
-  return Object.assign(new TypeError(message), { code });
+  return withCode(new TypeError(message), code);
 }
 
 /** A RangeError with a `code`, like Node's own. @internal */
 export function rangeError(message: string, code: Code = 'ERR_INVALID_ARG_VALUE'): RangeError {
-  return Object.assign(new RangeError(message), { code });
+  return withCode(new RangeError(message), code);
+}
+
+/** `error` with an own `code`, as Object.assign would add it but through no setter user code defined. */
+function withCode<E extends Error>(error: E, code: Code): E & { code: Code } {
+  ObjectDefineProperty(error, 'code', { value: code, writable: true, enumerable: true, configurable: true });
+  return error as E & { code: Code };
 }
 
 /** Emits the package's warning (type `EngramArenaWarning`) with a code of the table. @internal */

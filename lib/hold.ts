@@ -3,12 +3,10 @@
 import { finished } from 'node:stream';
 import { arenaError, typeError, type ArenaError } from './errors';
 
-// Captured at load: a hold must be taken only once nothing can throw any more,
-// and released whatever user code later does to these built-ins.
-const ReflectApply = Reflect.apply;
-const PromiseCtor = Promise;
-const promiseResolve = Promise.resolve;
-const promiseThen = Promise.prototype.then;
+import { PromiseResolve } from './primordials';
+
+// Captured at load, with the built-ins in primordials.ts: a hold must be
+// released whatever user code later does to them.
 const streamFinished = finished;
 
 /**
@@ -75,11 +73,25 @@ export function holdUntilSettled(take: () => ArenaHold, work: PromiseLike<unknow
     settled = true;
     if (hold !== null) hold.release();
   };
-  const promise = ReflectApply(promiseResolve, PromiseCtor, [work]) as Promise<unknown>;
-  ReflectApply(promiseThen, promise, [release, release]);
+  const promise = PromiseResolve(work);
+  void settleThen(promise, release);
   hold = take();
   if (settled) hold.release();
   return hold;
+}
+
+/**
+ * Runs `release` once `promise` settles. `await`, not `then()`: on a promise
+ * whose constructor is Promise it consults neither Promise.prototype.then
+ * nor Promise[Symbol.species], either of which user code may have replaced.
+ */
+async function settleThen(promise: Promise<unknown>, release: () => void): Promise<void> {
+  try {
+    await promise;
+  } catch {
+    // Settled either way: the work's failure is its owner's to handle.
+  }
+  release();
 }
 
 /** A stream or anything `stream.finished()` accepts. */

@@ -3,19 +3,11 @@
 // the package loads, so that code patching built-ins later cannot change who
 // owns which bytes (docs/design.md, "Memory").
 import { Buffer } from 'node:buffer';
-import { setImmediate } from 'node:timers';
 import { binding } from './binding';
-
-const ReflectApply = Reflect.apply;
-const ObjectSetPrototypeOf = Object.setPrototypeOf;
-const ArrayBufferCtor = ArrayBuffer;
-const byteLengthGetter = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength')!.get!;
-const transferMethod = (ArrayBuffer.prototype as { transfer?: (this: ArrayBuffer, length?: number) => ArrayBuffer })
-  .transfer;
-const structuredCloneFn: typeof structuredClone | undefined =
-  typeof structuredClone === 'function' ? structuredClone : undefined;
-const Uint32ArrayCtor = Uint32Array;
-const scheduleImmediate = setImmediate;
+import {
+  ArrayBufferCtor, ArrayBufferPrototypeGetByteLength, ArrayBufferPrototypeTransfer, ReflectApply, SetImmediate,
+  StructuredClone, Uint32ArrayCtor, bareList,
+} from './primordials';
 
 /**
  * The class the runtime makes its own Buffers with, `Buffer[Symbol.species]`:
@@ -40,7 +32,7 @@ export const BufferView: BufferClass =
 
 /** Bytes of a live ArrayBuffer, 0 once detached, whatever user code did to the prototype. */
 export function byteLengthOf(buffer: ArrayBuffer): number {
-  return ReflectApply(byteLengthGetter, buffer, []) as number;
+  return ArrayBufferPrototypeGetByteLength(buffer);
 }
 
 /** A zero-filled engine-owned ArrayBuffer; RangeError when the engine refuses the memory. */
@@ -59,7 +51,7 @@ export function wordsOver(buffer: ArrayBuffer): Uint32Array {
  * structured clone with a transfer list (Node 20). Both keep the same memory
  * on V8; Bun copies it.
  */
-export const MOVE: 'transfer' | 'structuredClone' = typeof transferMethod === 'function' ? 'transfer' : 'structuredClone';
+export const MOVE: 'transfer' | 'structuredClone' = ArrayBufferPrototypeTransfer !== undefined ? 'transfer' : 'structuredClone';
 
 /**
  * Moves `buffer`'s memory into a new ArrayBuffer, so that every view made
@@ -70,12 +62,12 @@ export const MOVE: 'transfer' | 'structuredClone' = typeof transferMethod === 'f
  * with fresh memory.
  */
 export const moveOut: (buffer: ArrayBuffer) => ArrayBuffer | null =
-  transferMethod !== undefined ? moveByTransfer : moveByClone;
+  ArrayBufferPrototypeTransfer !== undefined ? moveByTransfer : moveByClone;
 
 /** transfer(), captured: it detaches the old buffer or throws (detached or pinned). */
 function moveByTransfer(buffer: ArrayBuffer): ArrayBuffer | null {
   try {
-    return ReflectApply(transferMethod!, buffer, []) as ArrayBuffer;
+    return ArrayBufferPrototypeTransfer!(buffer);
   } catch {
     return null;
   }
@@ -92,20 +84,12 @@ function moveByClone(buffer: ArrayBuffer): ArrayBuffer | null {
   let moved: ArrayBuffer;
   try {
     // An own data property and an array literal: nothing on a prototype is consulted.
-    moved = structuredCloneFn!(buffer, { transfer: [buffer] });
+    moved = StructuredClone!(buffer, { transfer: [buffer] });
   } catch {
     return null;
   }
   if (byteLengthOf(buffer) !== 0 || byteLengthOf(moved) !== bytes) return null;
   return moved;
-}
-
-/**
- * An array that inherits nothing, so that appending to it runs no user code
- * (an index setter on Array.prototype).
- */
-export function bareList<T>(): T[] {
-  return ObjectSetPrototypeOf([], null) as T[];
 }
 
 // Memory of destroyed arenas, kept until the current task has ended.
@@ -132,6 +116,6 @@ export function bury(memory: ArrayBuffer): void {
   buried[buried.length] = memory;
   if (!burialScheduled) {
     burialScheduled = true;
-    scheduleImmediate(freeBuried);
+    SetImmediate(freeBuried);
   }
 }

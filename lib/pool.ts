@@ -1,14 +1,20 @@
 // Per-request arenas for async code: one arena per unit of work, recycled.
 // The thread arena cannot serve a service: requests interleave across `await`,
 // so resetting a shared arena at the end of one would clobber another's buffers.
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { Arena } from './arena';
+import type { AsyncLocalStorage } from 'node:async_hooks';
+import { Arena, isArena } from './arena';
 import { DISPOSE } from './hold';
 import { getConfig } from './config';
 import {
   ArenaPoolDestroyedError, ArenaPoolFullError, ArenaPoolReleaseError, ArenaPoolTimeoutError, typeError, warn,
 } from './errors';
 import { optionsObject, poolSettings } from './validate';
+import {
+  AsyncLocalStorageCtor, AsyncLocalStoragePrototypeGetStore, AsyncLocalStoragePrototypeRun, ClearTimeout, MapCtor,
+  MapIteratorPrototypeNext, MapPrototypeDelete, MapPrototypeGet, MapPrototypeGetSize, MapPrototypeKeys, MapPrototypeSet,
+  ObjectDefineProperty, PromiseCtor, PromiseReject, PromiseResolve, SetCtor, SetPrototypeAdd, SetPrototypeDelete,
+  SetPrototypeGetSize, SetTimeout, WeakSetCtor, WeakSetPrototypeAdd, WeakSetPrototypeHas, bareList,
+} from './primordials';
 import type { ArenaPoolOptions } from './types';
 
 export type { ArenaPoolOptions };
@@ -58,10 +64,15 @@ interface Lease {
   arena: Arena | null;
 }
 
+// A caller queued for an arena: a node of the pool's FIFO list, which needs
+// no built-in collection (and so nothing user code could patch) to append,
+// take the first or drop a timed-out one.
 interface Waiter {
   resolve(arena: Arena): void;
   reject(error: Error): void;
   timer: NodeJS.Timeout | undefined;
+  previous: Waiter | null;
+  next: Waiter | null;
 }
 
 // Made by the first pool with `context: true`: before that, no await pays for it.
@@ -83,7 +94,7 @@ export function currentArena(): Arena | undefined {
     }
     return undefined;
   }
-  return storage.getStore()?.arena ?? undefined;
+  return AsyncLocalStoragePrototypeGetStore(storage)?.arena ?? undefined;
 }
 
 /**
@@ -97,15 +108,17 @@ export function currentArena(): Arena | undefined {
  */
 export class ArenaPool {
   readonly #options: Required<ArenaPoolOptions>;
-  readonly #idle: Arena[] = [];
+  readonly #idle: Arena[] = bareList();
   // In use, with the run() lease that holds it (null for acquire()).
-  readonly #inUse = new Map<Arena, Lease | null>();
+  readonly #inUse = new MapCtor<Arena, Lease | null>();
   // Given back with holds out: neither idle nor lent, but they count toward maxArenas.
-  readonly #held = new Set<Arena>();
+  readonly #held = new SetCtor<Arena>();
   // Every arena this pool ever made, so that a second release is told apart from a foreign arena.
-  readonly #made = new WeakSet<Arena>();
-  // A Set keeps insertion order (FIFO) and deletes a timed-out waiter in O(1).
-  readonly #waiters = new Set<Waiter>();
+  readonly #made = new WeakSetCtor<Arena>();
+  // Callers queued, first come first served.
+  #firstWaiter: Waiter | null = null;
+  #lastWaiter: Waiter | null = null;
+  #waiting = 0;
   #destroyed = false;
   #counts = {
     created: 0, acquired: 0, waited: 0, released: 0, timedOut: 0, rejected: 0,
@@ -118,7 +131,7 @@ export class ArenaPool {
    */
   constructor(options?: ArenaPoolOptions) {
     this.#options = poolSettings(optionsObject<ArenaPoolOptions>(options, 'options'), getConfig());
-    if (this.#options.context && storage === null) storage = new AsyncLocalStorage<Lease>();
+    if (this.#options.context && storage === null) storage = new AsyncLocalStorageCtor<Lease>();
   }
 
   /** The pool's label. */
@@ -140,22 +153,31 @@ export class ArenaPool {
    * or with an acquire() error, or a TypeError if `fn` is not a function.
    */
   run<T>(fn: (arena: Arena) => T | PromiseLike<T>): Promise<Awaited<T>> {
-    if (typeof fn !== 'function') return Promise.reject(typeError('run() needs a function'));
-    // An idle arena is handed over at once: no promise, no turn of the event loop.
-    const arena = this.#takeNow();
-    if (arena instanceof Arena) return this.#runWith(arena, fn);
-    if (arena !== undefined) return Promise.reject(arena);
-    return this.#enqueue().then((queued) => this.#runWith(queued, fn));
+    if (typeof fn !== 'function') return PromiseReject(typeError('run() needs a function'));
+    let arena: Arena | null;
+    try {
+      arena = this.#takeNow();
+    } catch (err) {
+      return PromiseReject(err);
+    }
+    return this.#runWith(arena, fn);
   }
 
-  async #runWith<T>(arena: Arena, fn: (arena: Arena) => T | PromiseLike<T>): Promise<Awaited<T>> {
-    const lease: Lease = this.#options.context ? { arena } : UNTRACKED;
-    this.#inUse.set(arena, lease);
+  /**
+   * An idle arena is handed over at once (`arena`): no promise, no turn of the
+   * event loop. Without one (null) the caller queues first. `await`, not
+   * `then()`: awaiting a promise of the pool's own looks up nothing that user
+   * code could have patched.
+   */
+  async #runWith<T>(arena: Arena | null, fn: (arena: Arena) => T | PromiseLike<T>): Promise<Awaited<T>> {
+    const lent = arena ?? (await this.#enqueue());
+    const lease: Lease = this.#options.context ? { arena: lent } : UNTRACKED;
+    MapPrototypeSet(this.#inUse, lent, lease);
     try {
-      return await (lease === UNTRACKED ? fn(arena) : storage!.run(lease, fn, arena));
+      return await (lease === UNTRACKED ? fn(lent) : AsyncLocalStoragePrototypeRun(storage!, lease, fn, lent));
     } finally {
       lease.arena = null;
-      this.#giveBack(arena);
+      this.#giveBack(lent);
     }
   }
 
@@ -166,35 +188,40 @@ export class ArenaPool {
    * or ArenaInitError when a new arena's memory cannot be reserved.
    */
   acquire(): Promise<Arena> {
-    const arena = this.#takeNow();
-    if (arena instanceof Arena) return Promise.resolve(arena);
-    if (arena !== undefined) return Promise.reject(arena);
-    return this.#enqueue();
+    let arena: Arena | null;
+    try {
+      arena = this.#takeNow();
+    } catch (err) {
+      return PromiseReject(err);
+    }
+    return arena === null ? this.#enqueue() : PromiseResolve(arena);
   }
 
   /**
-   * An arena lent at once (idle or new), the error that refuses the caller
-   * at once, or undefined when the caller must queue.
+   * An arena lent at once (idle or new), or null when the caller must queue.
+   * @throws the error that refuses the caller at once.
    */
-  #takeNow(): Arena | Error | undefined {
-    if (this.#destroyed) return new ArenaPoolDestroyedError(this.name);
-    if (this.#waiters.size === 0) {
+  #takeNow(): Arena | null {
+    if (this.#destroyed) throw new ArenaPoolDestroyedError(this.name);
+    if (this.#waiting === 0) {
+      const idle = this.#idle.length;
       let arena: Arena | undefined;
-      try {
-        arena = this.#idle.pop() ?? this.#create();
-      } catch (err) {
-        return err as Error;
+      if (idle > 0) {
+        arena = this.#idle[idle - 1];
+        this.#idle.length = idle - 1;
+      } else {
+        arena = this.#create();
       }
       if (arena !== undefined) {
         this.#lend(arena);
         return arena;
       }
     }
-    if (this.#waiters.size >= this.#options.maxWaiting) {
+    if (this.#waiting >= this.#options.maxWaiting) {
       this.#counts.rejected++;
-      return new ArenaPoolFullError(this.#options.maxWaiting, this.name);
+      throw new ArenaPoolFullError(this.#options.maxWaiting, this.name);
     }
-    return undefined;
+    return null;
   }
 
   /**
@@ -204,10 +231,10 @@ export class ArenaPool {
    * already released, is not from this pool, or is held by run(). The pool is unchanged then.
    */
   release(arena: Arena): void {
-    if (!(arena instanceof Arena)) throw typeError('release() needs an Arena from this pool');
-    const lease = this.#inUse.get(arena);
+    if (!isArena(arena)) throw typeError('release() needs an Arena from this pool');
+    const lease = MapPrototypeGet(this.#inUse, arena);
     if (lease === undefined) {
-      if (this.#made.has(arena)) {
+      if (WeakSetPrototypeHas(this.#made, arena)) {
         throw new ArenaPoolReleaseError(`this arena was already released to pool '${this.name}'`, 'ERR_ARENA_POOL_DOUBLE_RELEASE');
       }
       throw new ArenaPoolReleaseError(`this arena does not belong to pool '${this.name}'`, 'ERR_ARENA_POOL_FOREIGN_ARENA');
@@ -224,17 +251,20 @@ export class ArenaPool {
     let highWaterMark = this.#counts.highWaterMark;
     // Arenas in use have not folded in yet; their high-water mark spans their life.
     if (!this.#destroyed) {
-      for (const arena of this.#inUse.keys()) {
-        if (!arena.destroyed) highWaterMark = Math.max(highWaterMark, arena.stats().highWaterMark);
+      const inUse = this.#inUseNow();
+      for (let i = 0; i < inUse.length; i++) {
+        if (inUse[i].destroyed) continue;
+        const mark = inUse[i].stats().highWaterMark;
+        if (mark > highWaterMark) highWaterMark = mark;
       }
     }
     return {
       name, arenaSize, maxArenas, maxWaiting,
-      arenas: this.#destroyed ? 0 : this.#idle.length + this.#inUse.size + this.#held.size,
+      arenas: this.#destroyed ? 0 : this.#count(),
       idle: this.#idle.length,
-      inUse: this.#inUse.size,
-      held: this.#held.size,
-      waiting: this.#waiters.size,
+      inUse: MapPrototypeGetSize(this.#inUse),
+      held: SetPrototypeGetSize(this.#held),
+      waiting: this.#waiting,
       ...this.#counts,
       highWaterMark,
       destroyed: this.#destroyed,
@@ -250,16 +280,33 @@ export class ArenaPool {
   destroy(): void {
     if (this.#destroyed) return;
     this.#destroyed = true;
-    const waiters = [...this.#waiters];
-    this.#waiters.clear();
-    for (const waiter of waiters) {
-      clearTimeout(waiter.timer);
+    for (let waiter = this.#nextWaiter(); waiter !== undefined; waiter = this.#nextWaiter()) {
       waiter.reject(new ArenaPoolDestroyedError(this.name));
     }
-    for (const arena of this.#idle) arena.destroy();
-    this.#idle.length = 0;
+    const idle = this.#idle;
+    for (let i = 0; i < idle.length; i++) idle[i].destroy();
+    idle.length = 0;
     // A held arena goes once its holds are released (see #recycle for those given back).
-    for (const arena of this.#inUse.keys()) arena.whenUnheld(() => arena.destroy());
+    const inUse = this.#inUseNow();
+    for (let i = 0; i < inUse.length; i++) {
+      const arena = inUse[i];
+      arena.whenUnheld(() => arena.destroy());
+    }
+  }
+
+  /** The arenas lent now, listed through the iterator built-ins captured at load. */
+  #inUseNow(): Arena[] {
+    const list: Arena[] = bareList();
+    const keys = MapPrototypeKeys(this.#inUse);
+    for (let step = MapIteratorPrototypeNext(keys); !step.done; step = MapIteratorPrototypeNext(keys)) {
+      list[list.length] = step.value;
+    }
+    return list;
+  }
+
+  /** Arenas holding memory: idle, lent, or given back with holds out. */
+  #count(): number {
+    return this.#idle.length + MapPrototypeGetSize(this.#inUse) + SetPrototypeGetSize(this.#held);
   }
 
   /** `using pool = new ArenaPool()` destroys it at the end of the block. */
@@ -268,55 +315,75 @@ export class ArenaPool {
   }
 
   #create(): Arena | undefined {
-    if (this.#idle.length + this.#inUse.size + this.#held.size >= this.#options.maxArenas) return undefined;
+    if (this.#count() >= this.#options.maxArenas) return undefined;
     const { arenaSize, overflowStrategy, zeroOnReset } = this.#options;
     const arena = new Arena({ size: arenaSize, overflowStrategy, zeroOnReset });
-    this.#made.add(arena);
+    WeakSetPrototypeAdd(this.#made, arena);
     this.#counts.created++;
     return arena;
   }
 
   #lend(arena: Arena): void {
-    this.#inUse.set(arena, null);
+    MapPrototypeSet(this.#inUse, arena, null);
     this.#counts.acquired++;
-    if (this.#inUse.size > this.#counts.peakInUse) this.#counts.peakInUse = this.#inUse.size;
+    const inUse = MapPrototypeGetSize(this.#inUse);
+    if (inUse > this.#counts.peakInUse) this.#counts.peakInUse = inUse;
   }
 
+  /**
+   * A promise of an arena for the caller, queued last. Its own `constructor`
+   * is the Promise captured at load, so that `await` takes it as it is
+   * instead of looking up `then` on Promise.prototype.
+   */
   #enqueue(): Promise<Arena> {
-    return new Promise<Arena>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, timer: undefined };
+    const promise = new PromiseCtor<Arena>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, timer: undefined, previous: this.#lastWaiter, next: null };
       const timeout = this.#options.acquireTimeoutMs;
       if (timeout !== Infinity) {
-        waiter.timer = setTimeout(() => {
-          this.#waiters.delete(waiter);
+        waiter.timer = SetTimeout(() => {
+          this.#unlink(waiter);
           this.#counts.timedOut++;
           reject(new ArenaPoolTimeoutError(timeout, this.name));
         }, timeout);
       }
-      this.#waiters.add(waiter);
-      if (this.#waiters.size > this.#counts.peakWaiting) this.#counts.peakWaiting = this.#waiters.size;
+      if (this.#lastWaiter === null) this.#firstWaiter = waiter;
+      else this.#lastWaiter.next = waiter;
+      this.#lastWaiter = waiter;
+      this.#waiting++;
+      if (this.#waiting > this.#counts.peakWaiting) this.#counts.peakWaiting = this.#waiting;
     });
+    ObjectDefineProperty(promise, 'constructor', { value: PromiseCtor });
+    return promise;
   }
 
+  #unlink(waiter: Waiter): void {
+    if (waiter.previous === null) this.#firstWaiter = waiter.next;
+    else waiter.previous.next = waiter.next;
+    if (waiter.next === null) this.#lastWaiter = waiter.previous;
+    else waiter.next.previous = waiter.previous;
+    waiter.previous = null;
+    waiter.next = null;
+    this.#waiting--;
+  }
+
+  /** The first caller queued, taken off the queue with its timer stopped. */
   #nextWaiter(): Waiter | undefined {
-    const first: Waiter | undefined = this.#waiters.values().next().value;
-    if (first !== undefined) {
-      this.#waiters.delete(first);
-      clearTimeout(first.timer);
-      this.#counts.waited++;
-    }
+    const first = this.#firstWaiter;
+    if (first === null) return undefined;
+    this.#unlink(first);
+    ClearTimeout(first.timer);
     return first;
   }
 
   #giveBack(arena: Arena): void {
-    this.#inUse.delete(arena);
+    MapPrototypeDelete(this.#inUse, arena);
     this.#counts.released++;
     if (this.#destroyed) return;
     if (arena.held) {
       // I/O may still use its memory: recycle it only when that is done.
-      this.#held.add(arena);
+      SetPrototypeAdd(this.#held, arena);
       arena.whenUnheld(() => {
-        this.#held.delete(arena);
+        SetPrototypeDelete(this.#held, arena);
         this.#recycle(this.#reclaim(arena));
       });
       return;
@@ -332,7 +399,7 @@ export class ArenaPool {
   #reclaim(arena: Arena): Arena {
     if (arena.destroyed) return arena;
     const handle = arena.handOver();
-    this.#made.add(handle);
+    WeakSetPrototypeAdd(this.#made, handle);
     return handle;
   }
 
@@ -350,16 +417,18 @@ export class ArenaPool {
     arena.reset();
     const waiter = this.#nextWaiter();
     if (waiter === undefined) {
-      this.#idle.push(arena);
+      this.#idle[this.#idle.length] = arena;
       return;
     }
+    this.#counts.waited++;
     this.#lend(arena);
     waiter.resolve(arena);
   }
 
   #replaceForWaiters(): void {
-    while (this.#waiters.size > 0 && this.#idle.length + this.#inUse.size + this.#held.size < this.#options.maxArenas) {
+    while (this.#waiting > 0 && this.#count() < this.#options.maxArenas) {
       const waiter = this.#nextWaiter()!;
+      this.#counts.waited++;
       let arena: Arena;
       try {
         arena = this.#create()!;

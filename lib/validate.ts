@@ -7,6 +7,7 @@
 // limits it owns (1 GiB, 64 KiB pools, power-of-two alignments).
 import { binding } from './binding';
 import { rangeError, typeError, type Code } from './errors';
+import { NumberIsSafeInteger, ObjectCreate, ObjectKeys } from './primordials';
 import type { ArenaPoolOptions, ConfigSnapshot, OverflowStrategy } from './types';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -34,10 +35,11 @@ function describe(value: unknown): string {
  * must not turn zeroing off for every arena made afterwards.
  */
 export function optionsObject<T extends object>(value: unknown, name: string): Partial<T> {
-  const own = Object.create(null) as Record<string, unknown>;
+  const own = ObjectCreate(null) as Record<string, unknown>;
   if (value === undefined) return own as Partial<T>;
   if (value === null || typeof value !== 'object') throw typeError(`${name} must be an object, got ${describe(value)}`);
-  for (const key of Object.keys(value)) own[key] = (value as Record<string, unknown>)[key];
+  const keys = ObjectKeys(value);
+  for (let i = 0; i < keys.length; i++) own[keys[i]] = (value as Record<string, unknown>)[keys[i]];
   return own as Partial<T>;
 }
 
@@ -54,14 +56,14 @@ function number(value: unknown, name: string): number {
 /** A count the shim can take as a u64: a non-negative integer up to 2^53-1. */
 function count(value: unknown, name: string, code: Code): number {
   const n = number(value, name);
-  if (!Number.isSafeInteger(n) || n < 0) throw rangeError(`${name} must be a non-negative integer, got ${n}`, code);
+  if (!NumberIsSafeInteger(n) || n < 0) throw rangeError(`${name} must be a non-negative integer, got ${n}`, code);
   return n;
 }
 
 function integer(value: unknown, name: string, min: number, allowInfinity: boolean): number {
   const n = number(value, name);
   if (allowInfinity && n === Infinity) return n;
-  if (!Number.isSafeInteger(n) || n < min) {
+  if (!NumberIsSafeInteger(n) || n < min) {
     throw rangeError(`${name} must be an integer ≥ ${min}${allowInfinity ? ' or Infinity' : ''}, got ${n}`);
   }
   return n;
@@ -80,7 +82,7 @@ function string(value: unknown, name: string): string {
 
 function strategy(value: unknown): OverflowStrategy {
   const name = string(value, 'overflowStrategy');
-  if (!STRATEGIES.includes(name)) {
+  if (name !== STRATEGIES[0] && name !== STRATEGIES[1] && name !== STRATEGIES[2]) {
     throw rangeError(`overflowStrategy must be 'panic', 'error_return' or 'fallback', got '${name}'`);
   }
   return name as OverflowStrategy;
@@ -112,7 +114,7 @@ export function poolSettings(options: Partial<ArenaPoolOptions>, config: ConfigS
   // Checked here rather than left to the first Arena: pools create lazily, and a
   // bad size should fail at construction, not in the middle of a request.
   const arenaSize = number(given(options.arenaSize, config.poolSize), 'arenaSize');
-  if (!Number.isSafeInteger(arenaSize) || arenaSize < 1 || arenaSize > binding.limits.maxCapacity) {
+  if (!NumberIsSafeInteger(arenaSize) || arenaSize < 1 || arenaSize > binding.limits.maxCapacity) {
     throw rangeError(`arenaSize must be an integer from 1 to ${binding.limits.maxCapacity}, got ${arenaSize}`, 'ERR_ARENA_INVALID_SIZE');
   }
   const maxArenas = integer(given(options.maxArenas, 16), 'maxArenas', 1, false);
