@@ -1,10 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-// Tests that build or fetch something big (eight cross-compiled prebuilds, a
-// packed-and-installed tarball, other runtimes): `npm run test:release` runs
-// them, `npm test` leaves them out so that a change can be checked in minutes.
-const RELEASE = ['test/prebuilds.test.ts', 'test/pack.test.ts', 'test/runtimes.test.ts'];
+// One project per folder of test/: unit (the API, one behaviour at a time),
+// robustness (randomized models, fuzzing, stress, hostile callers and patched
+// built-ins) and release (what builds or fetches something big: the
+// cross-compiled prebuilds, the packed tarball, other runtimes). `npm test`
+// runs the first two, `npm run test:release` the third.
 
 const shared = {
   // Each file in its own process: the config and metrics are process-wide.
@@ -20,8 +21,9 @@ const shared = {
 export default defineConfig({
   test: {
     projects: [
-      { test: { ...shared, name: 'unit', include: ['test/**/*.test.ts'], exclude: RELEASE } },
-      { test: { ...shared, name: 'release', include: RELEASE } },
+      { test: { ...shared, name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { test: { ...shared, name: 'robustness', include: ['test/robustness/**/*.test.ts'] } },
+      { test: { ...shared, name: 'release', include: ['test/release/**/*.test.ts'] } },
     ],
   },
 });

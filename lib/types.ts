@@ -11,7 +11,7 @@ export interface ConfigSnapshot {
 }
 
 // The shim builds these two from the field lists in zig/include/engram_arena.h
-// (ENGRAM_STATS_FIELDS, ENGRAM_METRICS_FIELDS); test/types.test.ts fails when
+// (ENGRAM_STATS_FIELDS, ENGRAM_METRICS_FIELDS); test/unit/types.test.ts fails when
 // the names here and there differ.
 
 /** One arena's counters; `highWaterMark` spans its life, the others the current epoch. */

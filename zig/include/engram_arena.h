@@ -99,7 +99,7 @@ typedef struct engram_metrics_t {
  * host presents them: a host builds its objects by expanding a list rather
  * than naming every field again. The JavaScript host's ArenaStats and
  * ArenaMetrics (lib/types.ts) declare exactly these names, which
- * test/types.test.ts checks by reading this text: keep one entry a line. */
+ * test/unit/types.test.ts checks by reading this text: keep one entry a line. */
 #define ENGRAM_STATS_FIELDS(X)                    \
     X(capacity_bytes, capacity)                   \
     X(current_usage_bytes, currentUsage)          \

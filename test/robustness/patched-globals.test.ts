@@ -1,0 +1,14 @@
+// Built-ins patched after the package loaded (global constructors and functions replaced): old views
+// still die at reset, fresh memory is zero, a pool lends an arena to one user
+// at a time, moves out are noticed, holds end and refusals keep their codes
+// (the checks are in fixtures/patched/workload.cjs, the patches in patches.cjs).
+import { describe, expect, it } from 'vitest';
+import { patchNames, runPatched } from '../fixtures/patched/run';
+
+describe('global constructors and functions replaced patched after load', () => {
+  for (const name of patchNames('globals')) {
+    it(name, () => {
+      expect(runPatched('globals', name)).toEqual([]);
+    });
+  }
+});
