@@ -1,5 +1,5 @@
 // Every error class and every error code of the package. The code table below
-// is the one list: native/status.h names it, and test/errors.test.ts checks it
+// is the one list: native/errors.h names it, and test/unit/errors.test.ts checks it
 // against the codes the shim and the facade actually throw.
 import { ObjectDefineProperty } from './primordials';
 

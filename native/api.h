@@ -4,7 +4,7 @@
 #pragma once
 #include <napi.h>
 
-/// setErrorClasses (status.cc): the facade's classes for the errors the shim throws.
+/// setErrorClasses (errors.cc): the facade's classes for the errors the shim throws.
 void RegisterErrorApi(Napi::Env env, Napi::Object exports);
 /// setConfig, getConfig, resetConfig, envErrors, metrics, resetMetrics, limits (config_api.cc).
 void RegisterConfigApi(Napi::Env env, Napi::Object exports);

@@ -3,7 +3,8 @@
 #include <cstring>
 
 #include "fields.h"
-#include "status.h"
+#include "convert.h"
+#include "errors.h"
 
 namespace {
 
@@ -48,10 +49,10 @@ Napi::Function NativeArena::Define(Napi::Env env) {
 // new NativeArena(capacityBytes, overflowStrategy, zeroOnReset)
 NativeArena::NativeArena(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeArena>(info) {
   Napi::Env env = info.Env();
-  const uint64_t capacity = status::ToCount(env, info[0], "size", status::kInvalidSize);
-  const uint8_t strategy = status::ToStrategy(env, info[1]);
-  const bool zero_on_reset = status::ToBool(env, info[2], "zeroOnReset");
-  status::Check(env, engram_arena_create_hosted(capacity, strategy, zero_on_reset ? 1 : 0, &arena_));
+  const uint64_t capacity = convert::ToCount(env, info[0], "size", errors::kInvalidSize);
+  const uint8_t strategy = convert::ToStrategy(env, info[1]);
+  const bool zero_on_reset = convert::ToBool(env, info[2], "zeroOnReset");
+  errors::Check(env, engram_arena_create_hosted(capacity, strategy, zero_on_reset ? 1 : 0, &arena_));
   void* data = nullptr;
   napi_value buffer = nullptr;
   if (napi_create_arraybuffer(env, sizeof(engram_arena_state_t), &data, &buffer) != napi_ok) {
@@ -80,7 +81,7 @@ NativeArena::~NativeArena() {
 }
 
 engram_arena* NativeArena::Live(Napi::Env env) {
-  if (arena_ == nullptr) status::ThrowDestroyed(env);
+  if (arena_ == nullptr) errors::ThrowDestroyed(env);
   // The state buffer never leaves the facade; should it have been detached
   // all the same, its memory is no longer ours to read or write.
   void* data = nullptr;
@@ -89,15 +90,15 @@ engram_arena* NativeArena::Live(Napi::Env env) {
                         data == state_ && length == sizeof(engram_arena_state_t);
   if (!attached) {
     state_ = nullptr;
-    status::ThrowArenaError(env, status::kInternal, "the arena's counters are gone: its state buffer was detached");
+    errors::ThrowArenaError(env, errors::kInternal, "the arena's counters are gone: its state buffer was detached");
   }
   return arena_;
 }
 
 uint64_t NativeArena::BindMemory(Napi::Env env, Napi::Value memory, bool fresh) {
-  const status::Bytes bytes = status::ToAttachedBuffer(env, memory, "memory");
+  const convert::Bytes bytes = convert::ToAttachedBuffer(env, memory, "memory");
   uint64_t base = 0;
-  status::Check(env, engram_arena_bind(arena_, bytes.data, bytes.length, fresh ? 1 : 0, &base));
+  errors::Check(env, engram_arena_bind(arena_, bytes.data, bytes.length, fresh ? 1 : 0, &base));
   return base;
 }
 
@@ -112,7 +113,7 @@ Napi::Value NativeArena::State(const Napi::CallbackInfo& info) {
 Napi::Value NativeArena::Bind(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   StateSync sync(Live(env), state_);
-  return Napi::Number::New(env, static_cast<double>(BindMemory(env, info[0], status::ToBool(env, info[1], "fresh"))));
+  return Napi::Number::New(env, static_cast<double>(BindMemory(env, info[0], convert::ToBool(env, info[1], "fresh"))));
 }
 
 // alloc(size, alignment, memory) -> offset, or -1 for a fallback the
@@ -120,15 +121,15 @@ Napi::Value NativeArena::Bind(const Napi::CallbackInfo& info) {
 Napi::Value NativeArena::Alloc(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   engram_arena* arena = Live(env);
-  const uint64_t size = status::ToCount(env, info[0], "size", status::kInvalidSize);
-  const uint64_t alignment = status::ToCount(env, info[1], "alignment", status::kInvalidAlignment);
+  const uint64_t size = convert::ToCount(env, info[0], "size", errors::kInvalidSize);
+  const uint64_t alignment = convert::ToCount(env, info[1], "alignment", errors::kInvalidAlignment);
   StateSync sync(arena, state_);
   BindMemory(env, info[2], false);
   engram_alloc_t out;
   const int32_t code = engram_arena_alloc(arena, size, alignment, &out);
   if (code != ENGRAM_OK) {
-    const status::Request request{size, alignment, engram_arena_remaining(arena)};
-    status::Throw(env, code, &request);
+    const errors::Request request{size, alignment, engram_arena_remaining(arena)};
+    errors::Throw(env, code, &request);
   }
   return Napi::Number::New(env, out.fallback ? -1.0 : static_cast<double>(out.offset));
 }
@@ -140,8 +141,8 @@ Napi::Value NativeArena::Reset(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   engram_arena* arena = Live(env);
   StateSync sync(arena, state_);
-  const uint64_t base = BindMemory(env, info[0], status::ToBool(env, info[1], "fresh"));
-  status::Check(env, engram_arena_reset(arena));
+  const uint64_t base = BindMemory(env, info[0], convert::ToBool(env, info[1], "fresh"));
+  errors::Check(env, engram_arena_reset(arena));
   return Napi::Number::New(env, static_cast<double>(base));
 }
 
@@ -169,7 +170,7 @@ Napi::Value NativeArena::ResetFunction(const Napi::CallbackInfo& info) {
 
 Napi::Value NativeArena::ResetBound(const Napi::CallbackInfo& info) {
   NativeArena* arena = static_cast<ResetTarget*>(info.Data())->arena;
-  if (arena == nullptr) status::ThrowDestroyed(info.Env());
+  if (arena == nullptr) errors::ThrowDestroyed(info.Env());
   return arena->Reset(info);
 }
 
@@ -184,7 +185,7 @@ Napi::Value NativeArena::Stats(const Napi::CallbackInfo& info) {
   engram_arena* arena = Live(env);
   StateSync sync(arena, state_);
   engram_arena_stats_t stats;
-  status::Check(env, engram_arena_get_stats(arena, &stats));
+  errors::Check(env, engram_arena_get_stats(arena, &stats));
   return StatsObject(env, stats);
 }
 

@@ -3,7 +3,8 @@
 
 #include "api.h"
 #include "fields.h"
-#include "status.h"
+#include "convert.h"
+#include "errors.h"
 
 namespace {
 
@@ -11,10 +12,10 @@ namespace {
 Napi::Value SetConfig(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   engram_config_t config = {};
-  config.pool_size_bytes = status::ToCount(env, info[0], "poolSize", status::kInvalidSize);
-  config.overflow_strategy = status::ToStrategy(env, info[1]);
-  config.zero_on_reset = status::ToBool(env, info[2], "zeroOnReset") ? 1 : 0;
-  status::Check(env, engram_set_config(&config));
+  config.pool_size_bytes = convert::ToCount(env, info[0], "poolSize", errors::kInvalidSize);
+  config.overflow_strategy = convert::ToStrategy(env, info[1]);
+  config.zero_on_reset = convert::ToBool(env, info[2], "zeroOnReset") ? 1 : 0;
+  errors::Check(env, engram_set_config(&config));
   return env.Undefined();
 }
 
@@ -24,7 +25,7 @@ Napi::Value GetConfig(const Napi::CallbackInfo& info) {
   engram_get_config(&config);
   Napi::Object out = Napi::Object::New(env);
   out.Set("poolSize", static_cast<double>(config.pool_size_bytes));
-  out.Set("overflowStrategy", status::StrategyName(config.overflow_strategy));
+  out.Set("overflowStrategy", convert::StrategyName(config.overflow_strategy));
   out.Set("zeroOnReset", config.zero_on_reset != 0);
   return out;
 }

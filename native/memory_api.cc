@@ -4,7 +4,8 @@
 #include <napi.h>
 
 #include "api.h"
-#include "status.h"
+#include "convert.h"
+#include "errors.h"
 
 namespace {
 
@@ -12,10 +13,10 @@ namespace {
 // address aligned to `alignment` (a power of two up to ENGRAM_MAX_ALIGNMENT).
 Napi::Value PaddingFor(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const status::Bytes bytes = status::ToAttachedBuffer(env, info[0], "buffer");
-  const uint64_t alignment = status::ToCount(env, info[1], "alignment", status::kInvalidAlignment);
+  const convert::Bytes bytes = convert::ToAttachedBuffer(env, info[0], "buffer");
+  const uint64_t alignment = convert::ToCount(env, info[1], "alignment", errors::kInvalidAlignment);
   if (alignment == 0 || alignment > ENGRAM_MAX_ALIGNMENT || (alignment & (alignment - 1)) != 0) {
-    status::ThrowRangeError(env, status::kInvalidAlignment, "alignment must be a power of two up to 4096");
+    errors::ThrowRangeError(env, errors::kInvalidAlignment, "alignment must be a power of two up to 4096");
   }
   const uint64_t address = reinterpret_cast<uintptr_t>(bytes.data);
   return Napi::Number::New(env, static_cast<double>((alignment - address % alignment) % alignment));
@@ -25,7 +26,7 @@ Napi::Value PaddingFor(const Napi::CallbackInfo& info) {
 // buffer stays attached and usable (its bytes read as zero or as before).
 Napi::Value DiscardMemory(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const status::Bytes bytes = status::ToAttachedBuffer(env, info[0], "buffer");
+  const convert::Bytes bytes = convert::ToAttachedBuffer(env, info[0], "buffer");
   engram_discard_memory(bytes.data, bytes.length);
   return env.Undefined();
 }

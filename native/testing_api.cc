@@ -3,7 +3,8 @@
 #include <napi.h>
 
 #include "api.h"
-#include "status.h"
+#include "convert.h"
+#include "errors.h"
 
 namespace {
 
@@ -11,7 +12,7 @@ namespace {
 // tests reach ArenaInitError without exhausting memory.
 Napi::Value TestingFailReservations(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const uint64_t count = status::ToCount(env, info[0], "count", status::kInvalidSize);
+  const uint64_t count = convert::ToCount(env, info[0], "count", errors::kInvalidSize);
   engram_testing_fail_reservations(static_cast<uint32_t>(count > UINT32_MAX ? UINT32_MAX : count));
   return env.Undefined();
 }

@@ -84,7 +84,7 @@ function parse(text) {
   return { errors, suppressed };
 }
 
-const ADDON_FN = /^(engram_|NativeArena|Block[A-Z]|status::|Napi::|\(anonymous namespace\)::(ThreadArena|CleanupEnv|Init|SetConfig|Metrics|DeinitThreadArena|ResetThreadArena))/;
+const ADDON_FN = /^(engram_|NativeArena|Block[A-Z]|errors::|convert::|Napi::|\(anonymous namespace\)::(ThreadArena|CleanupEnv|Init|SetConfig|Metrics|DeinitThreadArena|ResetThreadArena))/;
 function inAddon(frame) {
   return /engram[_-]arena.*\.node$/.test(frame.obj) || ADDON_FN.test(frame.fn) || /allocator\.zig|ffi\.zig/.test(frame.fn);
 }
