@@ -1,6 +1,6 @@
 // The compiled addon's surface as the facade sees it, loaded once.
 import { loadBinding } from './loader';
-import type { ArenaStats, ArenaMetrics, ConfigSnapshot, OverflowStrategy } from './types';
+import type { ArenaMetrics, ArenaStats, ConfigSnapshot, OverflowStrategy } from './types';
 
 /**
  * The native class behind {@link Arena}; see native/arena_wrap.h. Every call
@@ -26,7 +26,7 @@ export interface NativeArena {
 /** The addon's exports; see native/api.h for where each group lives. */
 export interface Binding {
   NativeArena: new (size: number, overflowStrategy: OverflowStrategy, zeroOnReset: boolean) => NativeArena;
-  setErrorClasses(classes: Record<string, Function>): void;
+  setErrorClasses(classes: Record<string, abstract new (...args: never[]) => unknown>): void;
   setConfig(poolSize: number, overflowStrategy: OverflowStrategy, zeroOnReset: boolean): void;
   getConfig(): ConfigSnapshot;
   resetConfig(): void;

@@ -1,8 +1,8 @@
 // The global config of the seed, and the warnings for bad environment variables.
 import { binding } from './binding';
 import { typeError, warn } from './errors';
-import { arenaSettings, optionsObject } from './validate';
 import type { ArenaMetrics, ConfigSnapshot, OverflowStrategy } from './types';
+import { arenaSettings, optionsObject } from './validate';
 
 /** Options of {@link configure}; omitted fields keep their current value. */
 export interface ConfigOptions {
@@ -13,8 +13,16 @@ export interface ConfigOptions {
 }
 
 const ENV_RULES = [
-  { bit: binding.limits.envSizeInvalid, name: 'ENGRAM_ARENA_SIZE', accepts: 'a whole number of bytes from 65536 (64 KiB) to 1073741824 (1 GiB)' },
-  { bit: binding.limits.envOverflowInvalid, name: 'ENGRAM_ARENA_OVERFLOW', accepts: "'panic', 'error_return' or 'fallback'" },
+  {
+    bit: binding.limits.envSizeInvalid,
+    name: 'ENGRAM_ARENA_SIZE',
+    accepts: 'a whole number of bytes from 65536 (64 KiB) to 1073741824 (1 GiB)',
+  },
+  {
+    bit: binding.limits.envOverflowInvalid,
+    name: 'ENGRAM_ARENA_OVERFLOW',
+    accepts: "'panic', 'error_return' or 'fallback'",
+  },
   { bit: binding.limits.envZeroInvalid, name: 'ENGRAM_ARENA_ZERO', accepts: "'true', 'false', '1' or '0'" },
 ];
 
@@ -38,7 +46,7 @@ function checkEnvironment(): void {
   if (views !== undefined) {
     warn(
       `ENGRAM_ARENA_VIEWS=${JSON.stringify(views)} is no longer read: every runtime now ends ` +
-        'an epoch by moving the arena\'s engine-owned memory (see the CHANGELOG).',
+        "an epoch by moving the arena's engine-owned memory (see the CHANGELOG).",
       'ENGRAM_ARENA_ENV',
     );
   }

@@ -198,7 +198,9 @@ export class ArenaPoolFullError extends ArenaPoolError {
   readonly maxWaiting: number;
 
   constructor(maxWaiting: number, poolName: string) {
-    super(`pool '${poolName}' is exhausted and ${maxWaiting} callers are already waiting`, { code: 'ERR_ARENA_POOL_FULL' });
+    super(`pool '${poolName}' is exhausted and ${maxWaiting} callers are already waiting`, {
+      code: 'ERR_ARENA_POOL_FULL',
+    });
     this.maxWaiting = maxWaiting;
   }
 }
@@ -236,16 +238,28 @@ export class ArenaPoolDestroyedError extends ArenaPoolError {
  */
 export class ArenaPoolReleaseError extends ArenaPoolError {
   declare readonly code: 'ERR_ARENA_POOL_DOUBLE_RELEASE' | 'ERR_ARENA_POOL_FOREIGN_ARENA' | 'ERR_ARENA_POOL_RUN_OWNED';
-  constructor(message: string, code: 'ERR_ARENA_POOL_DOUBLE_RELEASE' | 'ERR_ARENA_POOL_FOREIGN_ARENA' | 'ERR_ARENA_POOL_RUN_OWNED') {
+  constructor(
+    message: string,
+    code: 'ERR_ARENA_POOL_DOUBLE_RELEASE' | 'ERR_ARENA_POOL_FOREIGN_ARENA' | 'ERR_ARENA_POOL_RUN_OWNED',
+  ) {
     super(message, { code });
   }
 }
 
 /** Which class (or built-in error, or warning) carries a code. */
 type CodeKind =
-  | 'ArenaError' | 'ArenaOverflowError' | 'ArenaDestroyedError' | 'ArenaInitError'
-  | 'ArenaPoolTimeoutError' | 'ArenaPoolFullError' | 'ArenaPoolDestroyedError' | 'ArenaPoolReleaseError'
-  | 'TypeError' | 'RangeError' | 'Error' | 'EngramArenaWarning';
+  | 'ArenaError'
+  | 'ArenaOverflowError'
+  | 'ArenaDestroyedError'
+  | 'ArenaInitError'
+  | 'ArenaPoolTimeoutError'
+  | 'ArenaPoolFullError'
+  | 'ArenaPoolDestroyedError'
+  | 'ArenaPoolReleaseError'
+  | 'TypeError'
+  | 'RangeError'
+  | 'Error'
+  | 'EngramArenaWarning';
 
 /** One row of {@link CODES}. `native`: the shim (native/) throws it too. */
 interface CodeRow {
@@ -261,26 +275,82 @@ interface CodeRow {
  */
 export const CODES = {
   ERR_ARENA: { kind: 'ArenaError', native: false, meaning: 'an ArenaError made without a code' },
-  ERR_ARENA_OVERFLOW: { kind: 'ArenaOverflowError', native: true, meaning: 'a request did not fit and the strategy is error_return' },
-  ERR_ARENA_DESTROYED: { kind: 'ArenaDestroyedError', native: true, meaning: 'the arena was destroyed (or the thread arena deinitialised)' },
-  ERR_ARENA_INIT: { kind: 'ArenaInitError', native: true, meaning: 'memory for an arena or a fallback could not be reserved' },
-  ERR_ARENA_INTERNAL: { kind: 'ArenaError', native: true, meaning: 'a bug: the library returned a status the shim does not know, or the binary and dist/ disagree' },
+  ERR_ARENA_OVERFLOW: {
+    kind: 'ArenaOverflowError',
+    native: true,
+    meaning: 'a request did not fit and the strategy is error_return',
+  },
+  ERR_ARENA_DESTROYED: {
+    kind: 'ArenaDestroyedError',
+    native: true,
+    meaning: 'the arena was destroyed (or the thread arena deinitialised)',
+  },
+  ERR_ARENA_INIT: {
+    kind: 'ArenaInitError',
+    native: true,
+    meaning: 'memory for an arena or a fallback could not be reserved',
+  },
+  ERR_ARENA_INTERNAL: {
+    kind: 'ArenaError',
+    native: true,
+    meaning: 'a bug: the library returned a status the shim does not know, or the binary and dist/ disagree',
+  },
   ERR_ARENA_HELD: { kind: 'ArenaError', native: false, meaning: 'reset() or destroy() while a hold is out' },
-  ERR_ARENA_PROM_CLIENT_MISSING: { kind: 'ArenaError', native: false, meaning: 'registerMetrics() could not load prom-client' },
-  ERR_ARENA_POOL_TIMEOUT: { kind: 'ArenaPoolTimeoutError', native: false, meaning: 'no arena came free within acquireTimeoutMs' },
+  ERR_ARENA_PROM_CLIENT_MISSING: {
+    kind: 'ArenaError',
+    native: false,
+    meaning: 'registerMetrics() could not load prom-client',
+  },
+  ERR_ARENA_POOL_TIMEOUT: {
+    kind: 'ArenaPoolTimeoutError',
+    native: false,
+    meaning: 'no arena came free within acquireTimeoutMs',
+  },
   ERR_ARENA_POOL_FULL: { kind: 'ArenaPoolFullError', native: false, meaning: 'maxWaiting callers were already queued' },
   ERR_ARENA_POOL_DESTROYED: { kind: 'ArenaPoolDestroyedError', native: false, meaning: 'the pool was destroyed' },
-  ERR_ARENA_POOL_DOUBLE_RELEASE: { kind: 'ArenaPoolReleaseError', native: false, meaning: 'release() of an arena already released' },
-  ERR_ARENA_POOL_FOREIGN_ARENA: { kind: 'ArenaPoolReleaseError', native: false, meaning: 'release() of an arena from elsewhere' },
-  ERR_ARENA_POOL_RUN_OWNED: { kind: 'ArenaPoolReleaseError', native: false, meaning: 'release() of an arena that run() releases itself' },
+  ERR_ARENA_POOL_DOUBLE_RELEASE: {
+    kind: 'ArenaPoolReleaseError',
+    native: false,
+    meaning: 'release() of an arena already released',
+  },
+  ERR_ARENA_POOL_FOREIGN_ARENA: {
+    kind: 'ArenaPoolReleaseError',
+    native: false,
+    meaning: 'release() of an arena from elsewhere',
+  },
+  ERR_ARENA_POOL_RUN_OWNED: {
+    kind: 'ArenaPoolReleaseError',
+    native: false,
+    meaning: 'release() of an arena that run() releases itself',
+  },
   ERR_ARENA_INVALID_SIZE: { kind: 'RangeError', native: true, meaning: 'a size, length or count outside its limits' },
-  ERR_ARENA_INVALID_ALIGNMENT: { kind: 'RangeError', native: true, meaning: 'an alignment that is not a power of two from 1 to 4096' },
-  ERR_INVALID_ARG_TYPE: { kind: 'TypeError', native: true, meaning: 'an argument or option of the wrong type (as Node names it)' },
-  ERR_INVALID_ARG_VALUE: { kind: 'RangeError', native: true, meaning: 'an argument or option of the right type but a bad value' },
+  ERR_ARENA_INVALID_ALIGNMENT: {
+    kind: 'RangeError',
+    native: true,
+    meaning: 'an alignment that is not a power of two from 1 to 4096',
+  },
+  ERR_INVALID_ARG_TYPE: {
+    kind: 'TypeError',
+    native: true,
+    meaning: 'an argument or option of the wrong type (as Node names it)',
+  },
+  ERR_INVALID_ARG_VALUE: {
+    kind: 'RangeError',
+    native: true,
+    meaning: 'an argument or option of the right type but a bad value',
+  },
   ERR_ARENA_ASYNC_SCOPE: { kind: 'TypeError', native: false, meaning: 'a scope() callback returned a promise' },
   ERR_ARENA_BINARY_NOT_FOUND: { kind: 'Error', native: false, meaning: 'no native binary loads on this platform' },
-  ENGRAM_ARENA_ENV: { kind: 'EngramArenaWarning', native: false, meaning: 'an ENGRAM_ARENA_* variable is invalid; its default stays' },
-  ENGRAM_ARENA_NO_CONTEXT: { kind: 'EngramArenaWarning', native: false, meaning: 'currentArena() called while no pool has context: true' },
+  ENGRAM_ARENA_ENV: {
+    kind: 'EngramArenaWarning',
+    native: false,
+    meaning: 'an ENGRAM_ARENA_* variable is invalid; its default stays',
+  },
+  ENGRAM_ARENA_NO_CONTEXT: {
+    kind: 'EngramArenaWarning',
+    native: false,
+    meaning: 'currentArena() called while no pool has context: true',
+  },
 } as const satisfies Record<string, CodeRow>;
 
 /** A code of {@link CODES}: a throw site naming another fails to compile. @internal */

@@ -1,7 +1,7 @@
 // Holds: keeping an arena's current epoch alive while native code (I/O, a
 // worker pool thread) may still read or write its memory.
 import { finished } from 'node:stream';
-import { arenaError, typeError, type ArenaError } from './errors';
+import { type ArenaError, arenaError, typeError } from './errors';
 
 import { PromiseResolve } from './primordials';
 

@@ -9,26 +9,38 @@
 // than shown "cannot find name 'Buffer'" errors. `preserve` keeps it in the
 // emitted .d.ts, which TypeScript 5.5+ would otherwise drop.
 import { binding } from './binding';
-import { ArenaError, ArenaOverflowError, ArenaDestroyedError, ArenaInitError } from './errors';
+import { ArenaDestroyedError, ArenaError, ArenaInitError, ArenaOverflowError } from './errors';
 
 binding.setErrorClasses({ ArenaError, ArenaOverflowError, ArenaDestroyedError, ArenaInitError });
 
-export { Arena } from './arena';
-export { threadArena, resetThreadArena, deinitThreadArena } from './thread-arena';
 export type { ArenaOptions, TypedArrayConstructor } from './arena';
-export { ArenaHold } from './hold';
-export type { FinishableStream } from './hold';
-export { configure, getConfig, resetConfig, metrics, resetMetrics } from './config';
+export { Arena } from './arena';
 export type { ConfigOptions } from './config';
-export {
-  ArenaError, ArenaOverflowError, ArenaDestroyedError, ArenaInitError, ArenaPoolError, ArenaPoolTimeoutError,
-  ArenaPoolFullError, ArenaPoolDestroyedError, ArenaPoolReleaseError,
-} from './errors';
+export { configure, getConfig, metrics, resetConfig, resetMetrics } from './config';
 export type { ArenaErrorDetails } from './errors';
-export type { ArenaStats, ArenaMetrics, ConfigSnapshot, OverflowStrategy } from './types';
-export { ArenaPool, currentArena } from './pool';
+export {
+  ArenaDestroyedError,
+  ArenaError,
+  ArenaInitError,
+  ArenaOverflowError,
+  ArenaPoolDestroyedError,
+  ArenaPoolError,
+  ArenaPoolFullError,
+  ArenaPoolReleaseError,
+  ArenaPoolTimeoutError,
+} from './errors';
+export type { FinishableStream } from './hold';
+export { ArenaHold } from './hold';
 export type { ArenaPoolOptions, ArenaPoolStats } from './pool';
-export { registerMetrics } from './prometheus';
+export { ArenaPool, currentArena } from './pool';
 export type {
-  RegisterMetricsOptions, RegisteredMetrics, PromRegistryLike, PromClientLike, PromMetricConfig, PromCollectable,
+  PromClientLike,
+  PromCollectable,
+  PromMetricConfig,
+  PromRegistryLike,
+  RegisteredMetrics,
+  RegisterMetricsOptions,
 } from './prometheus';
+export { registerMetrics } from './prometheus';
+export { deinitThreadArena, resetThreadArena, threadArena } from './thread-arena';
+export type { ArenaMetrics, ArenaStats, ConfigSnapshot, OverflowStrategy } from './types';

@@ -60,7 +60,8 @@ function elfInterpreter(file: string): string | undefined {
     const le = head[5] === 1;
     const u16 = (b: Buffer, o: number) => (le ? b.readUInt16LE(o) : b.readUInt16BE(o));
     const u32 = (b: Buffer, o: number) => (le ? b.readUInt32LE(o) : b.readUInt32BE(o));
-    const word = (b: Buffer, o: number) => (is64 ? Number(le ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o)) : u32(b, o));
+    const word = (b: Buffer, o: number) =>
+      is64 ? Number(le ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o)) : u32(b, o);
     const phoff = word(head, is64 ? 32 : 28);
     const phentsize = u16(head, is64 ? 54 : 42);
     const phnum = u16(head, is64 ? 56 : 44);

@@ -5,8 +5,14 @@
 import { Buffer } from 'node:buffer';
 import { binding } from './binding';
 import {
-  ArrayBufferCtor, ArrayBufferPrototypeGetByteLength, ArrayBufferPrototypeTransfer, ReflectApply, SetImmediate,
-  StructuredClone, Uint32ArrayCtor, bareList,
+  ArrayBufferCtor,
+  ArrayBufferPrototypeGetByteLength,
+  ArrayBufferPrototypeTransfer,
+  bareList,
+  ReflectApply,
+  SetImmediate,
+  StructuredClone,
+  Uint32ArrayCtor,
 } from './primordials';
 
 /**
@@ -51,7 +57,8 @@ export function wordsOver(buffer: ArrayBuffer): Uint32Array {
  * structured clone with a transfer list (Node 20). Both keep the same memory
  * on V8; Bun copies it.
  */
-export const MOVE: 'transfer' | 'structuredClone' = ArrayBufferPrototypeTransfer !== undefined ? 'transfer' : 'structuredClone';
+export const MOVE: 'transfer' | 'structuredClone' =
+  ArrayBufferPrototypeTransfer !== undefined ? 'transfer' : 'structuredClone';
 
 /**
  * Moves `buffer`'s memory into a new ArrayBuffer, so that every view made

@@ -3,19 +3,44 @@
 // so resetting a shared arena at the end of one would clobber another's buffers.
 import type { AsyncLocalStorage } from 'node:async_hooks';
 import { Arena, isArena } from './arena';
-import { DISPOSE } from './hold';
 import { getConfig } from './config';
 import {
-  ArenaPoolDestroyedError, ArenaPoolFullError, ArenaPoolReleaseError, ArenaPoolTimeoutError, typeError, warn,
+  ArenaPoolDestroyedError,
+  ArenaPoolFullError,
+  ArenaPoolReleaseError,
+  ArenaPoolTimeoutError,
+  typeError,
+  warn,
 } from './errors';
-import { optionsObject, poolSettings } from './validate';
+import { DISPOSE } from './hold';
 import {
-  AsyncLocalStorageCtor, AsyncLocalStoragePrototypeGetStore, AsyncLocalStoragePrototypeRun, ClearTimeout, MapCtor,
-  MapIteratorPrototypeNext, MapPrototypeDelete, MapPrototypeGet, MapPrototypeGetSize, MapPrototypeKeys, MapPrototypeSet,
-  ObjectDefineProperty, PromiseCtor, PromiseReject, PromiseResolve, SetCtor, SetPrototypeAdd, SetPrototypeDelete,
-  SetPrototypeGetSize, SetTimeout, WeakSetCtor, WeakSetPrototypeAdd, WeakSetPrototypeHas, bareList,
+  AsyncLocalStorageCtor,
+  AsyncLocalStoragePrototypeGetStore,
+  AsyncLocalStoragePrototypeRun,
+  bareList,
+  ClearTimeout,
+  MapCtor,
+  MapIteratorPrototypeNext,
+  MapPrototypeDelete,
+  MapPrototypeGet,
+  MapPrototypeGetSize,
+  MapPrototypeKeys,
+  MapPrototypeSet,
+  ObjectDefineProperty,
+  PromiseCtor,
+  PromiseReject,
+  PromiseResolve,
+  SetCtor,
+  SetPrototypeAdd,
+  SetPrototypeDelete,
+  SetPrototypeGetSize,
+  SetTimeout,
+  WeakSetCtor,
+  WeakSetPrototypeAdd,
+  WeakSetPrototypeHas,
 } from './primordials';
 import type { ArenaPoolOptions } from './types';
+import { optionsObject, poolSettings } from './validate';
 
 export type { ArenaPoolOptions };
 
@@ -90,7 +115,10 @@ export function currentArena(): Arena | undefined {
   if (storage === null) {
     if (!warnedNoContext) {
       warnedNoContext = true;
-      warn('currentArena() finds only the arenas of pools made with { context: true }; no such pool exists', 'ENGRAM_ARENA_NO_CONTEXT');
+      warn(
+        'currentArena() finds only the arenas of pools made with { context: true }; no such pool exists',
+        'ENGRAM_ARENA_NO_CONTEXT',
+      );
     }
     return undefined;
   }
@@ -121,8 +149,17 @@ export class ArenaPool {
   #waiting = 0;
   #destroyed = false;
   #counts = {
-    created: 0, acquired: 0, waited: 0, released: 0, timedOut: 0, rejected: 0,
-    peakInUse: 0, peakWaiting: 0, highWaterMark: 0, overflows: 0, fallbacks: 0,
+    created: 0,
+    acquired: 0,
+    waited: 0,
+    released: 0,
+    timedOut: 0,
+    rejected: 0,
+    peakInUse: 0,
+    peakWaiting: 0,
+    highWaterMark: 0,
+    overflows: 0,
+    fallbacks: 0,
   };
 
   /**
@@ -235,12 +272,21 @@ export class ArenaPool {
     const lease = MapPrototypeGet(this.#inUse, arena);
     if (lease === undefined) {
       if (WeakSetPrototypeHas(this.#made, arena)) {
-        throw new ArenaPoolReleaseError(`this arena was already released to pool '${this.name}'`, 'ERR_ARENA_POOL_DOUBLE_RELEASE');
+        throw new ArenaPoolReleaseError(
+          `this arena was already released to pool '${this.name}'`,
+          'ERR_ARENA_POOL_DOUBLE_RELEASE',
+        );
       }
-      throw new ArenaPoolReleaseError(`this arena does not belong to pool '${this.name}'`, 'ERR_ARENA_POOL_FOREIGN_ARENA');
+      throw new ArenaPoolReleaseError(
+        `this arena does not belong to pool '${this.name}'`,
+        'ERR_ARENA_POOL_FOREIGN_ARENA',
+      );
     }
     if (lease !== null) {
-      throw new ArenaPoolReleaseError('this arena is held by run(), which releases it when its callback settles', 'ERR_ARENA_POOL_RUN_OWNED');
+      throw new ArenaPoolReleaseError(
+        'this arena is held by run(), which releases it when its callback settles',
+        'ERR_ARENA_POOL_RUN_OWNED',
+      );
     }
     this.#giveBack(arena);
   }
@@ -259,7 +305,10 @@ export class ArenaPool {
       }
     }
     return {
-      name, arenaSize, maxArenas, maxWaiting,
+      name,
+      arenaSize,
+      maxArenas,
+      maxWaiting,
       arenas: this.#destroyed ? 0 : this.#count(),
       idle: this.#idle.length,
       inUse: MapPrototypeGetSize(this.#inUse),

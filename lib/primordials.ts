@@ -4,7 +4,11 @@
 // bytes the package hands to whom: nothing here is looked up again on a
 // prototype or the global object.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { clearTimeout as nodeClearTimeout, setImmediate as nodeSetImmediate, setTimeout as nodeSetTimeout } from 'node:timers';
+import {
+  clearTimeout as nodeClearTimeout,
+  setImmediate as nodeSetImmediate,
+  setTimeout as nodeSetTimeout,
+} from 'node:timers';
 
 /**
  * `method` as a plain function taking its receiver first: `call.bind(method)`,
@@ -31,7 +35,10 @@ export const NumberIsSafeInteger = Number.isSafeInteger;
 export const JSONStringify = JSON.stringify;
 
 export const ArrayBufferCtor = ArrayBuffer;
-export const ArrayBufferPrototypeGetByteLength = uncurryGetter<ArrayBuffer, number>(ArrayBuffer.prototype, 'byteLength');
+export const ArrayBufferPrototypeGetByteLength = uncurryGetter<ArrayBuffer, number>(
+  ArrayBuffer.prototype,
+  'byteLength',
+);
 /** `transfer()` where the runtime has it (Node 22+, Deno, Bun), else undefined. */
 export const ArrayBufferPrototypeTransfer: ((self: ArrayBuffer) => ArrayBuffer) | undefined =
   typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer === 'function'
@@ -58,8 +65,14 @@ export const SetPrototypeDelete = uncurryThis(Set.prototype.delete) as <T>(self:
 export const SetPrototypeGetSize = uncurryGetter<Set<unknown>, number>(Set.prototype, 'size');
 
 export const WeakSetCtor = WeakSet;
-export const WeakSetPrototypeAdd = uncurryThis(WeakSet.prototype.add) as <T extends object>(self: WeakSet<T>, value: T) => WeakSet<T>;
-export const WeakSetPrototypeHas = uncurryThis(WeakSet.prototype.has) as <T extends object>(self: WeakSet<T>, value: T) => boolean;
+export const WeakSetPrototypeAdd = uncurryThis(WeakSet.prototype.add) as <T extends object>(
+  self: WeakSet<T>,
+  value: T,
+) => WeakSet<T>;
+export const WeakSetPrototypeHas = uncurryThis(WeakSet.prototype.has) as <T extends object>(
+  self: WeakSet<T>,
+  value: T,
+) => boolean;
 
 export const PromiseCtor = Promise;
 export const PromiseResolve = Promise.resolve.bind(Promise) as <T>(value: T | PromiseLike<T>) => Promise<Awaited<T>>;
@@ -84,7 +97,11 @@ export function bareList<T>(): T[] {
 }
 
 export const AsyncLocalStorageCtor = AsyncLocalStorage;
-export const AsyncLocalStoragePrototypeRun = uncurryThis(AsyncLocalStorage.prototype.run) as <S, R, A extends unknown[]>(
+export const AsyncLocalStoragePrototypeRun = uncurryThis(AsyncLocalStorage.prototype.run) as <
+  S,
+  R,
+  A extends unknown[],
+>(
   self: AsyncLocalStorage<S>,
   store: S,
   callback: (...args: A) => R,

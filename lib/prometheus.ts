@@ -2,12 +2,13 @@
 // loaded on the first registerMetrics() call, never when the package loads.
 // The prom-client types are described structurally here so that the published
 // .d.ts files do not reference a package the user may not have installed.
-import { ArenaPool } from './pool';
-import type { ArenaPoolStats } from './pool';
+
 import { metrics } from './config';
 import { arenaError, rangeError, typeError } from './errors';
-import { metricPrefix, optionsObject } from './validate';
+import type { ArenaPoolStats } from './pool';
+import { ArenaPool } from './pool';
 import type { ArenaMetrics } from './types';
+import { metricPrefix, optionsObject } from './validate';
 
 /** The part of a prom-client `Registry` that {@link registerMetrics} uses. */
 export interface PromRegistryLike {
@@ -38,7 +39,9 @@ export interface PromCollectable {
 export interface PromClientLike {
   // `never`: constructor parameters are checked contravariantly, so this accepts
   // prom-client's own classes, whose config types name its concrete Registry.
-  Counter: new (config: never) => unknown;
+  Counter: new (
+    config: never,
+  ) => unknown;
   Gauge: new (config: never) => unknown;
 }
 
@@ -63,36 +66,126 @@ export interface RegisteredMetrics {
 }
 
 type Kind = 'counter' | 'gauge';
-interface GlobalSpec { suffix: string; kind: Kind; help: string; value(m: ArenaMetrics): number }
-interface PoolSpec { suffix: string; kind: Kind; help: string; value(s: ArenaPoolStats): number }
+interface GlobalSpec {
+  suffix: string;
+  kind: Kind;
+  help: string;
+  value(m: ArenaMetrics): number;
+}
+interface PoolSpec {
+  suffix: string;
+  kind: Kind;
+  help: string;
+  value(s: ArenaPoolStats): number;
+}
 
 // Counters fold in when an arena resets or is destroyed, so they trail the
 // allocations of arenas in use; resetMetrics() shows up as a counter reset.
 const GLOBAL: readonly GlobalSpec[] = [
   { suffix: 'resets_total', kind: 'counter', help: 'Arena resets.', value: (m) => m.totalResets },
-  { suffix: 'overflows_total', kind: 'counter', help: 'Allocations that did not fit in their arena.', value: (m) => m.totalOverflows },
-  { suffix: 'fallbacks_total', kind: 'counter', help: 'Allocations served from the heap because their arena was full.', value: (m) => m.totalFallbacks },
-  { suffix: 'moved_out_total', kind: 'counter', help: 'Blocks of arena memory that user code moved out; each arena went on with fresh memory.', value: (m) => m.totalMovedOut },
-  { suffix: 'allocations_total', kind: 'counter', help: 'Successful arena allocations.', value: (m) => m.totalAllocations },
-  { suffix: 'allocated_bytes_total', kind: 'counter', help: 'Bytes requested by successful arena allocations.', value: (m) => m.totalBytesAllocated },
-  { suffix: 'high_water_mark_bytes', kind: 'gauge', help: 'Most bytes any arena has held at once.', value: (m) => m.maxHighWaterMark },
-  { suffix: 'live_arenas', kind: 'gauge', help: 'Arenas holding memory now, thread arenas included.', value: (m) => m.liveArenas },
-  { suffix: 'reserved_bytes', kind: 'gauge', help: 'Bytes reserved by the live arenas.', value: (m) => m.reservedBytes },
+  {
+    suffix: 'overflows_total',
+    kind: 'counter',
+    help: 'Allocations that did not fit in their arena.',
+    value: (m) => m.totalOverflows,
+  },
+  {
+    suffix: 'fallbacks_total',
+    kind: 'counter',
+    help: 'Allocations served from the heap because their arena was full.',
+    value: (m) => m.totalFallbacks,
+  },
+  {
+    suffix: 'moved_out_total',
+    kind: 'counter',
+    help: 'Blocks of arena memory that user code moved out; each arena went on with fresh memory.',
+    value: (m) => m.totalMovedOut,
+  },
+  {
+    suffix: 'allocations_total',
+    kind: 'counter',
+    help: 'Successful arena allocations.',
+    value: (m) => m.totalAllocations,
+  },
+  {
+    suffix: 'allocated_bytes_total',
+    kind: 'counter',
+    help: 'Bytes requested by successful arena allocations.',
+    value: (m) => m.totalBytesAllocated,
+  },
+  {
+    suffix: 'high_water_mark_bytes',
+    kind: 'gauge',
+    help: 'Most bytes any arena has held at once.',
+    value: (m) => m.maxHighWaterMark,
+  },
+  {
+    suffix: 'live_arenas',
+    kind: 'gauge',
+    help: 'Arenas holding memory now, thread arenas included.',
+    value: (m) => m.liveArenas,
+  },
+  {
+    suffix: 'reserved_bytes',
+    kind: 'gauge',
+    help: 'Bytes reserved by the live arenas.',
+    value: (m) => m.reservedBytes,
+  },
 ];
 
 const POOL: readonly PoolSpec[] = [
   { suffix: 'pool_arenas', kind: 'gauge', help: 'Arenas the pool holds now, idle or in use.', value: (s) => s.arenas },
   { suffix: 'pool_arenas_in_use', kind: 'gauge', help: 'Arenas of the pool handed out now.', value: (s) => s.inUse },
   { suffix: 'pool_max_arenas', kind: 'gauge', help: 'Most arenas the pool creates.', value: (s) => s.maxArenas },
-  { suffix: 'pool_arena_size_bytes', kind: 'gauge', help: 'Capacity of each arena of the pool.', value: (s) => s.arenaSize },
+  {
+    suffix: 'pool_arena_size_bytes',
+    kind: 'gauge',
+    help: 'Capacity of each arena of the pool.',
+    value: (s) => s.arenaSize,
+  },
   { suffix: 'pool_waiting', kind: 'gauge', help: 'Callers queued for an arena now.', value: (s) => s.waiting },
-  { suffix: 'pool_high_water_mark_bytes', kind: 'gauge', help: 'Most bytes one arena of the pool held in one use.', value: (s) => s.highWaterMark },
-  { suffix: 'pool_acquisitions_total', kind: 'counter', help: 'Arenas handed out by the pool.', value: (s) => s.acquired },
-  { suffix: 'pool_waits_total', kind: 'counter', help: 'Acquisitions that queued before being served.', value: (s) => s.waited },
-  { suffix: 'pool_timeouts_total', kind: 'counter', help: 'Callers rejected because no arena came free in time.', value: (s) => s.timedOut },
-  { suffix: 'pool_rejections_total', kind: 'counter', help: 'Callers rejected because the wait queue was full.', value: (s) => s.rejected },
-  { suffix: 'pool_overflows_total', kind: 'counter', help: 'Allocations that did not fit in an arena of the pool.', value: (s) => s.overflows },
-  { suffix: 'pool_fallbacks_total', kind: 'counter', help: 'Allocations in the pool served from the heap.', value: (s) => s.fallbacks },
+  {
+    suffix: 'pool_high_water_mark_bytes',
+    kind: 'gauge',
+    help: 'Most bytes one arena of the pool held in one use.',
+    value: (s) => s.highWaterMark,
+  },
+  {
+    suffix: 'pool_acquisitions_total',
+    kind: 'counter',
+    help: 'Arenas handed out by the pool.',
+    value: (s) => s.acquired,
+  },
+  {
+    suffix: 'pool_waits_total',
+    kind: 'counter',
+    help: 'Acquisitions that queued before being served.',
+    value: (s) => s.waited,
+  },
+  {
+    suffix: 'pool_timeouts_total',
+    kind: 'counter',
+    help: 'Callers rejected because no arena came free in time.',
+    value: (s) => s.timedOut,
+  },
+  {
+    suffix: 'pool_rejections_total',
+    kind: 'counter',
+    help: 'Callers rejected because the wait queue was full.',
+    value: (s) => s.rejected,
+  },
+  {
+    suffix: 'pool_overflows_total',
+    kind: 'counter',
+    help: 'Allocations that did not fit in an arena of the pool.',
+    value: (s) => s.overflows,
+  },
+  {
+    suffix: 'pool_fallbacks_total',
+    kind: 'counter',
+    help: 'Allocations in the pool served from the heap.',
+    value: (s) => s.fallbacks,
+  },
 ];
 
 function loadClient(): PromClientLike {
@@ -158,7 +251,12 @@ export function registerMetrics(registry: PromRegistryLike, options?: RegisterMe
   const prefix = metricPrefix(opts.prefix);
   const pools = poolList(opts.pools);
   const client = opts.client === undefined ? loadClient() : opts.client;
-  if (client === null || typeof client !== 'object' || typeof client.Counter !== 'function' || typeof client.Gauge !== 'function') {
+  if (
+    client === null ||
+    typeof client !== 'object' ||
+    typeof client.Counter !== 'function' ||
+    typeof client.Gauge !== 'function'
+  ) {
     throw typeError('client must be the prom-client module (with Counter and Gauge)');
   }
 
@@ -166,7 +264,13 @@ export function registerMetrics(registry: PromRegistryLike, options?: RegisterMe
   const unregister = (): void => {
     for (const name of names.splice(0)) registry.removeSingleMetric(name);
   };
-  const add = (name: string, kind: Kind, help: string, labelNames: string[], collect: (this: PromCollectable) => void): void => {
+  const add = (
+    name: string,
+    kind: Kind,
+    help: string,
+    labelNames: string[],
+    collect: (this: PromCollectable) => void,
+  ): void => {
     const Metric = (kind === 'counter' ? client.Counter : client.Gauge) as MetricClass;
     new Metric({ name, help, labelNames, registers: [registry], collect });
     names.push(name);

@@ -6,7 +6,7 @@
 // must not cost a JavaScript check on the way; the Zig library checks the
 // limits it owns (1 GiB, 64 KiB pools, power-of-two alignments).
 import { binding } from './binding';
-import { rangeError, typeError, type Code } from './errors';
+import { type Code, rangeError, typeError } from './errors';
 import { NumberIsSafeInteger, ObjectCreate, ObjectKeys } from './primordials';
 import type { ArenaPoolOptions, ConfigSnapshot, OverflowStrategy } from './types';
 
@@ -115,7 +115,10 @@ export function poolSettings(options: Partial<ArenaPoolOptions>, config: ConfigS
   // bad size should fail at construction, not in the middle of a request.
   const arenaSize = number(given(options.arenaSize, config.poolSize), 'arenaSize');
   if (!NumberIsSafeInteger(arenaSize) || arenaSize < 1 || arenaSize > binding.limits.maxCapacity) {
-    throw rangeError(`arenaSize must be an integer from 1 to ${binding.limits.maxCapacity}, got ${arenaSize}`, 'ERR_ARENA_INVALID_SIZE');
+    throw rangeError(
+      `arenaSize must be an integer from 1 to ${binding.limits.maxCapacity}, got ${arenaSize}`,
+      'ERR_ARENA_INVALID_SIZE',
+    );
   }
   const maxArenas = integer(given(options.maxArenas, 16), 'maxArenas', 1, false);
   const maxWaiting = integer(given(options.maxWaiting, 1024), 'maxWaiting', 0, true);

@@ -2,9 +2,9 @@
 
 #include <cstring>
 
-#include "fields.h"
 #include "convert.h"
 #include "errors.h"
+#include "fields.h"
 
 namespace {
 

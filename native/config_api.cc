@@ -2,9 +2,9 @@
 #include <napi.h>
 
 #include "api.h"
-#include "fields.h"
 #include "convert.h"
 #include "errors.h"
+#include "fields.h"
 
 namespace {
 

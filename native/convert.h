@@ -2,6 +2,7 @@
 // with a TypeError or RangeError (and its code) for anything else.
 #pragma once
 #include <napi.h>
+
 #include <cstdint>
 
 #include "engram_arena.h"

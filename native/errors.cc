@@ -15,8 +15,8 @@ namespace {
 
 /// Builds `new cls(message, details)`, or an Error with `code` when the facade
 /// has not registered its classes (someone loaded the .node directly).
-[[noreturn]] void ThrowClass(Napi::Env env, Napi::FunctionReference& cls, const char* code,
-                             const std::string& message, Napi::Object details) {
+[[noreturn]] void ThrowClass(Napi::Env env, Napi::FunctionReference& cls, const char* code, const std::string& message,
+                             Napi::Object details) {
   if (cls.IsEmpty()) {
     Napi::Error error = Napi::Error::New(env, message);
     error.Value().Set("details", details);
@@ -42,8 +42,8 @@ void ThrowArenaError(Napi::Env env, const char* code, const std::string& message
 }
 
 void ThrowDestroyed(Napi::Env env) {
-  ThrowClass(env, GetEnvData(env)->destroyed_error, kDestroyed,
-             "the arena was destroyed; its memory is gone", Napi::Object::New(env));
+  ThrowClass(env, GetEnvData(env)->destroyed_error, kDestroyed, "the arena was destroyed; its memory is gone",
+             Napi::Object::New(env));
 }
 
 void Throw(Napi::Env env, int32_t code, const Request* request) {
@@ -56,28 +56,25 @@ void Throw(Napi::Env env, int32_t code, const Request* request) {
         details.Set("alignment", static_cast<double>(request->alignment));
         details.Set("remaining", static_cast<double>(request->remaining_bytes));
         message += ": " + std::to_string(request->size_bytes) + " bytes requested (alignment " +
-                   std::to_string(request->alignment) + "), " +
-                   std::to_string(request->remaining_bytes) + " bytes remain";
+                   std::to_string(request->alignment) + "), " + std::to_string(request->remaining_bytes) +
+                   " bytes remain";
       }
       ThrowClass(env, GetEnvData(env)->overflow_error, kOverflow, message, details);
     }
     case ENGRAM_ERR_INVALID_ALIGNMENT:
       ThrowRangeError(env, kInvalidAlignment,
-                      "alignment must be a power of two from 1 to " +
-                          std::to_string(ENGRAM_MAX_ALIGNMENT));
+                      "alignment must be a power of two from 1 to " + std::to_string(ENGRAM_MAX_ALIGNMENT));
     case ENGRAM_ERR_INVALID_SIZE:
       ThrowRangeError(env, kInvalidSize,
                       "size must be at most " + std::to_string(ENGRAM_MAX_ALLOC_BYTES) +
-                          " bytes (1 GiB); pool sizes at least " +
-                          std::to_string(ENGRAM_MIN_POOL_SIZE_BYTES));
+                          " bytes (1 GiB); pool sizes at least " + std::to_string(ENGRAM_MIN_POOL_SIZE_BYTES));
     case ENGRAM_ERR_INIT_FAILED:
-      ThrowClass(env, GetEnvData(env)->init_error, kInit,
-                 "could not reserve memory for the arena", Napi::Object::New(env));
+      ThrowClass(env, GetEnvData(env)->init_error, kInit, "could not reserve memory for the arena",
+                 Napi::Object::New(env));
     case ENGRAM_ERR_DESTROYED:
       ThrowDestroyed(env);
     default:
-      ThrowArenaError(env, kInternal,
-                      "engram-arena internal error: status " + std::to_string(code));
+      ThrowArenaError(env, kInternal, "engram-arena internal error: status " + std::to_string(code));
   }
 }
 
@@ -91,7 +88,10 @@ Napi::Value SetErrorClasses(const Napi::CallbackInfo& info) {
   if (!info[0].IsObject()) errors::ThrowTypeError(env, errors::kInvalidArgType, "expected an object");
   Napi::Object classes = info[0].As<Napi::Object>();
   EnvData* data = GetEnvData(env);
-  struct Slot { const char* name; Napi::FunctionReference* ref; };
+  struct Slot {
+    const char* name;
+    Napi::FunctionReference* ref;
+  };
   const Slot slots[] = {{"ArenaError", &data->arena_error},
                         {"ArenaOverflowError", &data->overflow_error},
                         {"ArenaDestroyedError", &data->destroyed_error},

@@ -2,6 +2,7 @@
 // the mapping of engram_arena.h status codes to them.
 #pragma once
 #include <napi.h>
+
 #include <cstdint>
 
 #include "engram_arena.h"

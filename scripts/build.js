@@ -40,15 +40,21 @@ function missingTools() {
     missing.push(`Zig 0.14: ${err.message}`);
   }
   if (!findOnPath(['cmake', 'cmake.exe'])) {
-    missing.push('CMake 3.15 or newer (Debian/Ubuntu: apt-get install cmake; Alpine: apk add cmake; Windows: winget install Kitware.CMake)');
+    missing.push(
+      'CMake 3.15 or newer (Debian/Ubuntu: apt-get install cmake; Alpine: apk add cmake; Windows: winget install Kitware.CMake)',
+    );
   }
   if (!findOnPath(['c++', 'g++', 'clang++', 'cl.exe'])) {
-    missing.push('a C++17 compiler (Debian/Ubuntu: apt-get install g++; Alpine: apk add g++; Windows: Visual Studio Build Tools)');
+    missing.push(
+      'a C++17 compiler (Debian/Ubuntu: apt-get install g++; Alpine: apk add g++; Windows: Visual Studio Build Tools)',
+    );
   }
   if (!findOnPath(['make', 'ninja', 'make.exe', 'ninja.exe']) && process.platform !== 'win32') {
     missing.push('make or ninja (Debian/Ubuntu: apt-get install make; Alpine: apk add make)');
   }
-  const packages = ['cmake-js', 'node-addon-api', 'node-api-headers'].filter((name) => !resolveFrom(`${name}/package.json`));
+  const packages = ['cmake-js', 'node-addon-api', 'node-api-headers'].filter(
+    (name) => !resolveFrom(`${name}/package.json`),
+  );
   if (packages.length > 0) {
     missing.push(
       `the npm package${packages.length > 1 ? 's' : ''} ${packages.join(', ')} ` +
@@ -77,7 +83,10 @@ function main(args) {
   }
   console.log('engram-arena: building from source (zig build, then cmake-js)');
   const cmakeJs = resolveFrom('cmake-js/bin/cmake-js');
-  const result = spawnSync(process.execPath, [cmakeJs, 'compile', '--out', 'build', ...passThrough], { cwd: root, stdio: 'inherit' });
+  const result = spawnSync(process.execPath, [cmakeJs, 'compile', '--out', 'build', ...passThrough], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   return result.status === null ? 1 : result.status;
 }
 

@@ -26,22 +26,33 @@ const verbose = process.argv.includes('--verbose');
 const valgrind = process.env.VALGRIND || 'valgrind';
 const probe = spawnSync(valgrind, ['--version'], { encoding: 'utf8' });
 if (probe.error || probe.status !== 0) {
-  console.error(`memcheck: ${valgrind} not found; install valgrind (Debian: apt-get install valgrind) or set VALGRIND.`);
+  console.error(
+    `memcheck: ${valgrind} not found; install valgrind (Debian: apt-get install valgrind) or set VALGRIND.`,
+  );
   process.exit(2);
 }
 if (!fs.existsSync(path.join(ROOT, 'dist', 'index.js'))) {
-  console.error('memcheck: dist/ is missing; run `npm run build:ts` (and `npm run build:native` for build/Release) first.');
+  console.error(
+    'memcheck: dist/ is missing; run `npm run build:ts` (and `npm run build:native` for build/Release) first.',
+  );
   process.exit(2);
 }
 
 const env = { ...process.env };
 const built = path.join(ROOT, 'build', 'Release', 'engram_arena.node');
 if (!env.ENGRAM_ARENA_BINARY && fs.existsSync(built)) env.ENGRAM_ARENA_BINARY = built;
-const which = spawnSync(process.execPath, ['-e', `
+const which = spawnSync(
+  process.execPath,
+  [
+    '-e',
+    `
   const loader = require(${JSON.stringify(path.join(ROOT, 'dist', 'loader.js'))});
   const fs = require('fs');
   process.stdout.write(loader.candidatePaths().find((p) => fs.existsSync(p)) || '(none)');
-`], { encoding: 'utf8', env });
+`,
+  ],
+  { encoding: 'utf8', env },
+);
 const binary = which.stdout.trim() || '(unknown)';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'engram-memcheck-'));
@@ -67,7 +78,13 @@ const run = spawnSync(valgrind, args, { encoding: 'utf8', env, maxBuffer: 64 * 1
 const seconds = (Date.now() - started) / 1000;
 if (verbose) process.stdout.write(run.stdout + run.stderr);
 
-const unescape = (s) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+const unescapeXml = (s) =>
+  s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
 
 function parse(text) {
   const errors = [];
@@ -75,21 +92,29 @@ function parse(text) {
     const kind = /<kind>([^<]+)<\/kind>/.exec(block)?.[1] ?? '?';
     const what = /<(?:what|text)>([^<]+)<\/(?:what|text)>/.exec(block)?.[1] ?? '';
     const frames = [...block.matchAll(/<frame>([\s\S]*?)<\/frame>/g)].map((m) => ({
-      fn: unescape(/<fn>([^<]+)<\/fn>/.exec(m[1])?.[1] ?? ''),
-      obj: unescape(/<obj>([^<]+)<\/obj>/.exec(m[1])?.[1] ?? ''),
+      fn: unescapeXml(/<fn>([^<]+)<\/fn>/.exec(m[1])?.[1] ?? ''),
+      obj: unescapeXml(/<obj>([^<]+)<\/obj>/.exec(m[1])?.[1] ?? ''),
     }));
-    errors.push({ kind, what: unescape(what), frames });
+    errors.push({ kind, what: unescapeXml(what), frames });
   }
-  const suppressed = [...text.matchAll(/<pair>\s*<count>(\d+)<\/count>\s*<name>([^<]+)<\/name>/g)].map((m) => `${m[2]} x${m[1]}`);
+  const suppressed = [...text.matchAll(/<pair>\s*<count>(\d+)<\/count>\s*<name>([^<]+)<\/name>/g)].map(
+    (m) => `${m[2]} x${m[1]}`,
+  );
   return { errors, suppressed };
 }
 
-const ADDON_FN = /^(engram_|NativeArena|Block[A-Z]|errors::|convert::|Napi::|\(anonymous namespace\)::(ThreadArena|CleanupEnv|Init|SetConfig|Metrics|DeinitThreadArena|ResetThreadArena))/;
+const ADDON_FN =
+  /^(engram_|NativeArena|Block[A-Z]|errors::|convert::|Napi::|\(anonymous namespace\)::(ThreadArena|CleanupEnv|Init|SetConfig|Metrics|DeinitThreadArena|ResetThreadArena))/;
 function inAddon(frame) {
-  return /engram[_-]arena.*\.node$/.test(frame.obj) || ADDON_FN.test(frame.fn) || /allocator\.zig|ffi\.zig/.test(frame.fn);
+  return (
+    /engram[_-]arena.*\.node$/.test(frame.obj) || ADDON_FN.test(frame.fn) || /allocator\.zig|ffi\.zig/.test(frame.fn)
+  );
 }
 function describe(error) {
-  const top = error.frames.slice(0, 8).map((f) => `      ${f.fn || '???'} (${path.basename(f.obj || '?')})`).join('\n');
+  const top = error.frames
+    .slice(0, 8)
+    .map((f) => `      ${f.fn || '???'} (${path.basename(f.obj || '?')})`)
+    .join('\n');
   return `  ${error.kind}: ${error.what}\n${top}`;
 }
 
@@ -105,7 +130,9 @@ const addonUninit = errors.filter((e) => /^Uninit/.test(e.kind) && e.frames.some
 const other = errors.filter((e) => !invalid.includes(e) && !addonLeaks.includes(e) && !addonUninit.includes(e));
 const smokeOk = /memcheck smoke ok/.test(run.stdout);
 
-console.log(`memcheck: ${seconds.toFixed(1)} s under valgrind; smoke script ${smokeOk ? 'completed' : 'did NOT complete'} (node exit ${run.status})`);
+console.log(
+  `memcheck: ${seconds.toFixed(1)} s under valgrind; smoke script ${smokeOk ? 'completed' : 'did NOT complete'} (node exit ${run.status})`,
+);
 console.log(`  invalid reads/writes/frees: ${invalid.length}`);
 console.log(`  definite leaks with an addon frame: ${addonLeaks.length}`);
 console.log(`  uninitialised values with an addon frame: ${addonUninit.length}`);

@@ -68,20 +68,26 @@ function cmakeJs(args, verbose) {
   });
   if (result.status !== 0) {
     const output = `${result.stdout || ''}${result.stderr || ''}`.trim();
-    throw new Error(`${shown} failed (${result.error ? result.error.message : `exit ${result.status}`})\n${output.slice(-8000)}`);
+    throw new Error(
+      `${shown} failed (${result.error ? result.error.message : `exit ${result.status}`})\n${output.slice(-8000)}`,
+    );
   }
 }
 
 function buildTarget(zig, target, verbose) {
   const started = Date.now();
   console.log(`\n== ${target.id} (${target.zig})`);
-  cmakeJs([
-    'compile',
-    '--out', buildDir(target),
-    `--CDCMAKE_TOOLCHAIN_FILE=${toolchain}`,
-    `--CDENGRAM_ZIG_TARGET=${target.zig}`,
-    `--CDENGRAM_ZIG=${zig}`,
-  ], verbose);
+  cmakeJs(
+    [
+      'compile',
+      '--out',
+      buildDir(target),
+      `--CDCMAKE_TOOLCHAIN_FILE=${toolchain}`,
+      `--CDENGRAM_ZIG_TARGET=${target.zig}`,
+      `--CDENGRAM_ZIG=${zig}`,
+    ],
+    verbose,
+  );
   const linked = path.join(buildDir(target), 'Release', 'engram_arena.node');
   if (!fs.existsSync(linked)) throw new Error(`cmake-js made no ${linked}`);
   fs.copyFileSync(linked, workPath(target));
@@ -106,7 +112,10 @@ function main(argv) {
     return 0;
   }
   const zig = zigPath();
-  const built = selectTargets(names).map((target) => ({ target, file: buildTarget(zig, target, flags.includes('--verbose')) }));
+  const built = selectTargets(names).map((target) => ({
+    target,
+    file: buildTarget(zig, target, flags.includes('--verbose')),
+  }));
   if (flags.includes('--no-verify')) return 0;
   const { verifyPrebuild, formatReport } = require('./verify/rules.js');
   let failures = 0;

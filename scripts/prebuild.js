@@ -14,7 +14,9 @@ const root = path.join(__dirname, '..');
 function run(command, args) {
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) {
-    throw new Error(`${command} ${args.join(' ')} failed (${result.error ? result.error.message : `exit ${result.status}`})`);
+    throw new Error(
+      `${command} ${args.join(' ')} failed (${result.error ? result.error.message : `exit ${result.status}`})`,
+    );
   }
 }
 
@@ -34,7 +36,9 @@ function main() {
   fs.copyFileSync(path.join(root, 'build', 'Release', 'engram_arena.node'), target);
   const strip = spawnSync('strip', ['--strip-debug', target], { stdio: 'inherit' });
   if (strip.status !== 0) console.warn('engram-arena: strip is not available; the prebuild keeps its debug info');
-  console.log(`engram-arena: prebuilt ${path.relative(root, target)} with cmake-js (${fs.statSync(target).size} bytes)`);
+  console.log(
+    `engram-arena: prebuilt ${path.relative(root, target)} with cmake-js (${fs.statSync(target).size} bytes)`,
+  );
 }
 
 main();

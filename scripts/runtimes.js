@@ -43,7 +43,14 @@ function ensure(runtime) {
     fs.rmSync(partial, { recursive: true, force: true });
     fs.mkdirSync(partial, { recursive: true });
     try {
-      const out = run('npm', ['pack', `${runtime.pkg}@${runtime.version}`, '--json', '--pack-destination', partial, '--ignore-scripts']);
+      const out = run('npm', [
+        'pack',
+        `${runtime.pkg}@${runtime.version}`,
+        '--json',
+        '--pack-destination',
+        partial,
+        '--ignore-scripts',
+      ]);
       const tarball = path.join(partial, JSON.parse(out)[0].filename);
       run('tar', ['xzf', tarball, '-C', partial, '--strip-components=1']);
       fs.rmSync(tarball);
@@ -62,8 +69,11 @@ function ensure(runtime) {
 
 /** Where the pinned runtimes called `name` are or will be, without fetching any. */
 function pinned(name) {
-  return PINNED.filter((runtime) => runtime.name === name)
-    .map((runtime) => ({ name, version: runtime.version, path: path.join(CACHE, `${name}-${runtime.version}`, runtime.bin) }));
+  return PINNED.filter((runtime) => runtime.name === name).map((runtime) => ({
+    name,
+    version: runtime.version,
+    path: path.join(CACHE, `${name}-${runtime.version}`, runtime.bin),
+  }));
 }
 
 /** Ensures the pinned runtimes called `names` (all when empty), in PINNED's order. */

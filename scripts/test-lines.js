@@ -53,7 +53,10 @@ function vitest(node, name, vitestArgs) {
 function listFiles(node, vitestArgs) {
   // Not --json: it takes the next argument, a file filter, for its output path.
   const out = execFileSync(node.path, [VITEST, 'list', '--filesOnly', ...vitestArgs], { cwd: ROOT, encoding: 'utf8' });
-  return out.split('\n').filter(Boolean).map((file) => path.resolve(ROOT, file));
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((file) => path.resolve(ROOT, file));
 }
 
 function tally(result, { status, report }, file) {
@@ -86,7 +89,17 @@ async function runLine(node, vitestArgs) {
   // Last run's per-file logs would pass for this run's.
   for (const old of fs.readdirSync(LOGS)) if (old.startsWith(`node-${node.version}`)) fs.rmSync(path.join(LOGS, old));
   const started = Date.now();
-  const result = { node, passed: 0, failed: 0, skipped: 0, failedFiles: [], failures: [], crashed: [], perFile: false, exit: 0 };
+  const result = {
+    node,
+    passed: 0,
+    failed: 0,
+    skipped: 0,
+    failedFiles: [],
+    failures: [],
+    crashed: [],
+    perFile: false,
+    exit: 0,
+  };
   const whole = await vitest(node, `node-${node.version}`, vitestArgs);
   if (whole.report) {
     tally(result, whole);
@@ -107,24 +120,29 @@ async function runLine(node, vitestArgs) {
 
 function printTable(results) {
   const rows = [['line', 'passed', 'failed', 'skipped', 'crashed files', 'vitest exit', 'seconds']];
-  for (const r of results) rows.push([r.node.version, r.passed, r.failed, r.skipped, r.crashed.length, r.exit, r.seconds].map(String));
+  for (const r of results)
+    rows.push([r.node.version, r.passed, r.failed, r.skipped, r.crashed.length, r.exit, r.seconds].map(String));
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   for (const row of rows) console.log(row.map((cell, i) => cell.padStart(widths[i])).join('  '));
   for (const r of results) {
     const where = `logs: ${path.relative(ROOT, LOGS)}/node-${r.node.version}*.log`;
-    if (r.perFile) console.log(`node ${r.node.version}: vitest died without a report, so each file ran on its own (${where})`);
+    if (r.perFile)
+      console.log(`node ${r.node.version}: vitest died without a report, so each file ran on its own (${where})`);
     if (r.failedFiles.length) console.log(`node ${r.node.version} failed: ${r.failedFiles.join(', ')}`);
     for (const failure of r.failures) console.log(`  ✗ ${failure}`);
     if (r.crashed.length) console.log(`node ${r.node.version} crashed (no report): ${r.crashed.join(', ')}`);
-    if (r.exit !== 0 && !r.failed && !r.crashed.length) console.log(`node ${r.node.version}: vitest exited ${r.exit} with no failed test; see Errors in ${where}`);
+    if (r.exit !== 0 && !r.failed && !r.crashed.length)
+      console.log(`node ${r.node.version}: vitest exited ${r.exit} with no failed test; see Errors in ${where}`);
   }
 }
 
 async function main() {
   const { skipCurrent, majors, vitestArgs } = parseArgs(process.argv.slice(2));
-  const lines = runtimes(['node']).filter((node) =>
-    (!skipCurrent || `v${node.version}` !== process.version) &&
-    (!majors.length || majors.includes(node.version.split('.')[0])));
+  const lines = runtimes(['node']).filter(
+    (node) =>
+      (!skipCurrent || `v${node.version}` !== process.version) &&
+      (!majors.length || majors.includes(node.version.split('.')[0])),
+  );
   if (!lines.length) throw new Error('test-lines: no pinned Node line matches');
   fs.mkdirSync(LOGS, { recursive: true });
   const results = [];

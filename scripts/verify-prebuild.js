@@ -14,7 +14,16 @@ const { parseBinary, parseElf, parseMachO, parsePe } = require('./verify/binary.
 const { verifyPrebuild, formatReport, compareVersions, ALLOWED_LIBRARIES } = require('./verify/rules.js');
 const { TARGETS, findTarget } = require('./targets.js');
 
-module.exports = { parseBinary, parseElf, parseMachO, parsePe, verifyPrebuild, formatReport, compareVersions, ALLOWED_LIBRARIES };
+module.exports = {
+  parseBinary,
+  parseElf,
+  parseMachO,
+  parsePe,
+  verifyPrebuild,
+  formatReport,
+  compareVersions,
+  ALLOWED_LIBRARIES,
+};
 
 function main(args) {
   let checks;

@@ -40,8 +40,24 @@ function parseElf(buffer) {
     const o = header.shoff + i * header.shentsize;
     sections.push(
       is64
-        ? { nameOff: r.u32(o), type: r.u32(o + 4), offset: r.u64(o + 24), size: r.u64(o + 32), link: r.u32(o + 40), info: r.u32(o + 44), entsize: r.u64(o + 56) }
-        : { nameOff: r.u32(o), type: r.u32(o + 4), offset: r.u32(o + 16), size: r.u32(o + 20), link: r.u32(o + 24), info: r.u32(o + 28), entsize: r.u32(o + 36) },
+        ? {
+            nameOff: r.u32(o),
+            type: r.u32(o + 4),
+            offset: r.u64(o + 24),
+            size: r.u64(o + 32),
+            link: r.u32(o + 40),
+            info: r.u32(o + 44),
+            entsize: r.u64(o + 56),
+          }
+        : {
+            nameOff: r.u32(o),
+            type: r.u32(o + 4),
+            offset: r.u32(o + 16),
+            size: r.u32(o + 20),
+            link: r.u32(o + 24),
+            info: r.u32(o + 28),
+            entsize: r.u32(o + 36),
+          },
     );
   }
   const shstr = sections[header.shstrndx];
@@ -123,7 +139,12 @@ function parseElf(buffer) {
     exports: symbols.filter((s) => s.defined && s.bind !== 'LOCAL' && s.visibility === 0).map((s) => s.name),
     imports: symbols
       .filter((s) => !s.defined && s.name)
-      .map((s) => ({ name: s.name, weak: s.bind === 'WEAK', version: s.version ? s.version.name : null, from: s.version ? s.version.file : null })),
+      .map((s) => ({
+        name: s.name,
+        weak: s.bind === 'WEAK',
+        version: s.version ? s.version.name : null,
+        from: s.version ? s.version.file : null,
+      })),
     libraries: needed,
     debugSections: sections.filter((s) => /^\.(z?debug_|gdb_index|stab)/.test(s.name)).map((s) => s.name),
     execStack: execStack === null ? true : execStack, // no PT_GNU_STACK: the loader assumes an executable stack

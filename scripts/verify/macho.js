@@ -4,7 +4,7 @@
 // the executable, or a flat lookup), and any __DWARF segment.
 const { Reader } = require('./reader.js');
 
-const MACHINES = { 0x01000007: 'x64', 0x0100000c: 'arm64', 7: 'ia32', 12: 'arm' };
+const MACHINES = { 16777223: 'x64', 16777228: 'arm64', 7: 'ia32', 12: 'arm' };
 
 const LC_SYMTAB = 0x2;
 const LC_SEGMENT_64 = 0x19;
@@ -45,10 +45,17 @@ function machoBindings(b, start, size, into) {
     const op = byte & 0xf0;
     const imm = byte & 0x0f;
     switch (op) {
-      case 0x00: break; // DONE (lazy binding info separates entries with it)
-      case 0x10: ordinal = imm; break;
-      case 0x20: ordinal = uleb(b, state); break;
-      case 0x30: ordinal = imm === 0 ? 0 : (imm | 0xf0) - 0x100; break; // -1 main, -2 flat lookup, -3 weak lookup
+      case 0x00:
+        break; // DONE (lazy binding info separates entries with it)
+      case 0x10:
+        ordinal = imm;
+        break;
+      case 0x20:
+        ordinal = uleb(b, state);
+        break;
+      case 0x30:
+        ordinal = imm === 0 ? 0 : (imm | 0xf0) - 0x100;
+        break; // -1 main, -2 flat lookup, -3 weak lookup
       case 0x40: {
         let e = state.o;
         while (b[e] !== 0) e++;
@@ -56,16 +63,37 @@ function machoBindings(b, start, size, into) {
         state.o = e + 1;
         break;
       }
-      case 0x50: break; // type
-      case 0x60: uleb(b, state); break; // addend (sign ignored)
-      case 0x70: uleb(b, state); break; // segment and offset
-      case 0x80: uleb(b, state); break; // add address
-      case 0x90: bind(); break;
-      case 0xa0: bind(); uleb(b, state); break;
-      case 0xb0: bind(); break;
-      case 0xc0: bind(); uleb(b, state); uleb(b, state); break;
-      case 0xd0: if (imm === 0) uleb(b, state); break; // threaded
-      default: throw new Error(`unknown bind opcode 0x${byte.toString(16)}`);
+      case 0x50:
+        break; // type
+      case 0x60:
+        uleb(b, state);
+        break; // addend (sign ignored)
+      case 0x70:
+        uleb(b, state);
+        break; // segment and offset
+      case 0x80:
+        uleb(b, state);
+        break; // add address
+      case 0x90:
+        bind();
+        break;
+      case 0xa0:
+        bind();
+        uleb(b, state);
+        break;
+      case 0xb0:
+        bind();
+        break;
+      case 0xc0:
+        bind();
+        uleb(b, state);
+        uleb(b, state);
+        break;
+      case 0xd0:
+        if (imm === 0) uleb(b, state);
+        break; // threaded
+      default:
+        throw new Error(`unknown bind opcode 0x${byte.toString(16)}`);
     }
   }
 }
@@ -136,7 +164,8 @@ function parseMachO(buffer) {
   for (let i = 0; i < ncmds; i++) {
     const cmd = r.u32(o);
     const size = r.u32(o + 4);
-    if (cmd === LC_SYMTAB) symtab = { symoff: r.u32(o + 8), nsyms: r.u32(o + 12), stroff: r.u32(o + 16), strsize: r.u32(o + 20) };
+    if (cmd === LC_SYMTAB)
+      symtab = { symoff: r.u32(o + 8), nsyms: r.u32(o + 12), stroff: r.u32(o + 16), strsize: r.u32(o + 20) };
     if (DYLIB_COMMANDS.has(cmd)) libraries.push(r.cstr(o + r.u32(o + 8), o + size));
     if (cmd === LC_BUILD_VERSION) minOs = machoVersion(r.u32(o + 12));
     if (cmd === LC_VERSION_MIN_MACOSX) minOs = machoVersion(r.u32(o + 8));
@@ -160,9 +189,17 @@ function parseMachO(buffer) {
   // What dyld binds each import to: a library, the main executable, or
   // whatever image defines it (flat lookup, as -undefined dynamic_lookup asks).
   const describe = (ordinal) =>
-    ordinal === -2 ? 'dynamic lookup' : ordinal === -1 ? 'main executable' : ordinal === -3 ? 'weak lookup' : ordinal === 0 ? 'self' : libraries[ordinal - 1] || `ordinal ${ordinal}`;
+    ordinal === -2
+      ? 'dynamic lookup'
+      : ordinal === -1
+        ? 'main executable'
+        : ordinal === -3
+          ? 'weak lookup'
+          : ordinal === 0
+            ? 'self'
+            : libraries[ordinal - 1] || `ordinal ${ordinal}`;
   const imports = [];
-  let exports = trie ? machoExportTrie(buffer, trie.off, trie.size).map(unprefix) : null;
+  const exports = trie ? machoExportTrie(buffer, trie.off, trie.size).map(unprefix) : null;
   const symtabExports = [];
   if (symtab) {
     for (let i = 0; i < symtab.nsyms; i++) {
@@ -176,13 +213,19 @@ function parseMachO(buffer) {
       if (kind === 0x0e && !(type & 0x10)) symtabExports.push(unprefix(raw));
       if (kind === 0x0) {
         const ordinal = ordinals.has(raw) ? ordinals.get(raw) : (desc >> 8) & 0xff;
-        imports.push({ name: unprefix(raw), weak: (desc & 0x40) !== 0, version: null, from: describe(ordinal > 0xf0 ? ordinal - 0x100 : ordinal) });
+        imports.push({
+          name: unprefix(raw),
+          weak: (desc & 0x40) !== 0,
+          version: null,
+          from: describe(ordinal > 0xf0 ? ordinal - 0x100 : ordinal),
+        });
       }
     }
   }
   // Bound symbols the symbol table does not list (it may be stripped).
   for (const [raw, ordinal] of ordinals) {
-    if (!imports.some((imp) => imp.name === unprefix(raw))) imports.push({ name: unprefix(raw), weak: false, version: null, from: describe(ordinal) });
+    if (!imports.some((imp) => imp.name === unprefix(raw)))
+      imports.push({ name: unprefix(raw), weak: false, version: null, from: describe(ordinal) });
   }
   return {
     format: 'macho',

@@ -4,7 +4,7 @@
 // directory.
 const { Reader } = require('./reader.js');
 
-const MACHINES = { 0x8664: 'x64', 0xaa64: 'arm64', 0x14c: 'ia32' };
+const MACHINES = { 34404: 'x64', 43620: 'arm64', 332: 'ia32' };
 
 function parsePe(buffer) {
   const r = new Reader(buffer, true);
@@ -20,11 +20,18 @@ function parsePe(buffer) {
   const is64 = magic === 0x20b;
   const dirBase = opt + (is64 ? 112 : 96);
   const ndirs = r.u32(opt + (is64 ? 108 : 92));
-  const dir = (i) => (i < ndirs ? { rva: r.u32(dirBase + i * 8), size: r.u32(dirBase + i * 8 + 4) } : { rva: 0, size: 0 });
+  const dir = (i) =>
+    i < ndirs ? { rva: r.u32(dirBase + i * 8), size: r.u32(dirBase + i * 8 + 4) } : { rva: 0, size: 0 };
   const sections = [];
   for (let i = 0; i < nsections; i++) {
     const s = opt + optSize + i * 40;
-    sections.push({ name: r.cstr(s, s + 8), vsize: r.u32(s + 8), rva: r.u32(s + 12), rawSize: r.u32(s + 16), raw: r.u32(s + 20) });
+    sections.push({
+      name: r.cstr(s, s + 8),
+      vsize: r.u32(s + 8),
+      rva: r.u32(s + 12),
+      rawSize: r.u32(s + 16),
+      raw: r.u32(s + 20),
+    });
   }
   // Long section names (/4 etc.) point into the COFF string table.
   const symtabPtr = r.u32(coff + 8);
@@ -61,8 +68,13 @@ function parsePe(buffer) {
     for (let t = off(table); ; t += thunkSize) {
       const v = is64 ? r.b.readBigUInt64LE(t) : BigInt(r.u32(t));
       if (v === 0n) break;
-      const byOrdinal = is64 ? v >> 63n === 1n : (v >> 31n) === 1n;
-      imports.push({ name: byOrdinal ? `#${Number(v & 0xffffn)}` : r.cstr(off(Number(v & 0x7fffffffn)) + 2), weak: false, version: null, from: dll });
+      const byOrdinal = is64 ? v >> 63n === 1n : v >> 31n === 1n;
+      imports.push({
+        name: byOrdinal ? `#${Number(v & 0xffffn)}` : r.cstr(off(Number(v & 0x7fffffffn)) + 2),
+        weak: false,
+        version: null,
+        from: dll,
+      });
     }
   };
   const imp = dir(1);

@@ -7,9 +7,15 @@ class Reader {
     this.b = buffer;
     this.little = little;
   }
-  u8(o) { return this.b.readUInt8(o); }
-  u16(o) { return this.little ? this.b.readUInt16LE(o) : this.b.readUInt16BE(o); }
-  u32(o) { return this.little ? this.b.readUInt32LE(o) : this.b.readUInt32BE(o); }
+  u8(o) {
+    return this.b.readUInt8(o);
+  }
+  u16(o) {
+    return this.little ? this.b.readUInt16LE(o) : this.b.readUInt16BE(o);
+  }
+  u32(o) {
+    return this.little ? this.b.readUInt32LE(o) : this.b.readUInt32BE(o);
+  }
   u64(o) {
     const v = this.little ? this.b.readBigUInt64LE(o) : this.b.readBigUInt64BE(o);
     if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`64-bit value at ${o} too large`);

@@ -27,11 +27,25 @@ const FORMAT_OF_PLATFORM = { linux: 'elf', darwin: 'macho', win32: 'pe' };
 
 /** Libraries an addon may need, per libc flavour. */
 const ALLOWED_LIBRARIES = {
-  glibc: [/^libc\.so\.6$/, /^libm\.so\.6$/, /^libpthread\.so\.0$/, /^libdl\.so\.2$/, /^librt\.so\.1$/, /^ld-linux-(x86-64|aarch64|armhf)\.so\.[123]$/],
+  glibc: [
+    /^libc\.so\.6$/,
+    /^libm\.so\.6$/,
+    /^libpthread\.so\.0$/,
+    /^libdl\.so\.2$/,
+    /^librt\.so\.1$/,
+    /^ld-linux-(x86-64|aarch64|armhf)\.so\.[123]$/,
+  ],
   musl: [/^libc\.so$/, /^libc\.musl-(x86_64|aarch64|armhf)\.so\.1$/, /^ld-musl-(x86_64|aarch64|armhf)\.so\.1$/],
   darwin: [/^\/usr\/lib\/libSystem\.B\.dylib$/, /^\/usr\/lib\/libc\+\+\.1\.dylib$/, /^\/usr\/lib\/libc\+\+abi\.dylib$/],
   // The UCRT (api-ms-win-crt-*, ucrtbase or the older msvcrt) and the kernel.
-  win32: [/^kernel32\.dll$/i, /^ntdll\.dll$/i, /^api-ms-win-crt-[a-z0-9-]+\.dll$/i, /^api-ms-win-core-[a-z0-9-]+\.dll$/i, /^ucrtbase\.dll$/i, /^msvcrt\.dll$/i],
+  win32: [
+    /^kernel32\.dll$/i,
+    /^ntdll\.dll$/i,
+    /^api-ms-win-crt-[a-z0-9-]+\.dll$/i,
+    /^api-ms-win-core-[a-z0-9-]+\.dll$/i,
+    /^ucrtbase\.dll$/i,
+    /^msvcrt\.dll$/i,
+  ],
 };
 
 /** Word size per Node arch; anything not listed is 64-bit. */
@@ -79,7 +93,7 @@ function darwinSymbols(zig) {
     const text = fs.readFileSync(path.join(zigLibDir(zig), 'libc', 'darwin', 'libSystem.tbd'), 'utf8');
     // Every identifier in the file (a superset of the symbol lists), as the
     // importer names it: without the leading underscore of C symbols.
-    const names = [...text.matchAll(/(?<=[\s\[,'])([A-Za-z_$][A-Za-z0-9_$.]*)/g)].map((m) => m[1]);
+    const names = [...text.matchAll(/(?<=[\s[,'])([A-Za-z_$][A-Za-z0-9_$.]*)/g)].map((m) => m[1]);
     symbolLists.set(key, new Set(names.map((name) => (name.startsWith('_') ? name.slice(1) : name))));
   }
   return symbolLists.get(key);
@@ -124,7 +138,8 @@ function verifyPrebuild(file, target, options = {}) {
     // Debian's armhf and Node's linux-armv7l: the EABI version 5 calling
     // convention with floats in VFP registers. A soft-float binary links
     // against the same libc names but passes doubles wrongly.
-    if ((info.flags & EF_ARM_EABIMASK) !== EF_ARM_EABI_VER5) problem(`ARM EABI version ${(info.flags & EF_ARM_EABIMASK) >>> 24}, expected 5`);
+    if ((info.flags & EF_ARM_EABIMASK) !== EF_ARM_EABI_VER5)
+      problem(`ARM EABI version ${(info.flags & EF_ARM_EABIMASK) >>> 24}, expected 5`);
     if (!(info.flags & EF_ARM_ABI_FLOAT_HARD)) problem('ARM soft-float ABI, expected hard-float (armhf)');
   }
   if (!info.shared) problem('not a shared library');
@@ -142,7 +157,8 @@ function verifyPrebuild(file, target, options = {}) {
   const flavour = target.platform === 'linux' ? target.libc : target.platform;
   const allowedLibs = ALLOWED_LIBRARIES[flavour] || [];
   for (const lib of info.libraries) {
-    if (!allowedLibs.some((re) => re.test(lib))) problem(`needs library ${lib}, which is not the system C library or runtime`);
+    if (!allowedLibs.some((re) => re.test(lib)))
+      problem(`needs library ${lib}, which is not the system C library or runtime`);
   }
 
   const napi = nodeApiSymbols();
@@ -153,13 +169,14 @@ function verifyPrebuild(file, target, options = {}) {
     const { name } = imp;
     if (NODE_API_PREFIX.test(name)) {
       if (!napi.has(name)) bad.push(`${name} (not in Node-API 8)`);
-      else if (info.format === 'pe') bad.push(`${name} (imported from ${imp.from}: binds the DLL to a host of that file name)`);
+      else if (info.format === 'pe')
+        bad.push(`${name} (imported from ${imp.from}: binds the DLL to a host of that file name)`);
       else if (info.format === 'elf' && imp.version) bad.push(`${name} (versioned ${imp.version})`);
       else if (info.format === 'macho' && imp.from !== 'dynamic lookup') bad.push(`${name} (bound to ${imp.from})`);
       continue;
     }
     if (flavour === 'glibc') {
-      if (imp.version && imp.version.startsWith('GLIBC_')) continue;
+      if (imp.version?.startsWith('GLIBC_')) continue;
       if (!imp.version && imp.weak) continue; // e.g. __gmon_start__: may stay unresolved
       bad.push(`${name}${imp.version ? `@${imp.version}` : ' (unversioned)'}`);
     } else if (flavour === 'musl') {
@@ -186,15 +203,21 @@ function verifyPrebuild(file, target, options = {}) {
   }
 
   if (flavour === 'glibc') {
-    const newest = info.glibcVersions.map((v) => v.slice('GLIBC_'.length)).filter((v) => /^[0-9.]+$/.test(v)).sort(compareVersions).pop();
+    const newest = info.glibcVersions
+      .map((v) => v.slice('GLIBC_'.length))
+      .filter((v) => /^[0-9.]+$/.test(v))
+      .sort(compareVersions)
+      .pop();
     report.glibcMax = newest || null;
     const limit = target.glibc || '2.17';
-    if (newest && compareVersions(newest, limit) > 0) problem(`needs GLIBC_${newest}, newer than the target's ${limit}`);
+    if (newest && compareVersions(newest, limit) > 0)
+      problem(`needs GLIBC_${newest}, newer than the target's ${limit}`);
     const odd = info.glibcVersions.filter((v) => !/^GLIBC_[0-9.]+$/.test(v));
     if (odd.length) problem(`needs private glibc versions: ${odd.join(', ')}`);
   }
   if (info.debugSections.length) problem(`carries debug info: ${info.debugSections.join(', ')}`);
-  if (info.format === 'pe' && info.debugDirectory.some((type) => type !== 16)) note(`debug directory entries of types ${info.debugDirectory.join(', ')} (the debug info itself is checked above)`);
+  if (info.format === 'pe' && info.debugDirectory.some((type) => type !== 16))
+    note(`debug directory entries of types ${info.debugDirectory.join(', ')} (the debug info itself is checked above)`);
   if (info.format === 'elf') {
     if (info.execStack) problem('asks for an executable stack (glibc 2.41+ refuses to dlopen it)');
     if (info.staticTls) problem('uses static TLS (DF_STATIC_TLS), which dlopen may refuse');
@@ -210,12 +233,19 @@ function formatReport(report, base = root) {
   if (report.format) {
     const shown = report.exports.filter((name) => NODE_API_EXPORTS.includes(name));
     const others = report.exports.length - shown.length;
-    const facts = [`${report.format} ${report.arch}`, `${report.size} bytes`, `exports ${shown.join(', ') || 'no Node-API entry point'}${others ? ` (+${others} others)` : ''}`];
+    const facts = [
+      `${report.format} ${report.arch}`,
+      `${report.size} bytes`,
+      `exports ${shown.join(', ') || 'no Node-API entry point'}${others ? ` (+${others} others)` : ''}`,
+    ];
     if (report.glibcMax) facts.push(`glibc >= ${report.glibcMax}`);
     if (report.minOs) facts.push(`macOS >= ${report.minOs}`);
     lines.push(`     ${facts.join('; ')}`);
-    lines.push(`     needs ${report.libraries.join(', ') || 'no libraries'}; ${report.imports.length} imports (${report.imports.filter((i) => NODE_API_PREFIX.test(i.name)).length} Node-API)`);
-    if (report.hostLookups) lines.push(`     looks up ${report.hostLookups.length} Node-API functions in the host executable`);
+    lines.push(
+      `     needs ${report.libraries.join(', ') || 'no libraries'}; ${report.imports.length} imports (${report.imports.filter((i) => NODE_API_PREFIX.test(i.name)).length} Node-API)`,
+    );
+    if (report.hostLookups)
+      lines.push(`     looks up ${report.hostLookups.length} Node-API functions in the host executable`);
   }
   for (const n of report.notes || []) lines.push(`     note: ${n}`);
   for (const p of report.problems) lines.push(`     problem: ${p}`);

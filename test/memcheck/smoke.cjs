@@ -10,13 +10,23 @@
 const path = require('node:path');
 const { Worker, isMainThread, parentPort } = require('node:worker_threads');
 const api = require(path.join(__dirname, '..', '..', 'dist', 'index.js'));
-const { Arena, threadArena, resetThreadArena, deinitThreadArena, configure, getConfig, resetConfig, metrics, resetMetrics } = api;
+const {
+  Arena,
+  threadArena,
+  resetThreadArena,
+  deinitThreadArena,
+  configure,
+  getConfig,
+  resetConfig,
+  metrics,
+  resetMetrics,
+} = api;
 
 function expectThrow(fn, cls) {
   try {
     fn();
   } catch (err) {
-    if (!(err instanceof cls)) throw new Error(`expected ${cls.name}, got ${err && err.constructor.name}: ${err && err.message}`);
+    if (!(err instanceof cls)) throw new Error(`expected ${cls.name}, got ${err?.constructor.name}: ${err?.message}`);
     return;
   }
   throw new Error(`expected ${cls.name}`);
@@ -77,7 +87,12 @@ function main() {
   // Destroyed from inside a native call that already took the pointer: the
   // memory goes back only after the call returns (BlockRetireArena).
   const doomed = new Arena({ size: 65536 });
-  doomed.alloc(60000).fill({ valueOf() { doomed.destroy(); return 0x41; } });
+  doomed.alloc(60000).fill({
+    valueOf() {
+      doomed.destroy();
+      return 0x41;
+    },
+  });
   const held = new Arena({ size: 8192 });
   const hold = held.hold();
   expectThrow(() => held.destroy(), api.ArenaError);

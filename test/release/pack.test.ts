@@ -1,6 +1,6 @@
 // The package as a user meets it: packed, installed into a fresh project on a
 // machine without Zig, CMake or a compiler, then required, imported and typed.
-import { execFile, spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { execFile, type SpawnSyncOptions, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -8,7 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = path.join(__dirname, '..', '..');
 const npmCli = fs.realpathSync(
-  (process.env.PATH ?? '').split(path.delimiter).map((d) => path.join(d, 'npm')).find((p) => fs.existsSync(p))!,
+  (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .map((d) => path.join(d, 'npm'))
+    .find((p) => fs.existsSync(p))!,
 );
 let work: string;
 let project: string;
@@ -47,7 +50,9 @@ function packJson(output: string) {
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'engram-pack-'));
   await runAsync(process.execPath, [npmCli, 'run', 'prebuild'], { cwd: root });
-  const packed = packJson(await runAsync(process.execPath, [npmCli, 'pack', '--json', '--pack-destination', work], { cwd: root }));
+  const packed = packJson(
+    await runAsync(process.execPath, [npmCli, 'pack', '--json', '--pack-destination', work], { cwd: root }),
+  );
   tarball = path.join(work, packed[0].filename);
   packedFiles = packed[0].files.map((f: { path: string }) => f.path);
 
@@ -67,10 +72,14 @@ beforeAll(async () => {
   );
   // --strict-allow-scripts turns npm 11's notice about unapproved install
   // scripts into a failed install: the package must need none.
-  installLog = await runAsync(process.execPath, [npmCli, 'install', '--no-audit', '--no-fund', '--strict-allow-scripts', tarball], {
-    cwd: project,
-    env: cleanEnv,
-  });
+  installLog = await runAsync(
+    process.execPath,
+    [npmCli, 'install', '--no-audit', '--no-fund', '--strict-allow-scripts', tarball],
+    {
+      cwd: project,
+      env: cleanEnv,
+    },
+  );
 }, 300_000);
 
 afterAll(() => {
@@ -80,10 +89,26 @@ afterAll(() => {
 describe('npm pack', () => {
   it('ships the build, the typings, the prebuild, the sources for a build from source and the notices', () => {
     for (const file of [
-      'dist/index.js', 'dist/index.d.ts', 'dist/loader.js', 'prebuilds/linux-x64/engram-arena.napi.glibc.node',
-      'zig/src/allocator.zig', 'zig/src/ffi.zig', 'zig/include/engram_arena.h', 'native/addon.cc',
-      'build.zig', 'CMakeLists.txt', 'scripts/zig.js', 'scripts/build.js', 'scripts/which.js', 'package.json',
-      'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/index.d.ts.map', 'lib/index.ts', 'lib/arena.ts',
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/loader.js',
+      'prebuilds/linux-x64/engram-arena.napi.glibc.node',
+      'zig/src/allocator.zig',
+      'zig/src/ffi.zig',
+      'zig/include/engram_arena.h',
+      'native/addon.cc',
+      'build.zig',
+      'CMakeLists.txt',
+      'scripts/zig.js',
+      'scripts/build.js',
+      'scripts/which.js',
+      'package.json',
+      'README.md',
+      'LICENSE',
+      'CHANGELOG.md',
+      'dist/index.d.ts.map',
+      'lib/index.ts',
+      'lib/arena.ts',
     ]) {
       expect(packedFiles).toContain(file);
     }
@@ -112,8 +137,11 @@ describe('npm pack', () => {
   });
 
   it('has no script that runs when a user installs it', () => {
-    const manifest = JSON.parse(fs.readFileSync(path.join(project, 'node_modules', 'engram-arena', 'package.json'), 'utf8'));
-    for (const hook of ['preinstall', 'install', 'postinstall', 'prepare']) expect(manifest.scripts?.[hook]).toBeUndefined();
+    const manifest = JSON.parse(
+      fs.readFileSync(path.join(project, 'node_modules', 'engram-arena', 'package.json'), 'utf8'),
+    );
+    for (const hook of ['preinstall', 'install', 'postinstall', 'prepare'])
+      expect(manifest.scripts?.[hook]).toBeUndefined();
     expect(manifest.gypfile).toBeUndefined();
     expect(fs.existsSync(path.join(project, 'node_modules', 'engram-arena', 'binding.gyp'))).toBe(false);
   });
@@ -144,7 +172,11 @@ describe('installed from the tarball without any build tools', () => {
   it('type-checks for ESM and CommonJS users', () => {
     fs.symlinkSync(path.join(root, 'node_modules', '@types'), path.join(project, 'node_modules', '@types'));
     const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-    const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: project, encoding: 'utf8', env: cleanEnv });
+    const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], {
+      cwd: project,
+      encoding: 'utf8',
+      env: cleanEnv,
+    });
     expect(result.stdout + result.stderr).toBe('');
     expect(result.status).toBe(0);
   });
@@ -155,7 +187,11 @@ describe('installed from the tarball without any build tools', () => {
     const hidden = path.join(installed, 'prebuilds-hidden');
     fs.renameSync(prebuilds, hidden);
     try {
-      const result = spawnSync('node', ['-e', "require('engram-arena')"], { cwd: project, encoding: 'utf8', env: cleanEnv });
+      const result = spawnSync('node', ['-e', "require('engram-arena')"], {
+        cwd: project,
+        encoding: 'utf8',
+        env: cleanEnv,
+      });
       expect(result.status).not.toBe(0);
       expect(result.stderr).toContain('ERR_ARENA_BINARY_NOT_FOUND');
       expect(result.stderr).toContain(`${process.platform}-${process.arch} (glibc)`);
@@ -167,7 +203,11 @@ describe('installed from the tarball without any build tools', () => {
       expect(result.stderr).not.toContain('reinstall');
 
       // That exact command, run where the user would run it, names every tool missing here.
-      const build = spawnSync(process.execPath, [npmCli, ...command.split(' ').slice(1)], { cwd: project, encoding: 'utf8', env: cleanEnv });
+      const build = spawnSync(process.execPath, [npmCli, ...command.split(' ').slice(1)], {
+        cwd: project,
+        encoding: 'utf8',
+        env: cleanEnv,
+      });
       expect(build.status).not.toBe(0);
       expect(build.stderr).toContain('building from source on linux-x64 needs:');
       expect(build.stderr).toMatch(/Zig 0\.14: .*ZIG environment variable/);

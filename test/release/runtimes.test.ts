@@ -28,7 +28,19 @@ const SCRIPTS = {
   },
   smoke: {
     file: path.join(__dirname, '..', 'fixtures', 'runtime-smoke.cjs'),
-    lines: ['load', 'alloc', 'allocArray', 'stats', 'threadArena', 'reset', 'alloc after reset', 'destroy', 'genuine Buffer', 'moved out', 'resetThreadArena'].map((step) => `ok ${step}`),
+    lines: [
+      'load',
+      'alloc',
+      'allocArray',
+      'stats',
+      'threadArena',
+      'reset',
+      'alloc after reset',
+      'destroy',
+      'genuine Buffer',
+      'moved out',
+      'resetThreadArena',
+    ].map((step) => `ok ${step}`),
   },
 };
 
@@ -37,12 +49,24 @@ const SCRIPTS = {
 // quick-start.js is CommonJS in a .js file, which Deno only runs with --unstable-detect-cjs.
 const DENO_ENV = ['ENGRAM_ARENA_BINARY', 'ENGRAM_ARENA_SIZE', 'ENGRAM_ARENA_OVERFLOW', 'ENGRAM_ARENA_ZERO'];
 const binary = process.env.ENGRAM_ARENA_BINARY;
-const DENO_ARGS = ['run', '--no-prompt', '--unstable-detect-cjs', `--allow-read=${root}`, `--allow-ffi=${binary ?? root}`, `--allow-env=${DENO_ENV.join(',')}`];
+const DENO_ARGS = [
+  'run',
+  '--no-prompt',
+  '--unstable-detect-cjs',
+  `--allow-read=${root}`,
+  `--allow-ffi=${binary ?? root}`,
+  `--allow-env=${DENO_ENV.join(',')}`,
+];
 
 function run(runtime: { name: string; path: string }, file: string) {
   const args = runtime.name === 'deno' ? [...DENO_ARGS, file] : [file];
   // From the script's folder, as a reader would: `engram-arena` resolves to this package by its name.
-  return spawnSync(runtime.path, args, { cwd: path.dirname(file), env: { ...process.env, NO_COLOR: '1' }, encoding: 'utf8', timeout: 60_000 });
+  return spawnSync(runtime.path, args, {
+    cwd: path.dirname(file),
+    env: { ...process.env, NO_COLOR: '1' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
 }
 
 for (const runtime of [...pinned('bun'), ...pinned('deno')]) {
@@ -56,7 +80,9 @@ for (const runtime of [...pinned('bun'), ...pinned('deno')]) {
         const why = `status ${child.status}, signal ${child.signal}, stderr:\n${child.stderr}`;
         const reached = missing ? lines.slice(0, lines.indexOf(missing)) : lines;
         if (missing && child.status === 0) {
-          throw new Error(`${runtime.name} now gets past "${missing}": drop it from KNOWN_FAILURES in ${path.basename(__filename)}`);
+          throw new Error(
+            `${runtime.name} now gets past "${missing}": drop it from KNOWN_FAILURES in ${path.basename(__filename)}`,
+          );
         }
         expect(child.stdout, why).toBe(reached.map((line) => `${line}\n`).join(''));
         if (!missing) expect(child.status, why).toBe(0);

@@ -7,9 +7,10 @@
 // the four ending modes would add; the arena gauges are checked exactly. Workers end normally, after deinitThreadArena(), leaving an
 // instance arena behind, or by terminate() while they allocate. Runs in a
 // child process started with --expose-gc (test/fixtures/robust/churn.cjs).
-import { describe, expect, it } from 'vitest';
-import * as path from 'node:path';
+
 import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
 
 const WORKERS = Number(process.env.ENGRAM_CHURN_WORKERS ?? 300);
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'robust', 'churn.cjs');
@@ -17,13 +18,22 @@ const FIXTURE = path.join(__dirname, '..', 'fixtures', 'robust', 'churn.cjs');
 describe('churn: workers come and go, their arenas with them', () => {
   it(`${WORKERS} workers: RSS growth < 48 MiB, no arena left behind`, async () => {
     const stdout = await new Promise<string>((resolve, reject) => {
-      execFile(process.execPath, ['--expose-gc', FIXTURE, String(WORKERS), '24'], { timeout: 170_000 }, (err, out, errOut) =>
-        err ? reject(new Error(`${err.message}\n${errOut}`)) : resolve(out),
+      execFile(
+        process.execPath,
+        ['--expose-gc', FIXTURE, String(WORKERS), '24'],
+        { timeout: 170_000 },
+        (err, out, errOut) => (err ? reject(new Error(`${err.message}\n${errOut}`)) : resolve(out)),
       );
     });
     const r = JSON.parse(stdout.trim().split('\n').pop()!) as {
-      workers: number; growth: number; rssBefore: number; rssAfter: number;
-      liveArenasBefore: number; liveArenasAfter: number; reservedBytesAfter: number; ms: number;
+      workers: number;
+      growth: number;
+      rssBefore: number;
+      rssAfter: number;
+      liveArenasBefore: number;
+      liveArenasAfter: number;
+      reservedBytesAfter: number;
+      ms: number;
     };
     console.log(
       `[churn] workers churned: ${r.workers} (after 24 warm-up), RSS ${(r.rssBefore / 2 ** 20).toFixed(1)} -> ` +

@@ -28,42 +28,51 @@ describe('memory moved out of an arena', () => {
   for (const how of ['byob', 'transfer'] as const) {
     for (const owner of ['instance', 'thread'] as const) {
       const needs = how === 'transfer' ? ` ${NEEDS_TRANSFER}` : '';
-      it.skipIf(flagsFor[how] === null)(`${how} from the ${owner} arena: the user keeps the bytes, the arena goes on with fresh memory${needs}`, () => {
-        expect(run(how, owner)).toEqual({
-          movedBeyondCapacity: 4096, // the whole block moves: capacity + binding.limits.hostedSlack
-          viewsDetached: true, // every view of the epoch, not only the one read into
-          movedReads: true,
-          allocAfter: 'ok',
-          nextOffset: 128, // the same offset as if nothing had moved
-          nextZero: true,
-          resetAfter: 'ok',
-          destroyed: false,
-          sameThreadArena: owner === 'thread' ? true : null,
-          counted: 1, // metrics().totalMovedOut
-          movedUntouched: true, // the later writes and the zeroing reset went to the fresh memory
-          movedSeesOthers: false,
-          othersSeeMoved: false,
-          liveWithOthers: 4, // the four new arenas; nothing quarantined
-          allocAfterGc: 'ok',
-          destroy: 'ok',
-          liveAfterDestroy: -1, // the arena itself, counted from after it was made
-        });
-      });
+      it.skipIf(flagsFor[how] === null)(
+        `${how} from the ${owner} arena: the user keeps the bytes, the arena goes on with fresh memory${needs}`,
+        () => {
+          expect(run(how, owner)).toEqual({
+            movedBeyondCapacity: 4096, // the whole block moves: capacity + binding.limits.hostedSlack
+            viewsDetached: true, // every view of the epoch, not only the one read into
+            movedReads: true,
+            allocAfter: 'ok',
+            nextOffset: 128, // the same offset as if nothing had moved
+            nextZero: true,
+            resetAfter: 'ok',
+            destroyed: false,
+            sameThreadArena: owner === 'thread' ? true : null,
+            counted: 1, // metrics().totalMovedOut
+            movedUntouched: true, // the later writes and the zeroing reset went to the fresh memory
+            movedSeesOthers: false,
+            othersSeeMoved: false,
+            liveWithOthers: 4, // the four new arenas; nothing quarantined
+            allocAfterGc: 'ok',
+            destroy: 'ok',
+            liveAfterDestroy: -1, // the arena itself, counted from after it was made
+          });
+        },
+      );
     }
   }
 });
 
-describe('memory moved out of a worker\'s arena and posted to the main thread', () => {
+describe("memory moved out of a worker's arena and posted to the main thread", () => {
   for (const owner of ['instance', 'thread'] as const) {
     for (const end of ['none', 'reset', 'drop'] as const) {
       const how = {
         none: '',
         reset: ', reset in the worker',
-        drop: owner === 'thread' ? ', deinitThreadArena() and collected in the worker' : ', dropped and collected in the worker',
+        drop:
+          owner === 'thread'
+            ? ', deinitThreadArena() and collected in the worker'
+            : ', dropped and collected in the worker',
       }[end];
       it(`${owner} arena${how}: still readable and writable after the worker exits`, () => {
         const fixture = path.join(__dirname, '..', 'fixtures', 'escape-worker.cjs');
-        const child = spawnSync(process.execPath, ['--expose-gc', fixture, owner, end], { encoding: 'utf8', timeout: 60_000 });
+        const child = spawnSync(process.execPath, ['--expose-gc', fixture, owner, end], {
+          encoding: 'utf8',
+          timeout: 60_000,
+        });
         expect(child.stderr).toBe('');
         expect(child.signal).toBeNull();
         expect(child.status).toBe(0);

@@ -4,15 +4,27 @@
 // package's own errors may come out (or an error thrown by the caller's own
 // valueOf/getter/proxy trap); a call that throws changes nothing (stats,
 // metrics, config); the process never crashes (it is this test's process).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import fc from 'fast-check';
-import * as api from '../../dist/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binding } from '../../dist/binding.js';
+import * as api from '../../dist/index.js';
 import { arenaOffset } from '../fixtures/arena-helpers';
 
 const {
-  Arena, ArenaError, ArenaOverflowError, ArenaDestroyedError, ArenaInitError,
-  configure, getConfig, resetConfig, metrics, resetMetrics, threadArena, resetThreadArena, deinitThreadArena,
+  Arena,
+  ArenaError,
+  ArenaOverflowError,
+  ArenaDestroyedError,
+  ArenaInitError,
+  configure,
+  getConfig,
+  resetConfig,
+  metrics,
+  resetMetrics,
+  threadArena,
+  resetThreadArena,
+  deinitThreadArena,
 } = api;
 
 const FUZZ_RUNS = Number(process.env.ENGRAM_FUZZ_RUNS ?? 20000);
@@ -35,8 +47,16 @@ function buildValues(scratch: InstanceType<typeof Arena>): [string, unknown][] {
   const trapAll = new Proxy(
     {},
     {
-      get: userThrow, has: userThrow, ownKeys: userThrow, getPrototypeOf: userThrow, getOwnPropertyDescriptor: userThrow,
-      set: userThrow, defineProperty: userThrow, deleteProperty: userThrow, apply: userThrow, construct: userThrow,
+      get: userThrow,
+      has: userThrow,
+      ownKeys: userThrow,
+      getPrototypeOf: userThrow,
+      getOwnPropertyDescriptor: userThrow,
+      set: userThrow,
+      defineProperty: userThrow,
+      deleteProperty: userThrow,
+      apply: userThrow,
+      construct: userThrow,
     },
   );
   const detachedView = new Uint8Array(new ArrayBuffer(16));
@@ -47,34 +67,119 @@ function buildValues(scratch: InstanceType<typeof Arena>): [string, unknown][] {
   const destroyedView = destroyedArena.alloc(8);
   destroyedArena.destroy();
   return [
-    ['undefined', undefined], ['null', null], ['true', true], ['false', false],
-    ['""', ''], ['"8"', '8'], ['"abc"', 'abc'], ['"fallback"', 'fallback'], ['"error_return"', 'error_return'],
-    ['"panic"', 'panic'], ['"Float64Array"', 'Float64Array'], ['long string', 'x'.repeat(100_000)],
-    ['0', 0], ['-0', -0], ['1', 1], ['2', 2], ['3', 3], ['8', 8], ['64', 64], ['4096', 4096], ['8192', 8192],
-    ['65536', 65536], ['-1', -1], ['0.5', 0.5], ['1.5', 1.5], ['NaN', NaN], ['Infinity', Infinity], ['-Infinity', -Infinity],
-    ['2**31', 2 ** 31], ['2**32', 2 ** 32], ['2**30', 2 ** 30], ['2**30+1', 2 ** 30 + 1], ['2**53-1', 2 ** 53 - 1],
-    ['2**53', 2 ** 53], ['2**53+2', 2 ** 53 + 2], ['2**64', 2 ** 64], ['1e308', 1e308], ['-1e308', -1e308],
-    ['MIN_VALUE', Number.MIN_VALUE], ['EPSILON', Number.EPSILON], ['-MIN_VALUE', -Number.MIN_VALUE],
-    ['0n', 0n], ['8n', 8n], ['-1n', -1n], ['2n**64n', 2n ** 64n],
-    ['Symbol()', Symbol('fuzz')], ['Symbol.iterator', Symbol.iterator],
-    ['{}', {}], ['[]', []], ['[8]', [8]], ['{length:8}', { length: 8 }],
-    ['valueOf 8', { valueOf: () => 8 }], ['toString "8"', { toString: () => '8' }],
-    ['toPrimitive 8', { [Symbol.toPrimitive]: () => 8 }], ['valueOf throws', { valueOf: userThrow, toString: userThrow }],
-    ['null proto', Object.create(null)], ['new Number(8)', new Number(8)], ['new String("8")', new String('8')],
-    ['new Boolean(true)', new Boolean(true)], ['Date', new Date(0)], ['RegExp', /x/g], ['Map', new Map([[1, 2]])],
-    ['Set', new Set([1])], ['WeakMap', new WeakMap()], ['Promise', Promise.resolve(8)], ['thenable', { then: (r: (v: number) => void) => r(8) }],
-    ['function', function named() { return 8; }], ['arrow', () => 8], ['class', class Klass {}], ['async fn', async () => 8],
-    ['Math', Math], ['Error', new Error('e')],
-    ['proxy({})', new Proxy({}, {})], ['proxy(8 box)', new Proxy(new Number(8), {})], ['trap-all proxy', trapAll],
-    ['revoked proxy', revoked.proxy], ['proxy(function)', new Proxy(() => 8, { apply: userThrow })],
-    ['ArrayBuffer(8)', new ArrayBuffer(8)], ['detached ArrayBuffer', detachedArrayBuffer()], ['detached Uint8Array', detachedView],
-    ['SharedArrayBuffer', new SharedArrayBuffer(8)], ['Buffer', Buffer.alloc(8)], ['DataView', new DataView(new ArrayBuffer(8))],
-    ['arena view (detached by reset)', staleArenaView], ['arena view (destroyed)', destroyedView],
-    ['Float64Array ctor', Float64Array], ['Uint8Array ctor', Uint8Array], ['BigInt64Array ctor', BigInt64Array],
-    ['DataView ctor', DataView], ['Buffer ctor', Buffer], ['Array ctor', Array],
-    ['destroyed Arena', destroyedArena], ['options {size:4096}', { size: 4096 }], ['options {size:-1}', { size: -1 }],
-    ['options {overflowStrategy:"nope"}', { overflowStrategy: 'nope' }], ['options {poolSize:65536}', { poolSize: 65536 }],
-    ['options {zeroOnReset:1}', { zeroOnReset: 1 }], ['getter throws', { get size() { return userThrow(); }, get poolSize() { return userThrow(); } }],
+    ['undefined', undefined],
+    ['null', null],
+    ['true', true],
+    ['false', false],
+    ['""', ''],
+    ['"8"', '8'],
+    ['"abc"', 'abc'],
+    ['"fallback"', 'fallback'],
+    ['"error_return"', 'error_return'],
+    ['"panic"', 'panic'],
+    ['"Float64Array"', 'Float64Array'],
+    ['long string', 'x'.repeat(100_000)],
+    ['0', 0],
+    ['-0', -0],
+    ['1', 1],
+    ['2', 2],
+    ['3', 3],
+    ['8', 8],
+    ['64', 64],
+    ['4096', 4096],
+    ['8192', 8192],
+    ['65536', 65536],
+    ['-1', -1],
+    ['0.5', 0.5],
+    ['1.5', 1.5],
+    ['NaN', NaN],
+    ['Infinity', Infinity],
+    ['-Infinity', -Infinity],
+    ['2**31', 2 ** 31],
+    ['2**32', 2 ** 32],
+    ['2**30', 2 ** 30],
+    ['2**30+1', 2 ** 30 + 1],
+    ['2**53-1', 2 ** 53 - 1],
+    ['2**53', 2 ** 53],
+    ['2**53+2', 2 ** 53 + 2],
+    ['2**64', 2 ** 64],
+    ['1e308', 1e308],
+    ['-1e308', -1e308],
+    ['MIN_VALUE', Number.MIN_VALUE],
+    ['EPSILON', Number.EPSILON],
+    ['-MIN_VALUE', -Number.MIN_VALUE],
+    ['0n', 0n],
+    ['8n', 8n],
+    ['-1n', -1n],
+    ['2n**64n', 2n ** 64n],
+    ['Symbol()', Symbol('fuzz')],
+    ['Symbol.iterator', Symbol.iterator],
+    ['{}', {}],
+    ['[]', []],
+    ['[8]', [8]],
+    ['{length:8}', { length: 8 }],
+    ['valueOf 8', { valueOf: () => 8 }],
+    ['toString "8"', { toString: () => '8' }],
+    ['toPrimitive 8', { [Symbol.toPrimitive]: () => 8 }],
+    ['valueOf throws', { valueOf: userThrow, toString: userThrow }],
+    ['null proto', Object.create(null)],
+    ['new Number(8)', new Number(8)],
+    ['new String("8")', new String('8')],
+    ['new Boolean(true)', new Boolean(true)],
+    ['Date', new Date(0)],
+    ['RegExp', /x/g],
+    ['Map', new Map([[1, 2]])],
+    ['Set', new Set([1])],
+    ['WeakMap', new WeakMap()],
+    ['Promise', Promise.resolve(8)],
+    ['thenable', { then: (r: (v: number) => void) => r(8) }],
+    [
+      'function',
+      function named() {
+        return 8;
+      },
+    ],
+    ['arrow', () => 8],
+    ['class', class Klass {}],
+    ['async fn', async () => 8],
+    ['Math', Math],
+    ['Error', new Error('e')],
+    ['proxy({})', new Proxy({}, {})],
+    ['proxy(8 box)', new Proxy(new Number(8), {})],
+    ['trap-all proxy', trapAll],
+    ['revoked proxy', revoked.proxy],
+    ['proxy(function)', new Proxy(() => 8, { apply: userThrow })],
+    ['ArrayBuffer(8)', new ArrayBuffer(8)],
+    ['detached ArrayBuffer', detachedArrayBuffer()],
+    ['detached Uint8Array', detachedView],
+    ['SharedArrayBuffer', new SharedArrayBuffer(8)],
+    ['Buffer', Buffer.alloc(8)],
+    ['DataView', new DataView(new ArrayBuffer(8))],
+    ['arena view (detached by reset)', staleArenaView],
+    ['arena view (destroyed)', destroyedView],
+    ['Float64Array ctor', Float64Array],
+    ['Uint8Array ctor', Uint8Array],
+    ['BigInt64Array ctor', BigInt64Array],
+    ['DataView ctor', DataView],
+    ['Buffer ctor', Buffer],
+    ['Array ctor', Array],
+    ['destroyed Arena', destroyedArena],
+    ['options {size:4096}', { size: 4096 }],
+    ['options {size:-1}', { size: -1 }],
+    ['options {overflowStrategy:"nope"}', { overflowStrategy: 'nope' }],
+    ['options {poolSize:65536}', { poolSize: 65536 }],
+    ['options {zeroOnReset:1}', { zeroOnReset: 1 }],
+    [
+      'getter throws',
+      {
+        get size() {
+          return userThrow();
+        },
+        get poolSize() {
+          return userThrow();
+        },
+      },
+    ],
     ['frozen {}', Object.freeze({})],
   ];
 }
@@ -82,7 +187,9 @@ function buildValues(scratch: InstanceType<typeof Arena>): [string, unknown][] {
 type Snapshot = { stats: unknown; destroyed: boolean; metrics: unknown; config: unknown };
 
 function allowed(err: unknown): boolean {
-  return err instanceof TypeError || err instanceof RangeError || err instanceof ArenaError || err instanceof UserThrown;
+  return (
+    err instanceof TypeError || err instanceof RangeError || err instanceof ArenaError || err instanceof UserThrown
+  );
 }
 
 describe('fuzz: the argument surface', () => {
@@ -106,12 +213,18 @@ describe('fuzz: the argument surface', () => {
 
   function sameState(a: Snapshot, b: Snapshot): boolean {
     const flat = (o: unknown) => (o === null ? 'null' : Object.values(o as object).join(','));
-    return a.destroyed === b.destroyed && flat(a.stats) === flat(b.stats) && flat(a.metrics) === flat(b.metrics) && flat(a.config) === flat(b.config);
+    return (
+      a.destroyed === b.destroyed &&
+      flat(a.stats) === flat(b.stats) &&
+      flat(a.metrics) === flat(b.metrics) &&
+      flat(a.config) === flat(b.config)
+    );
   }
 
   let sinceRoomCheck = 0;
   function keepRoom(arena: InstanceType<typeof Arena>): void {
-    if ((sinceRoomCheck = (sinceRoomCheck + 1) % 16) !== 0) return;
+    sinceRoomCheck = (sinceRoomCheck + 1) % 16;
+    if (sinceRoomCheck !== 0) return;
     if (!arena.destroyed && arena.remaining() < 16384) arena.reset();
   }
 
@@ -120,7 +233,12 @@ describe('fuzz: the argument surface', () => {
    * global metrics and config) as they were. `mayChangeOnThrow` is for calls
    * whose contract runs code before failing (scope resets on a throwing callback).
    */
-  function attempt(label: string, watched: InstanceType<typeof Arena> | null, fn: () => unknown, mayChangeOnThrow = false): unknown {
+  function attempt(
+    label: string,
+    watched: InstanceType<typeof Arena> | null,
+    fn: () => unknown,
+    mayChangeOnThrow = false,
+  ): unknown {
     const before = snapshot(watched);
     calls += 1;
     let result: unknown;
@@ -137,11 +255,14 @@ describe('fuzz: the argument surface', () => {
         if (err instanceof ArenaOverflowError && before.stats !== null && after.stats !== null) {
           const b = before.stats as { overflowCount: number };
           const a = after.stats as { overflowCount: number };
-          if (a.overflowCount !== b.overflowCount + 1) throw new Error(`${label}: overflowCount ${b.overflowCount} -> ${a.overflowCount}`);
+          if (a.overflowCount !== b.overflowCount + 1)
+            throw new Error(`${label}: overflowCount ${b.overflowCount} -> ${a.overflowCount}`);
           a.overflowCount = b.overflowCount;
         }
         if (!sameState(after, before)) {
-          throw new Error(`${label} failed (${name}) but changed state:\n${JSON.stringify(before)}\n${JSON.stringify(after)}`);
+          throw new Error(
+            `${label} failed (${name}) but changed state:\n${JSON.stringify(before)}\n${JSON.stringify(after)}`,
+          );
         }
       }
       return undefined;
@@ -170,15 +291,25 @@ describe('fuzz: the argument surface', () => {
     target.destroy();
     fallbackTarget.destroy();
     deinitThreadArena();
-    const top = [...byClass.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ');
-    console.log(`[fuzz] calls made: ${calls}, calls that threw: ${threw} (${top}), values per argument: ${VALUES.length}`);
+    const top = [...byClass.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+    console.log(
+      `[fuzz] calls made: ${calls}, calls that threw: ${threw} (${top}), values per argument: ${VALUES.length}`,
+    );
   });
 
   it('free functions with every value (and every options field with every value)', () => {
     const free: [string, (...a: unknown[]) => unknown][] = [
-      ['configure', configure as never], ['getConfig', getConfig as never], ['resetConfig', resetConfig as never],
-      ['metrics', metrics as never], ['resetMetrics', resetMetrics as never], ['threadArena', threadArena as never],
-      ['resetThreadArena', resetThreadArena as never], ['deinitThreadArena', deinitThreadArena as never],
+      ['configure', configure as never],
+      ['getConfig', getConfig as never],
+      ['resetConfig', resetConfig as never],
+      ['metrics', metrics as never],
+      ['resetMetrics', resetMetrics as never],
+      ['threadArena', threadArena as never],
+      ['resetThreadArena', resetThreadArena as never],
+      ['deinitThreadArena', deinitThreadArena as never],
     ];
     for (const [name, fn] of free) {
       attempt(`${name}()`, null, () => fn());
@@ -198,8 +329,12 @@ describe('fuzz: the argument surface', () => {
     // configure with two fields at once, every pair of values.
     for (const [l1, v1] of VALUES) {
       for (const [l2, v2] of VALUES) {
-        attempt(`configure({poolSize: ${l1}, overflowStrategy: ${l2}})`, null, () => configure({ poolSize: v1, overflowStrategy: v2 } as never));
-        attempt(`configure({zeroOnReset: ${l1}, poolSize: ${l2}})`, null, () => configure({ zeroOnReset: v1, poolSize: v2 } as never));
+        attempt(`configure({poolSize: ${l1}, overflowStrategy: ${l2}})`, null, () =>
+          configure({ poolSize: v1, overflowStrategy: v2 } as never),
+        );
+        attempt(`configure({zeroOnReset: ${l1}, poolSize: ${l2}})`, null, () =>
+          configure({ zeroOnReset: v1, poolSize: v2 } as never),
+        );
         resetConfig();
       }
       settle();
@@ -217,8 +352,16 @@ describe('fuzz: the argument surface', () => {
     }
     for (const [l1, v1] of VALUES) {
       for (const [l2, v2] of VALUES) {
-        attempt(`new Arena({size: ${l1}, zeroOnReset: ${l2}})`, null, () => new Arena({ size: v1, zeroOnReset: v2 } as never));
-        attempt(`new Arena({size: ${l1}, overflowStrategy: ${l2}})`, null, () => new Arena({ size: v1, overflowStrategy: v2 } as never));
+        attempt(
+          `new Arena({size: ${l1}, zeroOnReset: ${l2}})`,
+          null,
+          () => new Arena({ size: v1, zeroOnReset: v2 } as never),
+        );
+        attempt(
+          `new Arena({size: ${l1}, overflowStrategy: ${l2}})`,
+          null,
+          () => new Arena({ size: v1, overflowStrategy: v2 } as never),
+        );
       }
       settle();
     }
@@ -245,12 +388,41 @@ describe('fuzz: the argument surface', () => {
         attempt(`read ${String(key)}`, arena, () => (arena as unknown as Record<PropertyKey, unknown>)[key]);
       }
     }
-    const types = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
-      Float32Array, Float64Array, BigInt64Array, BigUint64Array];
+    const types = [
+      Int8Array,
+      Uint8Array,
+      Uint8ClampedArray,
+      Int16Array,
+      Uint16Array,
+      Int32Array,
+      Uint32Array,
+      Float32Array,
+      Float64Array,
+      BigInt64Array,
+      BigUint64Array,
+    ];
     // Every type value with every length value, against a spread of alignments.
     const typeValues: [string, unknown][] = [...types.map((t) => [t.name, t] as [string, unknown]), ...VALUES];
-    const ALIGN_LABELS = ['undefined', 'null', '0', '-0', '1', '3', '8', '4096', '8192', 'NaN', '1.5', '"8"', '8n',
-      'Symbol()', 'valueOf 8', 'trap-all proxy', 'detached Uint8Array', '2**53'];
+    const ALIGN_LABELS = [
+      'undefined',
+      'null',
+      '0',
+      '-0',
+      '1',
+      '3',
+      '8',
+      '4096',
+      '8192',
+      'NaN',
+      '1.5',
+      '"8"',
+      '8n',
+      'Symbol()',
+      'valueOf 8',
+      'trap-all proxy',
+      'detached Uint8Array',
+      '2**53',
+    ];
     const alignValues = VALUES.filter(([l]) => ALIGN_LABELS.includes(l));
     expect(alignValues.length).toBe(ALIGN_LABELS.length);
     for (const [lt, t] of typeValues) {
@@ -258,7 +430,9 @@ describe('fuzz: the argument surface', () => {
       // A non-type fails first whatever follows: a few lengths and alignments suffice there.
       for (const [ll, len] of isType ? VALUES : VALUES.slice(0, 4)) {
         for (const [la, al] of isType ? alignValues : alignValues.slice(0, 3)) {
-          attempt(`allocArray(${lt}, ${ll}, ${la})`, target, () => target.allocArray(t as never, len as never, al as never));
+          attempt(`allocArray(${lt}, ${ll}, ${la})`, target, () =>
+            target.allocArray(t as never, len as never, al as never),
+          );
           keepRoom(target);
         }
       }
@@ -272,17 +446,24 @@ describe('fuzz: the argument surface', () => {
       attempt(`destroy again`, a, () => a.destroy());
       attempt(`[Symbol.dispose](${label})`, a, () => (a[Symbol.dispose] as (...x: unknown[]) => void).call(a, v));
       for (const m of ['alloc', 'allocArray', 'reset', 'remaining', 'utilization', 'stats', 'scope']) {
-        attempt(`destroyed.${m}(${label})`, a, () => (a as unknown as Record<string, (...x: unknown[]) => unknown>)[m](v, v));
+        attempt(`destroyed.${m}(${label})`, a, () =>
+          (a as unknown as Record<string, (...x: unknown[]) => unknown>)[m](v, v),
+        );
       }
     }
     const proto = Arena.prototype as unknown as Record<PropertyKey, unknown>;
     const keys = Reflect.ownKeys(Arena.prototype).filter((k) => k !== 'constructor');
     expect(keys.length).toBeGreaterThanOrEqual(11);
-    const receivers: [string, unknown][] = [...VALUES, ['Object.create(Arena.prototype)', Object.create(Arena.prototype)],
-      ['NativeArena-shaped object', { alloc: () => 0, state: () => new ArrayBuffer(8), bind: () => 0 }]];
+    const receivers: [string, unknown][] = [
+      ...VALUES,
+      ['Object.create(Arena.prototype)', Object.create(Arena.prototype)],
+      ['NativeArena-shaped object', { alloc: () => 0, state: () => new ArrayBuffer(8), bind: () => 0 }],
+    ];
     for (const key of keys) {
       const desc = Object.getOwnPropertyDescriptor(Arena.prototype, key)!;
-      const fns = [desc.value, desc.get, desc.set].filter((f): f is (...a: unknown[]) => unknown => typeof f === 'function');
+      const fns = [desc.value, desc.get, desc.set].filter(
+        (f): f is (...a: unknown[]) => unknown => typeof f === 'function',
+      );
       for (const fn of fns) {
         for (const [label, self] of receivers) {
           attempt(`Arena.prototype.${String(key)}.call(${label})`, target, () => fn.call(self, 8, 8));
@@ -302,7 +483,11 @@ describe('fuzz: the argument surface', () => {
     for (const cls of [ArenaError, ArenaOverflowError, ArenaDestroyedError, ArenaInitError]) {
       for (const [l1, v1] of VALUES) {
         for (const [l2, v2] of details) {
-          const made = attempt(`new ${cls.name}(${l1}, ${l2})`, null, () => new (cls as new (...a: unknown[]) => unknown)(v1, v2));
+          const made = attempt(
+            `new ${cls.name}(${l1}, ${l2})`,
+            null,
+            () => new (cls as new (...a: unknown[]) => unknown)(v1, v2),
+          );
           if (made !== undefined) expect(made).toBeInstanceOf(ArenaError);
         }
         attempt(`${cls.name}(${l1}) without new`, null, () => (cls as unknown as (a: unknown) => unknown)(v1));
@@ -311,7 +496,9 @@ describe('fuzz: the argument surface', () => {
   });
 
   it('the raw addon: every export, the native class with wrong this, arguments of every type', () => {
-    const Native = binding.NativeArena as unknown as new (...a: unknown[]) => Record<string, (...a: unknown[]) => unknown>;
+    const Native = binding.NativeArena as unknown as new (
+      ...a: unknown[]
+    ) => Record<string, (...a: unknown[]) => unknown>;
     const good: unknown[] = [4096, 'error_return', true];
     for (let slot = 0; slot < 3; slot++) {
       for (const [label, v] of VALUES) {
@@ -319,7 +506,9 @@ describe('fuzz: the argument surface', () => {
         args[slot] = v;
         const made = attempt(`new NativeArena(arg${slot}=${label})`, null, () => new Native(...args));
         if (made) (made as { destroy(): void }).destroy();
-        attempt(`NativeArena(${label}) without new`, null, () => (Native as unknown as (...a: unknown[]) => unknown)(...args));
+        attempt(`NativeArena(${label}) without new`, null, () =>
+          (Native as unknown as (...a: unknown[]) => unknown)(...args),
+        );
       }
     }
     // A raw arena and a block of memory it may use (capacity + hostedSlack bytes).
@@ -332,7 +521,10 @@ describe('fuzz: the argument surface', () => {
     expect(nativeMethods.sort()).toEqual(['alloc', 'bind', 'destroy', 'reset', 'resetFunction', 'state', 'stats']);
     for (const name of nativeMethods) {
       const fn = (Native.prototype as unknown as Record<string, (...a: unknown[]) => unknown>)[name];
-      for (const [label, self] of [...VALUES, ['Object.create(NativeArena.prototype)', Object.create(Native.prototype)] as [string, unknown]]) {
+      for (const [label, self] of [
+        ...VALUES,
+        ['Object.create(NativeArena.prototype)', Object.create(Native.prototype)] as [string, unknown],
+      ]) {
         attempt(`NativeArena.prototype.${name}.call(${label})`, null, () => fn.call(self, 8, 8, memory));
       }
       // destroy ends the arena on purpose: last, below.
@@ -341,10 +533,12 @@ describe('fuzz: the argument surface', () => {
         for (const [l2, v2] of VALUES) {
           attempt(`native.${name}(${l1}, ${l2})`, watchedNative, () => fn.call(native, v1, v2));
           // With the real memory last, alloc gets past its memory argument.
-          if (name === 'alloc') attempt(`native.alloc(${l1}, ${l2}, memory)`, watchedNative, () => fn.call(native, v1, v2, memory));
+          if (name === 'alloc')
+            attempt(`native.alloc(${l1}, ${l2}, memory)`, watchedNative, () => fn.call(native, v1, v2, memory));
         }
         // With the real memory first, bind and reset fuzz their `fresh` flag.
-        if (name === 'bind' || name === 'reset') attempt(`native.${name}(memory, ${l1})`, watchedNative, () => fn.call(native, memory, v1));
+        if (name === 'bind' || name === 'reset')
+          attempt(`native.${name}(memory, ${l1})`, watchedNative, () => fn.call(native, memory, v1));
         const usage = (native.stats() as unknown as { currentUsage: number }).currentUsage;
         if (usage > 4096 - 1024) native.reset(memory, false);
       }
@@ -370,7 +564,10 @@ describe('fuzz: the argument surface', () => {
       expect([name, errorOf(() => fn.call(native, 8, 8, memory))]).toEqual([name, expect.any(ArenaDestroyedError)]);
     }
     const lateReset = native.resetFunction() as (...a: unknown[]) => unknown;
-    for (const [name, fn] of [['reset bound before destroy', boundReset], ['reset bound after destroy', lateReset]] as const) {
+    for (const [name, fn] of [
+      ['reset bound before destroy', boundReset],
+      ['reset bound after destroy', lateReset],
+    ] as const) {
       expect([name, errorOf(() => fn(memory, false))]).toEqual([name, expect.any(ArenaDestroyedError)]);
     }
     for (const name of ['setConfig']) {
@@ -379,20 +576,33 @@ describe('fuzz: the argument surface', () => {
         for (const [label, v] of VALUES) {
           const args = good3.slice();
           args[slot] = v;
-          attempt(`binding.${name}(arg${slot}=${label})`, null, () => (binding as unknown as Record<string, (...a: unknown[]) => unknown>)[name](...args));
+          attempt(`binding.${name}(arg${slot}=${label})`, null, () =>
+            (binding as unknown as Record<string, (...a: unknown[]) => unknown>)[name](...args),
+          );
           settle();
         }
       }
     }
     // The thread arena is an ordinary Arena of lib/thread-arena.ts now: the
     // binding has no thread-arena functions left to fuzz.
-    for (const gone of ['threadArena', 'resetThreadArena', 'deinitThreadArena', 'scanEscapes', 'freeRetired', 'setViewMode', 'probeBuffer', 'probeIs']) {
+    for (const gone of [
+      'threadArena',
+      'resetThreadArena',
+      'deinitThreadArena',
+      'scanEscapes',
+      'freeRetired',
+      'setViewMode',
+      'probeBuffer',
+      'probeIs',
+    ]) {
       expect([gone, (binding as unknown as Record<string, unknown>)[gone]]).toEqual([gone, undefined]);
     }
     const plain = ['getConfig', 'resetConfig', 'envErrors', 'metrics', 'resetMetrics'];
     for (const name of plain) {
       for (const [label, v] of VALUES) {
-        attempt(`binding.${name}(${label})`, null, () => (binding as unknown as Record<string, (...a: unknown[]) => unknown>)[name](v, v, v));
+        attempt(`binding.${name}(${label})`, null, () =>
+          (binding as unknown as Record<string, (...a: unknown[]) => unknown>)[name](v, v, v),
+        );
       }
     }
     // The memory functions with every value and every pair. They may detach or
@@ -411,7 +621,10 @@ describe('fuzz: the argument surface', () => {
     }
     // countMovedOut counts by design (one call, one block), whatever it is given.
     const movedBefore = metrics().totalMovedOut;
-    for (const [label, v] of VALUES) attempt(`binding.countMovedOut(${label})`, null, () => (binding.countMovedOut as (...a: unknown[]) => unknown)(v));
+    for (const [label, v] of VALUES)
+      attempt(`binding.countMovedOut(${label})`, null, () =>
+        (binding.countMovedOut as (...a: unknown[]) => unknown)(v),
+      );
     expect(metrics().totalMovedOut - movedBefore).toBe(VALUES.length);
     // The failure-injection seam: any count, then back to 0.
     for (const [label, v] of VALUES) {
@@ -422,7 +635,9 @@ describe('fuzz: the argument surface', () => {
     // setErrorClasses with junk: only TypeError; then the real classes again.
     for (const [label, v] of VALUES) {
       attempt(`binding.setErrorClasses(${label})`, null, () => binding.setErrorClasses(v as never));
-      attempt(`binding.setErrorClasses({ArenaError: ${label}})`, null, () => binding.setErrorClasses({ ArenaError: v, ArenaOverflowError: v } as never));
+      attempt(`binding.setErrorClasses({ArenaError: ${label}})`, null, () =>
+        binding.setErrorClasses({ ArenaError: v, ArenaOverflowError: v } as never),
+      );
       binding.setErrorClasses({ ArenaError, ArenaOverflowError, ArenaDestroyedError, ArenaInitError });
     }
     expect(() => new Arena({ size: 16 }).alloc(32)).toThrow(ArenaOverflowError);
@@ -435,9 +650,14 @@ describe('fuzz: the argument surface', () => {
     const check = (label: string, result: unknown) => {
       // A returned promise may only reject with an allowed error.
       if (result instanceof Promise) {
-        rejections.push(result.then(() => undefined, (err) => {
-          if (!allowed(err)) throw new Error(`${label} rejected with ${String(err)}`);
-        }));
+        rejections.push(
+          result.then(
+            () => undefined,
+            (err) => {
+              if (!allowed(err)) throw new Error(`${label} rejected with ${String(err)}`);
+            },
+          ),
+        );
       }
     };
     let exportsSwept = 0;
@@ -451,8 +671,14 @@ describe('fuzz: the argument surface', () => {
           if (made && typeof (made as { destroy?: unknown }).destroy === 'function') instances.push(made as never);
           attempt(`${name}(${label}) without new`, null, () => fn(v));
         } else {
-          check(`${name}(${label})`, attempt(`${name}(${label})`, null, () => fn(v)));
-          check(`${name}(${label}, ${label})`, attempt(`${name}(${label}, ${label})`, null, () => fn(v, v, v)));
+          check(
+            `${name}(${label})`,
+            attempt(`${name}(${label})`, null, () => fn(v)),
+          );
+          check(
+            `${name}(${label}, ${label})`,
+            attempt(`${name}(${label}, ${label})`, null, () => fn(v, v, v)),
+          );
         }
       }
       settle();
@@ -464,7 +690,8 @@ describe('fuzz: the argument surface', () => {
       } catch {
         instance = undefined;
       }
-      if (instance && typeof (instance as { destroy?: unknown }).destroy === 'function') instances.push(instance as never);
+      if (instance && typeof (instance as { destroy?: unknown }).destroy === 'function')
+        instances.push(instance as never);
       for (const key of Reflect.ownKeys(fn.prototype)) {
         if (key === 'constructor') continue;
         const desc = Object.getOwnPropertyDescriptor(fn.prototype, key)!;
@@ -475,11 +702,17 @@ describe('fuzz: the argument surface', () => {
           // their arguments are fuzzed in test/holds.test.ts.
           if (typeof key === 'string' && key.startsWith('hold')) continue;
           for (const [label, v] of VALUES) {
-            check(`${name}.prototype.${String(key)}.call(${label})`, attempt(`${name}.prototype.${String(key)}.call(${label})`, null, () => method.call(v, v)));
+            check(
+              `${name}.prototype.${String(key)}.call(${label})`,
+              attempt(`${name}.prototype.${String(key)}.call(${label})`, null, () => method.call(v, v)),
+            );
             if (instance !== undefined) {
               const mayRun = typeof v === 'function'; // run(fn)/scope(fn) call it, by contract
               const watched = instance instanceof Arena ? instance : null;
-              check(`${name}#${String(key)}(${label})`, attempt(`${name}#${String(key)}(${label})`, watched, () => method.call(instance, v), mayRun));
+              check(
+                `${name}#${String(key)}(${label})`,
+                attempt(`${name}#${String(key)}(${label})`, watched, () => method.call(instance, v), mayRun),
+              );
             }
           }
         }
@@ -489,7 +722,11 @@ describe('fuzz: the argument surface', () => {
     for (const i of instances) i.destroy?.();
     settle();
     await Promise.all(rejections);
-    console.log(`[fuzz] exports swept: ${exportsSwept} (${Object.keys(api).filter((k) => typeof (api as Record<string, unknown>)[k] === 'function').join(', ')}); promises checked: ${rejections.length}`);
+    console.log(
+      `[fuzz] exports swept: ${exportsSwept} (${Object.keys(api)
+        .filter((k) => typeof (api as Record<string, unknown>)[k] === 'function')
+        .join(', ')}); promises checked: ${rejections.length}`,
+    );
     expect(exportsSwept).toBeGreaterThanOrEqual(16);
   });
 
@@ -506,27 +743,70 @@ describe('fuzz: the argument surface', () => {
     const special = fc.nat({ max: VALUES.length - 1 }).map((i) => new Special(i));
     const arg = fc.oneof(
       { weight: 3, arbitrary: special },
-      { weight: 2, arbitrary: fc.anything({ withBigInt: true, withMap: true, withSet: true, withTypedArray: true, withNullPrototype: true, withBoxedValues: true, withDate: true, withSparseArray: true, maxDepth: 2 }) },
+      {
+        weight: 2,
+        arbitrary: fc.anything({
+          withBigInt: true,
+          withMap: true,
+          withSet: true,
+          withTypedArray: true,
+          withNullPrototype: true,
+          withBoxedValues: true,
+          withDate: true,
+          withSparseArray: true,
+          maxDepth: 2,
+        }),
+      },
       { weight: 2, arbitrary: fc.double() },
       { weight: 2, arbitrary: fc.integer({ min: -5, max: 70000 }) },
     );
     const targets: [string, (args: unknown[]) => unknown, () => InstanceType<typeof Arena> | null, boolean][] = [
       ['alloc', (a) => (target.alloc as (...x: unknown[]) => unknown)(...a), () => target, false],
       ['allocArray', (a) => (target.allocArray as (...x: unknown[]) => unknown)(...a), () => target, false],
-      ['fallback.alloc', (a) => (fallbackTarget.alloc as (...x: unknown[]) => unknown)(...a), () => fallbackTarget, false],
+      [
+        'fallback.alloc',
+        (a) => (fallbackTarget.alloc as (...x: unknown[]) => unknown)(...a),
+        () => fallbackTarget,
+        false,
+      ],
       ['thread.alloc', (a) => (threadArena().alloc as (...x: unknown[]) => unknown)(...a), () => threadArena(), false],
       ['reset', (a) => (target.reset as (...x: unknown[]) => unknown)(...a), () => target, false],
       ['scope', (a) => (target.scope as (...x: unknown[]) => unknown)(...a), () => target, true],
       ['stats', (a) => (target.stats as (...x: unknown[]) => unknown)(...a), () => target, false],
       ['new Arena', (a) => new Arena(a[0] as never), () => null, false],
-      ['new Arena(fields)', (a) => new Arena({ size: a[0], overflowStrategy: a[1], zeroOnReset: a[2] } as never), () => null, false],
+      [
+        'new Arena(fields)',
+        (a) => new Arena({ size: a[0], overflowStrategy: a[1], zeroOnReset: a[2] } as never),
+        () => null,
+        false,
+      ],
       ['configure', (a) => configure(a[0] as never), () => null, false],
-      ['configure(fields)', (a) => configure({ poolSize: a[0], overflowStrategy: a[1], zeroOnReset: a[2] } as never), () => null, false],
-      ['wrong this', (a) => (Arena.prototype.alloc as (...x: unknown[]) => unknown).apply(a[0], a.slice(1)), () => target, false],
+      [
+        'configure(fields)',
+        (a) => configure({ poolSize: a[0], overflowStrategy: a[1], zeroOnReset: a[2] } as never),
+        () => null,
+        false,
+      ],
+      [
+        'wrong this',
+        (a) => (Arena.prototype.alloc as (...x: unknown[]) => unknown).apply(a[0], a.slice(1)),
+        () => target,
+        false,
+      ],
       // The raw addon, past the facade: random size and alignment with the
       // arena's real memory, and random everything (the memory argument too).
-      ['native.alloc', (a) => (raw.alloc as (...x: unknown[]) => unknown).call(raw, a[0], a[1], rawMemory), () => watchedRaw, false],
-      ['native.alloc(any memory)', (a) => (raw.alloc as (...x: unknown[]) => unknown).apply(raw, a), () => watchedRaw, false],
+      [
+        'native.alloc',
+        (a) => (raw.alloc as (...x: unknown[]) => unknown).call(raw, a[0], a[1], rawMemory),
+        () => watchedRaw,
+        false,
+      ],
+      [
+        'native.alloc(any memory)',
+        (a) => (raw.alloc as (...x: unknown[]) => unknown).apply(raw, a),
+        () => watchedRaw,
+        false,
+      ],
     ];
     const raw = new binding.NativeArena(1 << 16, 'error_return', true);
     const rawMemory = new ArrayBuffer((1 << 16) + binding.limits.hostedSlack);
@@ -539,7 +819,12 @@ describe('fuzz: the argument surface', () => {
         threadArena(); // exists before the call: making it is not the call's doing
         const arena = watched();
         const before = arena === null ? null : arena.stats();
-        attempt(`${name}(${args.map((x) => typeof x).join(', ')})`, arena, () => fn(args), mayChange && typeof args[0] === 'function');
+        attempt(
+          `${name}(${args.map((x) => typeof x).join(', ')})`,
+          arena,
+          () => fn(args),
+          mayChange && typeof args[0] === 'function',
+        );
         if (arena !== null && before !== null && !arena.destroyed && arena.stats().allocations < before.allocations) {
           // Only a reset (or scope) lowers the counters.
           expect(['reset', 'scope']).toContain(name);

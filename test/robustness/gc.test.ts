@@ -4,9 +4,10 @@
 // (test/fixtures/robust/gc-drop.cjs). No crash; every kept view reads its own
 // bytes until it is dropped; resident memory stays bounded; once everything
 // is dropped the arena gauges are back where they started.
-import { describe, expect, it } from 'vitest';
-import * as path from 'node:path';
+
 import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
 
 const ARENAS = Number(process.env.ENGRAM_GC_ARENAS ?? 10_000);
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'robust', 'gc-drop.cjs');
@@ -14,8 +15,12 @@ const MiB = 2 ** 20;
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Record<string, number>> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--expose-gc', FIXTURE, ...args], { timeout: 100_000, env: { ...process.env, ...env } }, (err, out, errOut) =>
-      err ? reject(new Error(`${err.message}\n${errOut}`)) : resolve(JSON.parse(out.trim().split('\n').pop()!)),
+    execFile(
+      process.execPath,
+      ['--expose-gc', FIXTURE, ...args],
+      { timeout: 100_000, env: { ...process.env, ...env } },
+      (err, out, errOut) =>
+        err ? reject(new Error(`${err.message}\n${errOut}`)) : resolve(JSON.parse(out.trim().split('\n').pop()!)),
     );
   });
 }

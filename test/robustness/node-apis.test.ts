@@ -2,16 +2,17 @@
 // a loopback net server, Buffer methods. Each works on a live view without
 // touching the bytes around it; each given a view detached by reset (or by
 // destroy, or by deinitThreadArena) throws or does nothing, never crashes.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { spawnSync } from 'node:child_process';
-import { Arena, deinitThreadArena, threadArena } from '../../dist/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binding } from '../../dist/binding.js';
+import { Arena, deinitThreadArena, threadArena } from '../../dist/index.js';
 import { arenaOffset } from '../fixtures/arena-helpers';
 import { NEEDS_TRANSFER, transferFlags } from '../fixtures/node-line';
 
@@ -67,7 +68,7 @@ describe('Node APIs over live arena views', () => {
     fs.writeFileSync(file, src.view.subarray(0, 5000));
     expect(fs.readFileSync(file).equals(src.view.subarray(0, 5000))).toBe(true);
     const floats = arena.allocArray(Float64Array, 1000);
-    floats.forEach((_, i) => (floats[i] = i / 7));
+    for (let i = 0; i < floats.length; i++) floats[i] = i / 7;
     fs.writeFileSync(file, floats);
     const back = new Float64Array(new Uint8Array(fs.readFileSync(file)).buffer);
     expect(Array.from(back)).toEqual(Array.from(floats));
@@ -85,7 +86,9 @@ describe('Node APIs over live arena views', () => {
     crypto.randomFillSync(ints);
     expect(ints.some((x) => x !== 0)).toBe(true);
     const copy = Buffer.from(g.view);
-    expect(crypto.createHash('sha256').update(g.view).digest('hex')).toBe(crypto.createHash('sha256').update(copy).digest('hex'));
+    expect(crypto.createHash('sha256').update(g.view).digest('hex')).toBe(
+      crypto.createHash('sha256').update(copy).digest('hex'),
+    );
     const key = crypto.randomBytes(32);
     const iv = crypto.randomBytes(16);
     const cipher = crypto.createCipheriv('aes-256-cbc', key, iv);
@@ -200,7 +203,8 @@ describe('Node APIs over live arena views', () => {
     }
     const total = expected.reduce((n, b) => n + b.length, 0);
     const deadline = Date.now() + 10_000;
-    while (received.reduce((n, b) => n + b.length, 0) < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    while (received.reduce((n, b) => n + b.length, 0) < total && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
     expect(Buffer.concat(received).equals(Buffer.concat(expected))).toBe(true);
     client.destroy();
     server.close();
@@ -221,8 +225,19 @@ describe('Node APIs given a view detached by reset, destroy or deinitThreadArena
     fb.reset();
     const byDeinit = threadArena().alloc(4096).fill(4);
     deinitThreadArena();
-    for (const [, v] of [['', byReset], ['', byDestroy], ['', fallbackView], ['', byDeinit]] as const) expect(v.length).toBe(0);
-    return [['reset', byReset], ['destroy', byDestroy], ['fallback reset', fallbackView], ['deinitThreadArena', byDeinit]];
+    for (const [, v] of [
+      ['', byReset],
+      ['', byDestroy],
+      ['', fallbackView],
+      ['', byDeinit],
+    ] as const)
+      expect(v.length).toBe(0);
+    return [
+      ['reset', byReset],
+      ['destroy', byDestroy],
+      ['fallback reset', fallbackView],
+      ['deinitThreadArena', byDeinit],
+    ];
   };
 
   it('fs, crypto, zlib, TextEncoder and Buffer methods', () => {
@@ -240,39 +255,110 @@ describe('Node APIs given a view detached by reset, destroy or deinitThreadArena
         // Whatever happened, the view stays empty and nothing else changed.
         expect(v.length, `${name} after ${how}`).toBe(0);
       };
-      probe('fs.writeSync', () => fs.writeSync(fd, v), (n) => expect(n).toBe(0));
-      probe('fs.writeSync(offset)', () => fs.writeSync(fd, v, 0, 0, 0), (n) => expect(n).toBe(0));
-      probe('fs.readSync', () => fs.readSync(fd, v, 0, 0, 0), (n) => expect(n).toBe(0));
+      probe(
+        'fs.writeSync',
+        () => fs.writeSync(fd, v),
+        (n) => expect(n).toBe(0),
+      );
+      probe(
+        'fs.writeSync(offset)',
+        () => fs.writeSync(fd, v, 0, 0, 0),
+        (n) => expect(n).toBe(0),
+      );
+      probe(
+        'fs.readSync',
+        () => fs.readSync(fd, v, 0, 0, 0),
+        (n) => expect(n).toBe(0),
+      );
       probe('fs.readSync(len 16)', () => fs.readSync(fd, v, 0, 16, 0));
       probe('fs.writeFileSync', () => fs.writeFileSync(path.join(tmp, 'empty.bin'), v));
-      probe('crypto.randomFillSync', () => crypto.randomFillSync(v), (r) => expect((r as Buffer).length).toBe(0));
+      probe(
+        'crypto.randomFillSync',
+        () => crypto.randomFillSync(v),
+        (r) => expect((r as Buffer).length).toBe(0),
+      );
       probe('crypto.randomFillSync(offset 8)', () => crypto.randomFillSync(v, 8));
-      probe('crypto.createHash', () => crypto.createHash('sha256').update(v).digest('hex'),
-        (h) => expect(h).toBe(crypto.createHash('sha256').update(Buffer.alloc(0)).digest('hex')));
-      probe('zlib.deflateSync', () => zlib.deflateSync(v), (r) => expect(zlib.inflateSync(r as Buffer).length).toBe(0));
+      probe(
+        'crypto.createHash',
+        () => crypto.createHash('sha256').update(v).digest('hex'),
+        (h) => expect(h).toBe(crypto.createHash('sha256').update(Buffer.alloc(0)).digest('hex')),
+      );
+      probe(
+        'zlib.deflateSync',
+        () => zlib.deflateSync(v),
+        (r) => expect(zlib.inflateSync(r as Buffer).length).toBe(0),
+      );
       probe('zlib.inflateSync', () => zlib.inflateSync(v));
       probe('zlib.gzipSync', () => zlib.gzipSync(v));
       probe('zlib.brotliCompressSync', () => zlib.brotliCompressSync(v));
-      probe('TextEncoder.encodeInto', () => new TextEncoder().encodeInto('hello', v), (r) => expect(r).toEqual({ read: 0, written: 0 }));
-      probe('TextDecoder.decode', () => new TextDecoder().decode(v), (s) => expect(s).toBe(''));
-      probe('Buffer#write', () => v.write('hello'), (n) => expect(n).toBe(0));
-      probe('Buffer#toString', () => v.toString('hex'), (s) => expect(s).toBe(''));
+      probe(
+        'TextEncoder.encodeInto',
+        () => new TextEncoder().encodeInto('hello', v),
+        (r) => expect(r).toEqual({ read: 0, written: 0 }),
+      );
+      probe(
+        'TextDecoder.decode',
+        () => new TextDecoder().decode(v),
+        (s) => expect(s).toBe(''),
+      );
+      probe(
+        'Buffer#write',
+        () => v.write('hello'),
+        (n) => expect(n).toBe(0),
+      );
+      probe(
+        'Buffer#toString',
+        () => v.toString('hex'),
+        (s) => expect(s).toBe(''),
+      );
       probe('Buffer#fill', () => v.fill(7));
       probe('Buffer#readUInt32LE', () => v.readUInt32LE(0));
       probe('Buffer#writeUInt32LE', () => v.writeUInt32LE(1, 0));
-      probe('Buffer#copy from', () => v.copy(Buffer.alloc(8)), (n) => expect(n).toBe(0));
-      probe('Buffer#copy into', () => Buffer.from('abcdefgh').copy(v), (n) => expect(n).toBe(0));
-      probe('Buffer#equals', () => v.equals(Buffer.alloc(0)), (r) => expect(r).toBe(true));
+      probe(
+        'Buffer#copy from',
+        () => v.copy(Buffer.alloc(8)),
+        (n) => expect(n).toBe(0),
+      );
+      probe(
+        'Buffer#copy into',
+        () => Buffer.from('abcdefgh').copy(v),
+        (n) => expect(n).toBe(0),
+      );
+      probe(
+        'Buffer#equals',
+        () => v.equals(Buffer.alloc(0)),
+        (r) => expect(r).toBe(true),
+      );
       probe('Buffer.compare', () => Buffer.compare(v, Buffer.alloc(1)));
-      probe('Buffer#indexOf', () => v.indexOf(1), (r) => expect(r).toBe(-1));
+      probe(
+        'Buffer#indexOf',
+        () => v.indexOf(1),
+        (r) => expect(r).toBe(-1),
+      );
       probe('Buffer#swap16', () => v.swap16());
-      probe('Buffer#subarray', () => v.subarray(0, 10), (r) => expect((r as Buffer).length).toBe(0));
+      probe(
+        'Buffer#subarray',
+        () => v.subarray(0, 10),
+        (r) => expect((r as Buffer).length).toBe(0),
+      );
       probe('Buffer#slice', () => v.slice(0, 10));
-      probe('Buffer.concat', () => Buffer.concat([v, Buffer.from('x')]), (r) => expect((r as Buffer).toString()).toBe('x'));
-      probe('Buffer.from(view)', () => Buffer.from(v), (r) => expect((r as Buffer).length).toBe(0));
+      probe(
+        'Buffer.concat',
+        () => Buffer.concat([v, Buffer.from('x')]),
+        (r) => expect((r as Buffer).toString()).toBe('x'),
+      );
+      probe(
+        'Buffer.from(view)',
+        () => Buffer.from(v),
+        (r) => expect((r as Buffer).length).toBe(0),
+      );
       probe('Buffer.from(view.buffer)', () => Buffer.from(v.buffer));
       probe('new Uint8Array(view.buffer)', () => new Uint8Array(v.buffer));
-      probe('Buffer.byteLength', () => Buffer.byteLength(v), (n) => expect(n).toBe(0));
+      probe(
+        'Buffer.byteLength',
+        () => Buffer.byteLength(v),
+        (n) => expect(n).toBe(0),
+      );
       probe('Buffer#toJSON', () => v.toJSON());
       probe('Buffer#readDoubleLE', () => v.readDoubleLE(0));
       probe('structuredClone', () => structuredClone(v));
@@ -318,7 +404,9 @@ function runMover(flags: string[], how: string, kind: string) {
   // In a child process: the failure this looks for is a use after free.
   const child = spawnSync(process.execPath, [...flags, MOVER, how, kind], { encoding: 'utf8', timeout: 30_000 });
   const line = child.stdout.trim().split('\n').pop() ?? '';
-  console.log(`[node-apis] ${how} of a ${kind} arena view's ArrayBuffer: status ${child.status}, signal ${child.signal}, ${line}`);
+  console.log(
+    `[node-apis] ${how} of a ${kind} arena view's ArrayBuffer: status ${child.status}, signal ${child.signal}, ${line}`,
+  );
   expect(child.signal, child.stderr).toBeNull();
   expect(child.status, child.stderr).toBe(0);
   const result = JSON.parse(line);
@@ -332,8 +420,18 @@ function runMover(flags: string[], how: string, kind: string) {
   // as usual; the moved buffer never sees another epoch's bytes, keeps its own,
   // and writes through it never land in memory handed out again.
   expect(result).toEqual({
-    how, kind, capacity: kind === 'fallback' ? 64 : result.capacity, moveThrew: null, movedBeyondView: beyond, allocAfterMove: 'ok', reset: 'ok', allocAfterReset: null, destroy: 'ok',
-    staleAfterReset: false, movedKept: true, otherArenaCorrupted: false,
+    how,
+    kind,
+    capacity: kind === 'fallback' ? 64 : result.capacity,
+    moveThrew: null,
+    movedBeyondView: beyond,
+    allocAfterMove: 'ok',
+    reset: 'ok',
+    allocAfterReset: null,
+    destroy: 'ok',
+    staleAfterReset: false,
+    movedKept: true,
+    otherArenaCorrupted: false,
   });
 }
 
@@ -343,8 +441,11 @@ describe('Node APIs that move (detach) the ArrayBuffer they are given', () => {
     it(`a ReadableStream BYOB read of a ${kind} arena view: the reader owns the memory, the arena goes on with fresh memory`, () => {
       runMover([], 'byob', kind);
     });
-    it.skipIf(flags === null)(`ArrayBuffer.prototype.transfer() of a ${kind} arena view: the caller owns the memory, the arena goes on with fresh memory ${NEEDS_TRANSFER}`, () => {
-      runMover(flags!, 'transfer', kind);
-    });
+    it.skipIf(flags === null)(
+      `ArrayBuffer.prototype.transfer() of a ${kind} arena view: the caller owns the memory, the arena goes on with fresh memory ${NEEDS_TRANSFER}`,
+      () => {
+        runMover(flags!, 'transfer', kind);
+      },
+    );
   }
 });

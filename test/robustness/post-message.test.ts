@@ -22,7 +22,12 @@ const received = { blockBeyondCapacity: 4096, view: true, neighbour: true, forei
 describe('a worker posts an arena view to the main thread with a transfer list', () => {
   for (const owner of ['instance', 'thread']) {
     for (const end of ['reset', 'destroy', 'exit', 'terminate']) {
-      const how = { reset: 'resets its arena', destroy: 'destroys its arena', exit: 'calls process.exit()', terminate: 'is terminated' }[end];
+      const how = {
+        reset: 'resets its arena',
+        destroy: 'destroys its arena',
+        exit: 'calls process.exit()',
+        terminate: 'is terminated',
+      }[end];
       it(`${owner} arena: the main thread reads the block after the worker ${how}`, () => {
         const key = `${owner} ${end}`;
         expect([key, result().senders[key]]).toEqual([key, { sender, received }]);

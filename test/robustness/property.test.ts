@@ -9,8 +9,9 @@
 // ENGRAM_PROPERTY_RUNS (default 1000) sets the number of sequences;
 // ENGRAM_PROPERTY_SEED replays one seed.
 import { receiveMessageOnPort } from 'node:worker_threads';
-import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { binding } from '../../dist/binding.js';
 import {
   Arena,
   ArenaDestroyedError,
@@ -24,7 +25,6 @@ import {
   resetThreadArena,
   threadArena,
 } from '../../dist/index.js';
-import { binding } from '../../dist/binding.js';
 import { arenaOffset } from '../fixtures/arena-helpers';
 
 const RUNS = Number(process.env.ENGRAM_PROPERTY_RUNS ?? 1000);
@@ -38,12 +38,29 @@ const HAS_TRANSFER = typeof (ArrayBuffer.prototype as { transfer?: unknown }).tr
 
 type Strategy = 'error_return' | 'fallback';
 type TypedCtor =
-  | Int8ArrayConstructor | Uint8ArrayConstructor | Uint8ClampedArrayConstructor | Int16ArrayConstructor
-  | Uint16ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor | Float32ArrayConstructor
-  | Float64ArrayConstructor | BigInt64ArrayConstructor | BigUint64ArrayConstructor;
+  | Int8ArrayConstructor
+  | Uint8ArrayConstructor
+  | Uint8ClampedArrayConstructor
+  | Int16ArrayConstructor
+  | Uint16ArrayConstructor
+  | Int32ArrayConstructor
+  | Uint32ArrayConstructor
+  | Float32ArrayConstructor
+  | Float64ArrayConstructor
+  | BigInt64ArrayConstructor
+  | BigUint64ArrayConstructor;
 const TYPED: TypedCtor[] = [
-  Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
-  Float32Array, Float64Array, BigInt64Array, BigUint64Array,
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
 ];
 
 // ---------------------------------------------------------------- the model
@@ -123,14 +140,30 @@ interface Real {
 }
 
 const zeroTotals = (): Totals => ({
-  totalResets: 0, totalOverflows: 0, maxHighWaterMark: 0, totalAllocations: 0, totalBytesAllocated: 0, totalFallbacks: 0,
+  totalResets: 0,
+  totalOverflows: 0,
+  maxHighWaterMark: 0,
+  totalAllocations: 0,
+  totalBytesAllocated: 0,
+  totalFallbacks: 0,
   totalMovedOut: 0,
 });
 
 function newModelArena(capacity: number, strategy: Strategy, zero: boolean): MArena {
   return {
-    capacity, strategy, zero, offset: 0, hwm: 0, overflows: 0, allocations: 0, bytes: 0, fallbacks: 0, fallbackBytes: 0,
-    destroyed: false, shadow: new Uint8Array(capacity), movedOut: false,
+    capacity,
+    strategy,
+    zero,
+    offset: 0,
+    hwm: 0,
+    overflows: 0,
+    allocations: 0,
+    bytes: 0,
+    fallbacks: 0,
+    fallbackBytes: 0,
+    destroyed: false,
+    shadow: new Uint8Array(capacity),
+    movedOut: false,
   };
 }
 
@@ -280,10 +313,16 @@ function verifyArena(label: string, ma: MArena, ra: RArena): void {
     expect(v.bytes.byteLength, `${label} live view length`).toBe(v.length);
     if (v.fallback) {
       const expected = Buffer.alloc(v.length, v.tag);
-      expect(Buffer.from(v.bytes.buffer, v.bytes.byteOffset, v.bytes.byteLength).equals(expected), `${label} fallback bytes`).toBe(true);
+      expect(
+        Buffer.from(v.bytes.buffer, v.bytes.byteOffset, v.bytes.byteLength).equals(expected),
+        `${label} fallback bytes`,
+      ).toBe(true);
     } else {
       const expected = Buffer.from(ma.shadow.buffer, v.start, v.length);
-      expect(Buffer.from(v.bytes.buffer, v.bytes.byteOffset, v.bytes.byteLength).equals(expected), `${label} view bytes`).toBe(true);
+      expect(
+        Buffer.from(v.bytes.buffer, v.bytes.byteOffset, v.bytes.byteLength).equals(expected),
+        `${label} view bytes`,
+      ).toBe(true);
       // Every arena view of an epoch sits on the same block.
       if (block === null) block = v.bytes.buffer;
       expect(v.bytes.buffer === block, `${label} views share the block`).toBe(true);
@@ -313,7 +352,9 @@ function verifyMoved(r: Real): void {
 
 function verify(m: Model, r: Real): void {
   stepsChecked += 1;
-  m.arenas.forEach((ma, i) => verifyArena(`arena ${i}`, ma, r.arenas[i]));
+  m.arenas.forEach((ma, i) => {
+    verifyArena(`arena ${i}`, ma, r.arenas[i]);
+  });
   if (m.thread !== null && r.thread !== null) verifyArena('thread arena', m.thread, r.thread);
   verifyMoved(r);
   expect(metrics()).toEqual({ ...m.totals, liveArenas: m.live, reservedBytes: m.reserved });
@@ -345,8 +386,14 @@ function fillTag(r: Real): number {
 
 /** Shared by alloc and allocArray on instance and thread arenas. */
 function doAlloc(
-  m: Model, r: Real, ma: MArena, ra: RArena,
-  size: unknown, alignment: unknown, call: () => ArrayBufferView, isBufferApi: boolean,
+  m: Model,
+  r: Real,
+  ma: MArena,
+  ra: RArena,
+  size: unknown,
+  alignment: unknown,
+  call: () => ArrayBufferView,
+  isBufferApi: boolean,
 ): void {
   // A failed call changes nothing, except that it notices memory moved out.
   notice(m, ma);
@@ -406,7 +453,9 @@ function doAlloc(
     expect(bytes.byteOffset % Math.min(align, 16)).toBe(0);
     expect(bytes.buffer.byteLength).toBe(ma.capacity + SLACK);
     // Fresh bytes are what the model says: zero, or kept from before the reset.
-    expect(Buffer.from(bytes.buffer, bytes.byteOffset, length).equals(Buffer.from(ma.shadow.buffer, outcome.start, length))).toBe(true);
+    expect(
+      Buffer.from(bytes.buffer, bytes.byteOffset, length).equals(Buffer.from(ma.shadow.buffer, outcome.start, length)),
+    ).toBe(true);
     bytes.fill(tag);
     ma.shadow.fill(tag, outcome.start, outcome.start + length);
     ra.views.push({ bytes, epoch: ra.epoch, fallback: false, start: outcome.start, length, tag });
@@ -425,8 +474,12 @@ class CreateCmd implements Cmd {
     const strategy = o.overflowStrategy ?? m.config.overflowStrategy;
     const zero = o.zeroOnReset ?? m.config.zeroOnReset;
     const make = () => new Arena(this.opts as never);
-    const failure = firstFailure(countCheck(size), strategyCheck(strategy, STRATEGIES), boolCheck(zero),
-      size === 0 || (size as number) > MAX_ALLOC ? 'range' : null);
+    const failure = firstFailure(
+      countCheck(size),
+      strategyCheck(strategy, STRATEGIES),
+      boolCheck(zero),
+      size === 0 || (size as number) > MAX_ALLOC ? 'range' : null,
+    );
     if (failure !== null) {
       expectRejected(m, r, failure === 'type' ? TypeError : RangeError, make);
       return;
@@ -457,23 +510,36 @@ abstract class OnArena implements Cmd {
 }
 
 class AllocCmd extends OnArena {
-  constructor(index: number, readonly size: unknown, readonly alignment: unknown) {
+  constructor(
+    index: number,
+    readonly size: unknown,
+    readonly alignment: unknown,
+  ) {
     super(index);
   }
   run(m: Model, r: Real) {
     const [ma, ra] = this.pick(m, r);
     // Keep heap fallbacks small: a fallback request of up to 1 GiB is legal but slow to zero.
-    if (ma.strategy === 'fallback' && typeof this.size === 'number' && this.size > 1 << 20 && this.size <= MAX_ALLOC) return;
-    const call = () => (this.alignment === undefined ? ra.arena.alloc(this.size as number) : ra.arena.alloc(this.size as number, this.alignment as number));
+    if (ma.strategy === 'fallback' && typeof this.size === 'number' && this.size > 1 << 20 && this.size <= MAX_ALLOC)
+      return;
+    const call = () =>
+      this.alignment === undefined
+        ? ra.arena.alloc(this.size as number)
+        : ra.arena.alloc(this.size as number, this.alignment as number);
     doAlloc(m, r, ma, ra, this.size, this.alignment, call, true);
   }
   toString() {
-    return `alloc#${this.index}(${Object.is(this.size, -0) ? "-0" : String(this.size)}, ${Object.is(this.alignment, -0) ? "-0" : String(this.alignment)})`;
+    return `alloc#${this.index}(${Object.is(this.size, -0) ? '-0' : String(this.size)}, ${Object.is(this.alignment, -0) ? '-0' : String(this.alignment)})`;
   }
 }
 
 class AllocArrayCmd extends OnArena {
-  constructor(index: number, readonly type: number, readonly length: number, readonly alignment: number | undefined) {
+  constructor(
+    index: number,
+    readonly type: number,
+    readonly length: number,
+    readonly alignment: number | undefined,
+  ) {
     super(index);
   }
   run(m: Model, r: Real) {
@@ -552,7 +618,10 @@ function moveOut(memory: ArrayBuffer, way: MoveWay): ArrayBuffer {
  * zeroed memory at the same offset, counting the block in totalMovedOut.
  */
 class MoveOutCmd implements Cmd {
-  constructor(readonly index: number, readonly way: MoveWay) {}
+  constructor(
+    readonly index: number,
+    readonly way: MoveWay,
+  ) {}
   check() {
     return true;
   }
@@ -600,8 +669,12 @@ class ConfigureCmd implements Cmd {
     };
     const call = () => configure(this.opts as never);
     const p = next.poolSize as number;
-    const failure = firstFailure(countCheck(next.poolSize), strategyCheck(next.overflowStrategy, STRATEGIES),
-      boolCheck(next.zeroOnReset), p < 65536 || p > MAX_ALLOC ? 'range' : null);
+    const failure = firstFailure(
+      countCheck(next.poolSize),
+      strategyCheck(next.overflowStrategy, STRATEGIES),
+      boolCheck(next.zeroOnReset),
+      p < 65536 || p > MAX_ALLOC ? 'range' : null,
+    );
     if (failure !== null) {
       expectRejected(m, r, failure === 'type' ? TypeError : RangeError, call);
       return;
@@ -659,7 +732,10 @@ function ensureThread(m: Model, r: Real): void {
 }
 
 class ThreadAllocCmd implements Cmd {
-  constructor(readonly size: number, readonly alignment: number | undefined) {}
+  constructor(
+    readonly size: number,
+    readonly alignment: number | undefined,
+  ) {}
   check() {
     return true;
   }
@@ -668,7 +744,8 @@ class ThreadAllocCmd implements Cmd {
     const ma = m.thread!;
     const ra = r.thread!;
     if (ma.strategy === 'fallback' && this.size > 1 << 20 && this.size <= MAX_ALLOC) return;
-    const call = () => (this.alignment === undefined ? ra.arena.alloc(this.size) : ra.arena.alloc(this.size, this.alignment));
+    const call = () =>
+      this.alignment === undefined ? ra.arena.alloc(this.size) : ra.arena.alloc(this.size, this.alignment);
     doAlloc(m, r, ma, ra, this.size, this.alignment, call, true);
   }
   toString() {
@@ -740,8 +817,14 @@ const arbCreate = fc
     fc.record(
       {
         size: arbCapacity,
-        overflowStrategy: fc.oneof({ weight: 9, arbitrary: arbStrategy }, { weight: 1, arbitrary: fc.constantFrom<unknown>('nope', 1) }),
-        zeroOnReset: fc.oneof({ weight: 9, arbitrary: fc.boolean() }, { weight: 1, arbitrary: fc.constantFrom<unknown>(1, 'true') }),
+        overflowStrategy: fc.oneof(
+          { weight: 9, arbitrary: arbStrategy },
+          { weight: 1, arbitrary: fc.constantFrom<unknown>('nope', 1) },
+        ),
+        zeroOnReset: fc.oneof(
+          { weight: 9, arbitrary: fc.boolean() },
+          { weight: 1, arbitrary: fc.constantFrom<unknown>(1, 'true') },
+        ),
       },
       { requiredKeys: [] },
     ),
@@ -756,8 +839,14 @@ const arbConfigure = fc
         { weight: 8, arbitrary: fc.constantFrom(65536, 65536 + 8, 100000, 131072) },
         { weight: 2, arbitrary: fc.constantFrom<unknown>(1000, 65535, MAX_ALLOC + 1, 1.5e5 + 0.5, NaN, '65536') },
       ),
-      overflowStrategy: fc.oneof({ weight: 9, arbitrary: arbStrategy }, { weight: 1, arbitrary: fc.constantFrom<unknown>('PANIC', 2) }),
-      zeroOnReset: fc.oneof({ weight: 9, arbitrary: fc.boolean() }, { weight: 1, arbitrary: fc.constantFrom<unknown>(0, 'false') }),
+      overflowStrategy: fc.oneof(
+        { weight: 9, arbitrary: arbStrategy },
+        { weight: 1, arbitrary: fc.constantFrom<unknown>('PANIC', 2) },
+      ),
+      zeroOnReset: fc.oneof(
+        { weight: 9, arbitrary: fc.boolean() },
+        { weight: 1, arbitrary: fc.constantFrom<unknown>(0, 'false') },
+      ),
     },
     { requiredKeys: [] },
   )
@@ -770,21 +859,35 @@ const allCommands = [
   fc.tuple(arbIndex, arbSize, arbAlign).map(([i, s, a]) => new AllocCmd(i, s, a)),
   fc.tuple(arbIndex, arbSize, arbAlign).map(([i, s, a]) => new AllocCmd(i, s, a)),
   fc.tuple(arbIndex, fc.integer({ min: 0, max: 50 }), arbAlign).map(([i, s, a]) => new AllocCmd(i, s, a)),
-  fc.tuple(arbIndex, fc.integer({ min: 0, max: 300 }), fc.constantFrom(...POW2)).map(([i, s, a]) => new AllocCmd(i, s, a)),
-  fc.tuple(arbIndex, fc.integer({ min: 0, max: 300 }), fc.constantFrom(...POW2)).map(([i, s, a]) => new AllocCmd(i, s, a)),
   fc
-    .tuple(arbIndex, fc.nat({ max: TYPED.length - 1 }), fc.integer({ min: 0, max: 600 }), fc.option(fc.constantFrom(1, 2, 4, 8, 16, 64, 4096), { nil: undefined }))
+    .tuple(arbIndex, fc.integer({ min: 0, max: 300 }), fc.constantFrom(...POW2))
+    .map(([i, s, a]) => new AllocCmd(i, s, a)),
+  fc
+    .tuple(arbIndex, fc.integer({ min: 0, max: 300 }), fc.constantFrom(...POW2))
+    .map(([i, s, a]) => new AllocCmd(i, s, a)),
+  fc
+    .tuple(
+      arbIndex,
+      fc.nat({ max: TYPED.length - 1 }),
+      fc.integer({ min: 0, max: 600 }),
+      fc.option(fc.constantFrom(1, 2, 4, 8, 16, 64, 4096), { nil: undefined }),
+    )
     .map(([i, t, n, a]) => new AllocArrayCmd(i, t, n, a)),
   arbIndex.map((i) => new ResetCmd(i)),
   arbIndex.map((i) => new DestroyCmd(i)),
   arbConfigure,
   fc.constant(new ResetConfigCmd()),
   fc.constant(new ResetMetricsCmd()),
-  fc.tuple(fc.integer({ min: 0, max: 3000 }), fc.option(fc.constantFrom(...POW2), { nil: undefined })).map(([s, a]) => new ThreadAllocCmd(s, a)),
+  fc
+    .tuple(fc.integer({ min: 0, max: 3000 }), fc.option(fc.constantFrom(...POW2), { nil: undefined }))
+    .map(([s, a]) => new ThreadAllocCmd(s, a)),
   fc.constant(new ThreadResetCmd()),
   fc.constant(new ThreadDeinitCmd()),
   fc
-    .tuple(fc.integer({ min: -1, max: MAX_ARENAS - 1 }), fc.constantFrom<MoveWay>('transfer', 'structuredClone', 'postMessage'))
+    .tuple(
+      fc.integer({ min: -1, max: MAX_ARENAS - 1 }),
+      fc.constantFrom<MoveWay>('transfer', 'structuredClone', 'postMessage'),
+    )
     .map(([i, way]) => new MoveOutCmd(i, way)),
 ];
 

@@ -3,9 +3,10 @@
 // naming the worker and the allocation, and verify every live one before each
 // reset: no cross-thread corruption. Afterwards the process-wide metrics equal
 // the sum of what the workers counted, exactly, and the gauges are back.
-import { describe, expect, it } from 'vitest';
+
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
 import { metrics, resetMetrics } from '../../dist/index.js';
 
 const WORKERS = 8;
@@ -25,12 +26,16 @@ interface Tally {
 
 function runWorker(id: number, exitMode: 'explicit' | 'teardown'): Promise<Tally> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(FIXTURE, { workerData: { id, allocations: ALLOCATIONS, seed: 0x9e3779b9 ^ (id * 7919), exitMode } });
+    const worker = new Worker(FIXTURE, {
+      workerData: { id, allocations: ALLOCATIONS, seed: 0x9e3779b9 ^ (id * 7919), exitMode },
+    });
     let tally: Tally | null = null;
     worker.on('message', (t: Tally) => (tally = t));
     worker.on('error', reject);
     // 'exit' comes after the worker's environment was torn down (cleanup hooks ran).
-    worker.on('exit', (code) => (code === 0 && tally ? resolve(tally) : reject(new Error(`worker ${id} exited with ${code}`))));
+    worker.on('exit', (code) =>
+      code === 0 && tally ? resolve(tally) : reject(new Error(`worker ${id} exited with ${code}`)),
+    );
   });
 }
 

@@ -44,7 +44,11 @@ describe('Arena basics', () => {
     const arena = new Arena();
     const config = getConfig();
     expect(arena.capacity).toBe(config.poolSize);
-    expect(arena.options).toEqual({ size: config.poolSize, overflowStrategy: config.overflowStrategy, zeroOnReset: config.zeroOnReset });
+    expect(arena.options).toEqual({
+      size: config.poolSize,
+      overflowStrategy: config.overflowStrategy,
+      zeroOnReset: config.zeroOnReset,
+    });
     arena.destroy();
   });
 
@@ -111,8 +115,17 @@ describe('Arena basics', () => {
 const ALIGNMENTS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
 
 const TYPED_ARRAYS = [
-  Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
-  Float32Array, Float64Array, BigInt64Array, BigUint64Array,
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
 ] as const;
 
 afterEach(() => {
@@ -195,7 +208,13 @@ describe('alloc, stats, remaining, utilization', () => {
     expect([a.length, b.length, c.length]).toEqual([3, 10, 0]);
     expect(Buffer.isBuffer(c)).toBe(true);
     const stats = arena.stats();
-    expect(stats).toMatchObject({ currentUsage: 32, highWaterMark: 32, allocations: 3, bytesAllocated: 13, overflowCount: 0 });
+    expect(stats).toMatchObject({
+      currentUsage: 32,
+      highWaterMark: 32,
+      allocations: 3,
+      bytesAllocated: 13,
+      overflowCount: 0,
+    });
     expect(arena.remaining()).toBe(4096 - 32);
     expect(arena.utilization()).toBe(32 / 4096);
     expect(stats.utilization).toBe(32 / 4096);
@@ -265,7 +284,12 @@ describe('alloc, stats, remaining, utilization', () => {
       fallbackBytes: 0,
     });
     arena.alloc(100, 1);
-    expect(arena.stats()).toMatchObject({ currentUsage: 100, highWaterMark: 5000, allocations: 1, bytesAllocated: 100 });
+    expect(arena.stats()).toMatchObject({
+      currentUsage: 100,
+      highWaterMark: 5000,
+      allocations: 1,
+      bytesAllocated: 100,
+    });
     arena.destroy();
   });
 
@@ -313,33 +337,36 @@ describe('alignment relative to the arena base', () => {
 });
 
 describe('allocArray', () => {
-  it.each(TYPED_ARRAYS.map((type) => [type.name, type] as const))('%s: type, length, alignment, shared bytes', (_name, type) => {
-    const arena = new Arena({ size: 8192 });
-    arena.alloc(1, 1); // misalign
-    const length = 5;
-    const array = arena.allocArray(type as any, length) as any;
-    expect(array).toBeInstanceOf(type);
-    expect(array.length).toBe(length);
-    expect(array.byteLength).toBe(length * type.BYTES_PER_ELEMENT);
-    // Element sizes are at most 8, so the byteOffset is aligned as well as the address.
-    expect(array.byteOffset % type.BYTES_PER_ELEMENT).toBe(0);
-    expect(arenaOffset(array)).toBe(type.BYTES_PER_ELEMENT === 1 ? 1 : type.BYTES_PER_ELEMENT);
-    const isBig = type === BigInt64Array || type === BigUint64Array;
-    const values = Array.from({ length }, (_, i) => (isBig ? BigInt(i * 1000 + 7) : i * 3 + 1));
-    expect(Array.from(array)).toEqual(values.map(() => (isBig ? 0n : 0))); // fresh memory is zero
-    values.forEach((value, i) => {
-      array[i] = value;
-    });
-    // A Buffer over the same bytes sees exactly what the typed array wrote.
-    const bytes = Buffer.from(array.buffer, array.byteOffset, array.byteLength);
-    const expected = Buffer.from(new (type as any)(values).buffer);
-    expect(bytes.equals(expected)).toBe(true);
-    // And the other way round.
-    bytes.fill(0);
-    expect(Array.from(array)).toEqual(values.map(() => (isBig ? 0n : 0)));
-    expect(arena.stats()).toMatchObject({ allocations: 2, bytesAllocated: 1 + length * type.BYTES_PER_ELEMENT });
-    arena.destroy();
-  });
+  it.each(TYPED_ARRAYS.map((type) => [type.name, type] as const))(
+    '%s: type, length, alignment, shared bytes',
+    (_name, type) => {
+      const arena = new Arena({ size: 8192 });
+      arena.alloc(1, 1); // misalign
+      const length = 5;
+      const array = arena.allocArray(type as any, length) as any;
+      expect(array).toBeInstanceOf(type);
+      expect(array.length).toBe(length);
+      expect(array.byteLength).toBe(length * type.BYTES_PER_ELEMENT);
+      // Element sizes are at most 8, so the byteOffset is aligned as well as the address.
+      expect(array.byteOffset % type.BYTES_PER_ELEMENT).toBe(0);
+      expect(arenaOffset(array)).toBe(type.BYTES_PER_ELEMENT === 1 ? 1 : type.BYTES_PER_ELEMENT);
+      const isBig = type === BigInt64Array || type === BigUint64Array;
+      const values = Array.from({ length }, (_, i) => (isBig ? BigInt(i * 1000 + 7) : i * 3 + 1));
+      expect(Array.from(array)).toEqual(values.map(() => (isBig ? 0n : 0))); // fresh memory is zero
+      values.forEach((value, i) => {
+        array[i] = value;
+      });
+      // A Buffer over the same bytes sees exactly what the typed array wrote.
+      const bytes = Buffer.from(array.buffer, array.byteOffset, array.byteLength);
+      const expected = Buffer.from(new (type as any)(values).buffer);
+      expect(bytes.equals(expected)).toBe(true);
+      // And the other way round.
+      bytes.fill(0);
+      expect(Array.from(array)).toEqual(values.map(() => (isBig ? 0n : 0)));
+      expect(arena.stats()).toMatchObject({ allocations: 2, bytesAllocated: 1 + length * type.BYTES_PER_ELEMENT });
+      arena.destroy();
+    },
+  );
 
   it('honours a larger alignment, raises a smaller one to the element size', () => {
     const arena = new Arena({ size: 8192 });
@@ -600,10 +627,12 @@ describe('scope', () => {
 
   it('fn may destroy the arena; scope then skips the reset', () => {
     const arena = new Arena({ size: 4096 });
-    expect(arena.scope((a) => {
-      a.destroy();
-      return 1;
-    })).toBe(1);
+    expect(
+      arena.scope((a) => {
+        a.destroy();
+        return 1;
+      }),
+    ).toBe(1);
     expect(arena.destroyed).toBe(true);
   });
 

@@ -30,14 +30,21 @@ describe('configure, getConfig, resetConfig', () => {
   it('configure() returns the new config and changes only the fields given', () => {
     const start = getConfig();
     expect(configure({ poolSize: 262144 })).toEqual({ ...start, poolSize: 262144 });
-    expect(configure({ overflowStrategy: 'fallback' })).toEqual({ ...start, poolSize: 262144, overflowStrategy: 'fallback' });
+    expect(configure({ overflowStrategy: 'fallback' })).toEqual({
+      ...start,
+      poolSize: 262144,
+      overflowStrategy: 'fallback',
+    });
     expect(configure({ zeroOnReset: !start.zeroOnReset })).toEqual({
       poolSize: 262144,
       overflowStrategy: 'fallback',
       zeroOnReset: !start.zeroOnReset,
     });
     expect(configure({})).toEqual(getConfig());
-    expect(configure({ poolSize: undefined, overflowStrategy: 'panic' })).toMatchObject({ poolSize: 262144, overflowStrategy: 'panic' });
+    expect(configure({ poolSize: undefined, overflowStrategy: 'panic' })).toMatchObject({
+      poolSize: 262144,
+      overflowStrategy: 'panic',
+    });
     expect(getConfig()).toEqual({ poolSize: 262144, overflowStrategy: 'panic', zeroOnReset: !start.zeroOnReset });
   });
 
@@ -165,7 +172,12 @@ describe('ENGRAM_ARENA_* in a child process', () => {
     expect(out.config).toEqual(expected);
     expect(out.first).toEqual(expected);
     expect(out.arenaOptions).toEqual({ size: 2097152, overflowStrategy: 'fallback', zeroOnReset: false });
-    expect(out.threadOptions).toEqual({ capacity: 2097152, size: 2097152, overflowStrategy: 'fallback', zeroOnReset: false });
+    expect(out.threadOptions).toEqual({
+      capacity: 2097152,
+      size: 2097152,
+      overflowStrategy: 'fallback',
+      zeroOnReset: false,
+    });
     expect(out.configured).toEqual({ poolSize: 65536, overflowStrategy: 'panic', zeroOnReset: true });
     expect(out.afterReset).toEqual(expected); // resetConfig() reads the environment again
     expect(out.warnings).toEqual([]);
@@ -185,7 +197,9 @@ describe('ENGRAM_ARENA_* in a child process', () => {
 
   it('the limits of ENGRAM_ARENA_SIZE are accepted: 65536 and 1073741824', () => {
     for (const size of [65536, 1073741824]) {
-      const out = jsonOf(runFixture('arena-env.js', { env: { ENGRAM_ARENA_SIZE: String(size), ENGRAM_ARENA_ZERO: 'false' } }));
+      const out = jsonOf(
+        runFixture('arena-env.js', { env: { ENGRAM_ARENA_SIZE: String(size), ENGRAM_ARENA_ZERO: 'false' } }),
+      );
       expect(out.config.poolSize).toBe(size);
       expect(out.warnings).toEqual([]);
     }
@@ -218,7 +232,9 @@ describe('ENGRAM_ARENA_* in a child process', () => {
     expect(result.stderr.match(/\[ENGRAM_ARENA_ENV\]/g)).toHaveLength(6);
     // resetConfig() loads the environment again: the same three warnings again.
     expect(out.afterReset).toEqual(DEFAULTS);
-    expect(out.warningsAfterReset.map((w: { message: string }) => w.message)).toEqual(out.warnings.map((w: { message: string }) => w.message));
+    expect(out.warningsAfterReset.map((w: { message: string }) => w.message)).toEqual(
+      out.warnings.map((w: { message: string }) => w.message),
+    );
   });
 
   it('ENGRAM_ARENA_VIEWS, read by earlier versions, warns that it is no longer read, once', () => {
@@ -255,7 +271,9 @@ describe('ENGRAM_ARENA_* in a child process', () => {
   });
 
   it.each(['threadArena', 'arena'])('the warning also comes when the first use is %s()', (mode) => {
-    const out = jsonOf(runFixture('arena-env.js', { args: [mode], env: { ENGRAM_ARENA_SIZE: 'lots', ENGRAM_ARENA_ZERO: 'false' } }));
+    const out = jsonOf(
+      runFixture('arena-env.js', { args: [mode], env: { ENGRAM_ARENA_SIZE: 'lots', ENGRAM_ARENA_ZERO: 'false' } }),
+    );
     expect(out.warnings).toHaveLength(1);
     expect(out.emittedByFirstUse).toBe(1); // by that call itself, not by a later getConfig()
     expect(out.warnings[0].message).toContain('ENGRAM_ARENA_SIZE');

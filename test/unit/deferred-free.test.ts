@@ -14,9 +14,12 @@ it('view.fill() whose valueOf destroys the arena (or deinits the thread arena) n
 // 400 arenas of 1 MiB hold 400 MiB until the turn ends unless destroy() gives
 // their pages back (Linux: MADV_DONTNEED; measured 3,000 arenas: 3,058 MiB
 // before, 55 MiB after). Other systems release them lazily: Linux alone is judged.
-it.skipIf(process.platform !== 'linux')('a synchronous loop that destroys its arenas does not hold their memory until it ends', () => {
-  const result = runJsonFixture('destroy-in-loop.cjs', { args: ['400'] });
-  expect(result.arenas).toBe(400);
-  expect(result.liveArenas).toBe(0);
-  expect(result.grownMiB).toBeLessThan(100);
-});
+it.skipIf(process.platform !== 'linux')(
+  'a synchronous loop that destroys its arenas does not hold their memory until it ends',
+  () => {
+    const result = runJsonFixture('destroy-in-loop.cjs', { args: ['400'] });
+    expect(result.arenas).toBe(400);
+    expect(result.liveArenas).toBe(0);
+    expect(result.grownMiB).toBeLessThan(100);
+  },
+);

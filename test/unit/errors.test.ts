@@ -3,6 +3,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { binding } from '../../dist/binding.js';
+import { CODES } from '../../dist/errors.js';
 import * as api from '../../dist/index.js';
 import {
   Arena,
@@ -18,9 +20,7 @@ import {
   metrics,
   threadArena,
 } from '../../dist/index.js';
-import { binding } from '../../dist/binding.js';
-import { CODES } from '../../dist/errors.js';
-import { ROOT, expectThrow, snapshot, thrown } from '../fixtures/arena-helpers';
+import { expectThrow, ROOT, snapshot, thrown } from '../fixtures/arena-helpers';
 
 afterEach(() => {
   binding.testingFailReservations(0); // never leak a pending failure into the next test
@@ -190,7 +190,13 @@ describe('the code table (CODES in lib/errors.ts)', () => {
   }
   // The table's own keys do not count as uses; nor do the names of environment variables.
   const withoutTable = (text: string): string => text.replace(/export const CODES = \{[\s\S]*?\} as const/, '');
-  const ENV_VARIABLES = new Set(['ENGRAM_ARENA_SIZE', 'ENGRAM_ARENA_OVERFLOW', 'ENGRAM_ARENA_ZERO', 'ENGRAM_ARENA_VIEWS', 'ENGRAM_ARENA_BINARY']);
+  const ENV_VARIABLES = new Set([
+    'ENGRAM_ARENA_SIZE',
+    'ENGRAM_ARENA_OVERFLOW',
+    'ENGRAM_ARENA_ZERO',
+    'ENGRAM_ARENA_VIEWS',
+    'ENGRAM_ARENA_BINARY',
+  ]);
   const table = CODES as Record<string, { kind: string; native: boolean; meaning: string }>;
   const native = literals('native', ['.h', '.cc']);
   const facade = new Set([...literals('lib', ['.ts'], withoutTable)].filter((code) => !ENV_VARIABLES.has(code)));

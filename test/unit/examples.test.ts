@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
 
 const root = path.join(__dirname, '..', '..');
 const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
@@ -23,7 +23,12 @@ function run(file: string): { status: number | null; stdout: string; stderr: str
   // Keep ENGRAM_ARENA_BINARY: the suite tests the binary just built.
   for (const key of Object.keys(env)) if (key.startsWith('ENGRAM_') && key !== 'ENGRAM_ARENA_BINARY') delete env[key];
   // Run from the examples folder, as a reader would: `engram-arena` resolves to this package by its name.
-  return spawnSync(process.execPath, [path.basename(file)], { cwd: path.join(root, path.dirname(file)), env, encoding: 'utf8', timeout: 60_000 });
+  return spawnSync(process.execPath, [path.basename(file)], {
+    cwd: path.join(root, path.dirname(file)),
+    env,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
 }
 
 // Each README example with the exact output it must print.
@@ -68,20 +73,28 @@ describe('README API reference', () => {
 
   it('documents every exported type', () => {
     const index = fs.readFileSync(path.join(root, 'dist', 'index.d.ts'), 'utf8');
-    const types = [...index.matchAll(/export type \{([^}]*)\}/g)].flatMap((m) => m[1].split(',').map((s) => s.trim()).filter(Boolean));
+    const types = [...index.matchAll(/export type \{([^}]*)\}/g)].flatMap((m) =>
+      m[1]
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
     expect(types.length).toBeGreaterThan(10);
     const reference = readme.slice(readme.indexOf('## API reference'), readme.indexOf('## Safety model'));
     expect(types.filter((name) => !reference.includes(`\`${name}\``))).toEqual([]);
   });
 
   it('lists every error code the pool and the metrics throw', () => {
-    const sources = ['pool.js', 'prometheus.js'].map((f) => fs.readFileSync(path.join(root, 'dist', f), 'utf8')).join('\n');
+    const sources = ['pool.js', 'prometheus.js']
+      .map((f) => fs.readFileSync(path.join(root, 'dist', f), 'utf8'))
+      .join('\n');
     const codes = new Set(sources.match(/ERR_[A-Z_]+/g));
     expect([...codes].filter((code) => !readme.includes(code))).toEqual([]);
   });
 
   it('has the install, benchmark and platform sections, filled in', () => {
-    for (const section of ['## Installing', '## Benchmarks', '## Supported platforms']) expect(readme).toContain(section);
+    for (const section of ['## Installing', '## Benchmarks', '## Supported platforms'])
+      expect(readme).toContain(section);
     expect(readme).not.toMatch(/placeholder/i);
     expect(readme).toContain('npm install engram-arena');
   });

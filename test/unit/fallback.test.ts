@@ -1,8 +1,8 @@
 // The fallback strategy: requests that do not fit are served from the heap
 // until the next reset, under the same detach rules as arena memory.
 import { describe, expect, it } from 'vitest';
-import { Arena, ArenaDestroyedError, metrics, resetMetrics } from '../../dist/index.js';
 import { binding } from '../../dist/binding.js';
+import { Arena, ArenaDestroyedError, metrics, resetMetrics } from '../../dist/index.js';
 import { arenaOffset, expectThrow, thrown } from '../fixtures/arena-helpers';
 
 describe('overflowStrategy: fallback', () => {
@@ -72,7 +72,13 @@ describe('overflowStrategy: fallback', () => {
       expect(view.length).toBe(0);
       expect(view.buffer.byteLength).toBe(0);
     }
-    expect(arena.stats()).toMatchObject({ fallbacks: 0, fallbackBytes: 0, currentUsage: 0, overflowCount: 0, allocations: 0 });
+    expect(arena.stats()).toMatchObject({
+      fallbacks: 0,
+      fallbackBytes: 0,
+      currentUsage: 0,
+      overflowCount: 0,
+      allocations: 0,
+    });
     expect(metrics()).toMatchObject({
       totalResets: 1,
       totalFallbacks: 3,

@@ -6,8 +6,8 @@
 // of capacity + hostedSlack bytes.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Arena } from '../../dist/index.js';
 import { binding } from '../../dist/binding.js';
+import { Arena } from '../../dist/index.js';
 import { arenaOffset } from '../fixtures/arena-helpers';
 
 const SLACK = binding.limits.hostedSlack;
@@ -22,10 +22,7 @@ function rawArena(capacity: number, strategy: 'error_return' | 'fallback') {
 
 const RUNS = Number(process.env.ENGRAM_FASTPATH_RUNS ?? 300);
 
-type Step =
-  | { kind: 'alloc'; size: number; alignment: number }
-  | { kind: 'array'; size: number }
-  | { kind: 'reset' };
+type Step = { kind: 'alloc'; size: number; alignment: number } | { kind: 'array'; size: number } | { kind: 'reset' };
 
 const sizeArb = fc.oneof(
   fc.integer({ min: 0, max: 64 }),
@@ -60,53 +57,57 @@ describe('JavaScript fast path against the Zig path', () => {
     it(`leaves identical state after random sequences (${strategy})`, () => {
       let steps = 0;
       fc.assert(
-        fc.property(fc.integer({ min: 1, max: 20000 }), fc.array(stepArb, { minLength: 5, maxLength: 80, size: 'max' }), (capacity, sequence) => {
-          const js = new Arena({ size: capacity, overflowStrategy: strategy, zeroOnReset: true });
-          const { native: zig, memory } = rawArena(capacity, strategy);
-          // A fallback is counted and has a buffer of its own; an arena view
-          // sits on the epoch's one block, at an arena offset.
-          let fallbacks = 0;
-          let block: ArrayBufferLike | null = null;
-          const placed = (view: ArrayBufferView): string => {
-            const counted = js.stats().fallbacks;
-            if (counted !== fallbacks) {
-              fallbacks = counted;
-              expect(view.buffer).not.toBe(block);
-              return 'fallback';
-            }
-            if (block === null) block = view.buffer;
-            expect(view.buffer).toBe(block);
-            return `at ${arenaOffset(view)}`;
-          };
-          const zigPlaced = (offset: number): string => (offset < 0 ? 'fallback' : `at ${offset}`);
-          try {
-            for (const step of sequence) {
-              steps += 1;
-              if (step.kind === 'reset') {
-                js.reset();
-                // The next epoch's views sit on a new ArrayBuffer; its counters restart.
-                block = null;
-                fallbacks = 0;
-                // The facade moves its block into a new ArrayBuffer first; the
-                // counters do not care which buffer holds the same bytes.
-                zig.reset(memory, false);
-              } else if (step.kind === 'array') {
-                // allocArray of Float64Array: 8-byte elements, 8-byte alignment.
-                const a = outcome(() => js.allocArray(Float64Array, step.size), placed);
-                const b = outcome(() => zig.alloc(step.size * 8, 8, memory), zigPlaced);
-                expect(a).toBe(b);
-              } else {
-                const a = outcome(() => js.alloc(step.size, step.alignment), placed);
-                const b = outcome(() => zig.alloc(step.size, step.alignment, memory), zigPlaced);
-                expect(a).toBe(b);
+        fc.property(
+          fc.integer({ min: 1, max: 20000 }),
+          fc.array(stepArb, { minLength: 5, maxLength: 80, size: 'max' }),
+          (capacity, sequence) => {
+            const js = new Arena({ size: capacity, overflowStrategy: strategy, zeroOnReset: true });
+            const { native: zig, memory } = rawArena(capacity, strategy);
+            // A fallback is counted and has a buffer of its own; an arena view
+            // sits on the epoch's one block, at an arena offset.
+            let fallbacks = 0;
+            let block: ArrayBufferLike | null = null;
+            const placed = (view: ArrayBufferView): string => {
+              const counted = js.stats().fallbacks;
+              if (counted !== fallbacks) {
+                fallbacks = counted;
+                expect(view.buffer).not.toBe(block);
+                return 'fallback';
               }
-              expect(js.stats()).toEqual(zig.stats());
+              if (block === null) block = view.buffer;
+              expect(view.buffer).toBe(block);
+              return `at ${arenaOffset(view)}`;
+            };
+            const zigPlaced = (offset: number): string => (offset < 0 ? 'fallback' : `at ${offset}`);
+            try {
+              for (const step of sequence) {
+                steps += 1;
+                if (step.kind === 'reset') {
+                  js.reset();
+                  // The next epoch's views sit on a new ArrayBuffer; its counters restart.
+                  block = null;
+                  fallbacks = 0;
+                  // The facade moves its block into a new ArrayBuffer first; the
+                  // counters do not care which buffer holds the same bytes.
+                  zig.reset(memory, false);
+                } else if (step.kind === 'array') {
+                  // allocArray of Float64Array: 8-byte elements, 8-byte alignment.
+                  const a = outcome(() => js.allocArray(Float64Array, step.size), placed);
+                  const b = outcome(() => zig.alloc(step.size * 8, 8, memory), zigPlaced);
+                  expect(a).toBe(b);
+                } else {
+                  const a = outcome(() => js.alloc(step.size, step.alignment), placed);
+                  const b = outcome(() => zig.alloc(step.size, step.alignment, memory), zigPlaced);
+                  expect(a).toBe(b);
+                }
+                expect(js.stats()).toEqual(zig.stats());
+              }
+            } finally {
+              js.destroy();
+              zig.destroy();
             }
-          } finally {
-            js.destroy();
-            zig.destroy();
-          }
-        }),
+          },
+        ),
         { numRuns: RUNS },
       );
       console.log(`fast path vs Zig path (${strategy}): ${RUNS} sequences, ${steps} steps compared`);
@@ -119,7 +120,14 @@ describe('JavaScript fast path against the Zig path', () => {
     const { native: zig, memory, base } = rawArena(1 << 20, 'error_return');
     // The native side puts byte 0 on the block's first page boundary.
     expect(base).toBe(binding.paddingFor(memory, 4096));
-    for (const [size, alignment] of [[3, 1], [10, 64], [1, 4096], [100, 8], [0, 256], [7, 2]]) {
+    for (const [size, alignment] of [
+      [3, 1],
+      [10, 64],
+      [1, 4096],
+      [100, 8],
+      [0, 256],
+      [7, 2],
+    ]) {
       const view = js.alloc(size, alignment);
       const offset = zig.alloc(size, alignment, memory);
       // Both arenas start on a page, so equal offsets mean equally aligned addresses.

@@ -62,7 +62,11 @@ describe('arena.hold()', () => {
   it('holdUntil() releases when the promise fulfils or rejects', async () => {
     const arena = new Arena({ size: 4096 });
     let resolve!: () => void;
-    const hold = arena.holdUntil(new Promise<void>((r) => { resolve = r; }));
+    const hold = arena.holdUntil(
+      new Promise<void>((r) => {
+        resolve = r;
+      }),
+    );
     expect(arena.held).toBe(true);
     resolve();
     await new Promise((r) => setImmediate(r));
@@ -117,7 +121,9 @@ describe('real I/O into and out of arena memory under holds: zero corrupt bytes'
       for (let round = 0; round < 20; round++) {
         await pool.run(async (arena) => {
           const view = arena.alloc(64 * 1024);
-          const read = new Promise<number>((resolve, reject) => fs.read(fd, view, 0, view.length, 0, (e, n) => (e ? reject(e) : resolve(n))));
+          const read = new Promise<number>((resolve, reject) =>
+            fs.read(fd, view, 0, view.length, 0, (e, n) => (e ? reject(e) : resolve(n))),
+          );
           arena.holdUntil(read);
           refused += codeOf(() => arena.reset()) === 'ERR_ARENA_HELD' ? 1 : 0;
           // The run ends before the read completes; the pool must wait for the hold.
@@ -138,7 +144,9 @@ describe('real I/O into and out of arena memory under holds: zero corrupt bytes'
   it('crypto.randomFill into a view under a hold: destroy is refused until it is done, then frees', async () => {
     const arena = new Arena({ size: 8 << 20 });
     const view = arena.alloc(4 << 20);
-    const done = new Promise<void>((resolve, reject) => crypto.randomFill(view, (err) => (err ? reject(err) : resolve())));
+    const done = new Promise<void>((resolve, reject) =>
+      crypto.randomFill(view, (err) => (err ? reject(err) : resolve())),
+    );
     const hold = arena.holdUntil(done);
     expect(codeOf(() => arena.destroy())).toBe('ERR_ARENA_HELD');
     await done;
@@ -162,7 +170,9 @@ describe('real I/O into and out of arena memory under holds: zero corrupt bytes'
       await pool.run(async (arena) => {
         const view = arena.alloc(size);
         view.fill(0x5a);
-        const written = new Promise<void>((resolve, reject) => socket.write(view, (err) => (err ? reject(err) : resolve())));
+        const written = new Promise<void>((resolve, reject) =>
+          socket.write(view, (err) => (err ? reject(err) : resolve())),
+        );
         arena.holdUntil(written);
       });
       // The same (only) arena serves the next request, which overwrites its memory.

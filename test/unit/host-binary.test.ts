@@ -14,7 +14,15 @@ const { TARGETS, outputPath, verifyPrebuild } = prebuildScripts;
 describe('prebuild targets', () => {
   it('names the nine targets, each where the loader looks', () => {
     expect(TARGETS.map((t) => t.id).sort()).toEqual([
-      'darwin-arm64', 'darwin-x64', 'linux-arm-glibc', 'linux-arm64-glibc', 'linux-arm64-musl', 'linux-x64-glibc', 'linux-x64-musl', 'win32-arm64', 'win32-x64',
+      'darwin-arm64',
+      'darwin-x64',
+      'linux-arm-glibc',
+      'linux-arm64-glibc',
+      'linux-arm64-musl',
+      'linux-x64-glibc',
+      'linux-x64-musl',
+      'win32-arm64',
+      'win32-x64',
     ]);
     for (const target of TARGETS) {
       expect(outputPath(target)).toBe(prebuildPath(target.platform, target.arch, target.libc, root));
@@ -28,7 +36,10 @@ describe('prebuild targets', () => {
   });
 });
 
-const hostTarget = { platform: process.platform, arch: process.arch, libc: 'glibc', glibc: '2.17' } as Omit<Target, 'id' | 'zig'>;
+const hostTarget = { platform: process.platform, arch: process.arch, libc: 'glibc', glibc: '2.17' } as Omit<
+  Target,
+  'id' | 'zig'
+>;
 const onLinuxX64 = process.platform === 'linux' && process.arch === 'x64';
 
 describe.skipIf(!onLinuxX64)('the verifier on this machine', () => {

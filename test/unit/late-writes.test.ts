@@ -9,7 +9,7 @@ import { Arena, ArenaPool } from '../../dist/index.js';
 const SIZE = 4096;
 
 describe('writes landing after a reset, through a pointer taken before it', () => {
-  it('arena.reset() inside fill()\'s valueOf: the next allocation is zero', () => {
+  it("arena.reset() inside fill()'s valueOf: the next allocation is zero", () => {
     const arena = new Arena({ size: 1 << 16 });
     for (let round = 0; round < 3; round++) {
       const view = arena.alloc(SIZE);
@@ -33,7 +33,7 @@ describe('writes landing after a reset, through a pointer taken before it', () =
     arena.destroy();
   });
 
-  it('pool.release() inside valueOf with a caller queued: the waiter\'s first allocation is zero', async () => {
+  it("pool.release() inside valueOf with a caller queued: the waiter's first allocation is zero", async () => {
     const pool = new ArenaPool({ arenaSize: 1 << 16, maxArenas: 1 });
     const first = await pool.acquire();
     const waiting = pool.acquire();

@@ -3,7 +3,7 @@
 // release of it, a release after the arena was lent to someone else, or any
 // use of it, is refused and changes nothing for the arena's next holder.
 import { describe, expect, it } from 'vitest';
-import { ArenaDestroyedError, ArenaPool, ArenaPoolReleaseError, type Arena } from '../../dist/index.js';
+import { type Arena, ArenaDestroyedError, ArenaPool, ArenaPoolReleaseError } from '../../dist/index.js';
 import { expectThrow } from '../fixtures/arena-helpers';
 
 describe('leases', () => {

@@ -4,11 +4,11 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { MessageChannel, Worker, type TransferListItem } from 'node:worker_threads';
+import { MessageChannel, type TransferListItem, Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { Arena, threadArena, deinitThreadArena, metrics } from '../../dist/index.js';
 import { binding } from '../../dist/binding.js';
-import { ROOT, arenaOffset, jsonOf, runFixture } from '../fixtures/arena-helpers';
+import { Arena, deinitThreadArena, metrics, threadArena } from '../../dist/index.js';
+import { arenaOffset, jsonOf, ROOT, runFixture } from '../fixtures/arena-helpers';
 
 describe('a view outlives its collected Arena', () => {
   it('reads its bytes after the Arena object was garbage-collected; memory goes back with the last view', () => {
@@ -44,7 +44,7 @@ async function post(value: unknown, transfer: TransferListItem[]): Promise<any> 
   }
 }
 
-describe('postMessage with a transfer list moves the arena\'s whole block to the receiver', () => {
+describe("postMessage with a transfer list moves the arena's whole block to the receiver", () => {
   it('a Buffer view: the receiver gets the block, the arena goes on at the same offset with fresh memory', async () => {
     const arena = new Arena({ size: 4096 });
     const view = arena.alloc(16);
@@ -74,7 +74,10 @@ describe('postMessage with a transfer list moves the arena\'s whole block to the
     arena.alloc(4096).fill(2);
     arena.destroy();
     expect(Array.from(received)).toEqual(new Array(16).fill(7));
-    expect(Array.from(new Uint8Array(received.buffer, received.byteOffset + 16, 32))).toEqual([...new Array(16).fill(9), ...new Array(16).fill(0)]);
+    expect(Array.from(new Uint8Array(received.buffer, received.byteOffset + 16, 32))).toEqual([
+      ...new Array(16).fill(9),
+      ...new Array(16).fill(0),
+    ]);
     received.fill(3); // and the receiver's to write
     expect(metrics().totalMovedOut - moved).toBe(1);
   });
@@ -87,7 +90,9 @@ describe('postMessage with a transfer list moves the arena\'s whole block to the
     expect(view.length).toBe(0);
     expect(other.byteLength).toBe(0);
     expect((extra as ArrayBuffer).byteLength).toBe(8);
-    expect(Array.from(new Uint8Array(block as ArrayBuffer, binding.paddingFor(block as ArrayBuffer, 4096), 16))).toEqual(new Array(16).fill(7));
+    expect(
+      Array.from(new Uint8Array(block as ArrayBuffer, binding.paddingFor(block as ArrayBuffer, 4096), 16)),
+    ).toEqual(new Array(16).fill(7));
     expect(arenaOffset(arena.alloc(16))).toBe(16);
     arena.destroy();
   });

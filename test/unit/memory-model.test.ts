@@ -4,8 +4,8 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { Arena, metrics } from '../../dist/index.js';
 import { binding } from '../../dist/binding.js';
+import { Arena, metrics } from '../../dist/index.js';
 import { runJsonFixture } from '../fixtures/run-fixture';
 
 const hasTransfer = typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer === 'function';
@@ -123,7 +123,11 @@ describe('lifetime', () => {
   });
 
   it('3,000 arenas of 1 MiB dropped in one synchronous loop peak below 256 MiB, and the gauges come back', () => {
-    const result = runJsonFixture('memory/dropped-loop.cjs', { nodeArgs: ['--expose-gc'], args: ['3000'], timeoutMs: 120_000 });
+    const result = runJsonFixture('memory/dropped-loop.cjs', {
+      nodeArgs: ['--expose-gc'],
+      args: ['3000'],
+      timeoutMs: 120_000,
+    });
     console.log(`[dropped-loop] ${JSON.stringify(result)}`);
     expect(result.arenas).toBe(3000);
     expect(result.peakGrowthMiB).toBeLessThan(256);
@@ -138,12 +142,17 @@ describe('lifetime', () => {
     expect(Object.keys(codes).filter((code) => code !== 'ERR_ARENA_DESTROYED' && code !== 'ok')).toEqual([]);
   });
 
-  it.runIf(process.platform === 'linux')('the binary imports no external-buffer function (Electron refuses them)', () => {
-    const binary = process.env.ENGRAM_ARENA_BINARY ?? fileURLToPath(new URL('../../build/Release/engram_arena.node', import.meta.url));
-    const nm = spawnSync('nm', ['-D', '--undefined-only', binary], { encoding: 'utf8' });
-    expect(nm.status).toBe(0);
-    const imports = nm.stdout.split('\n').map((line) => line.trim().split(/\s+/).pop());
-    expect(imports).toContain('napi_get_arraybuffer_info');
-    expect(imports.filter((name) => name && /^napi_create_external/.test(name))).toEqual([]);
-  });
+  it.runIf(process.platform === 'linux')(
+    'the binary imports no external-buffer function (Electron refuses them)',
+    () => {
+      const binary =
+        process.env.ENGRAM_ARENA_BINARY ??
+        fileURLToPath(new URL('../../build/Release/engram_arena.node', import.meta.url));
+      const nm = spawnSync('nm', ['-D', '--undefined-only', binary], { encoding: 'utf8' });
+      expect(nm.status).toBe(0);
+      const imports = nm.stdout.split('\n').map((line) => line.trim().split(/\s+/).pop());
+      expect(imports).toContain('napi_get_arraybuffer_info');
+      expect(imports.filter((name) => name && /^napi_create_external/.test(name))).toEqual([]);
+    },
+  );
 });

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { binding } from '../../dist/binding.js';
 import {
   Arena,
   ArenaDestroyedError,
@@ -15,7 +16,6 @@ import {
   getConfig,
   metrics,
 } from '../../dist/index.js';
-import { binding } from '../../dist/binding.js';
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -255,10 +255,12 @@ describe('ArenaPool.run', () => {
 describe('currentArena', () => {
   it('finds nothing in the runs of a pool without context (it costs every await on Node 20 and 22)', async () => {
     const pool = new ArenaPool({ arenaSize: 4096 });
-    expect(await pool.run(async () => {
-      await tick();
-      return currentArena();
-    })).toBeUndefined();
+    expect(
+      await pool.run(async () => {
+        await tick();
+        return currentArena();
+      }),
+    ).toBeUndefined();
     pool.destroy();
   });
 

@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as promClient from 'prom-client';
+import { describe, expect, it } from 'vitest';
 import { Arena, ArenaPool, metrics, registerMetrics, resetMetrics } from '../../dist/index.js';
 
 const { Registry } = promClient;
@@ -183,7 +183,11 @@ describe('registerMetrics', () => {
       [() => registerMetrics(registry, { prefix: 7 as never }), TypeError, 'ERR_INVALID_ARG_TYPE'],
       [() => registerMetrics(registry, { prefix: null as never }), TypeError, 'ERR_INVALID_ARG_TYPE'],
       [() => registerMetrics(registry, { client: null as never }), TypeError, 'ERR_INVALID_ARG_TYPE'],
-      [() => registerMetrics(registry, { client: { Counter: promClient.Counter } as never }), TypeError, 'ERR_INVALID_ARG_TYPE'],
+      [
+        () => registerMetrics(registry, { client: { Counter: promClient.Counter } as never }),
+        TypeError,
+        'ERR_INVALID_ARG_TYPE',
+      ],
       [() => registerMetrics(registry, { prefix: '9lives_' }), RangeError, 'ERR_INVALID_ARG_VALUE'],
       [() => registerMetrics(registry, { prefix: 'has-dash_' }), RangeError, 'ERR_INVALID_ARG_VALUE'],
       [() => registerMetrics(registry, { pools: pool as never }), TypeError, 'ERR_INVALID_ARG_TYPE'],
@@ -236,7 +240,7 @@ describe('without prom-client', () => {
 });
 
 describe('typings', () => {
-  it('accept prom-client\'s own Registry and module under strict TypeScript', () => {
+  it("accept prom-client's own Registry and module under strict TypeScript", () => {
     const root = path.join(__dirname, '..', '..');
     // Inside the repository, so that prom-client and the built typings resolve.
     const dir = fs.mkdtempSync(path.join(__dirname, '.typings-'));
@@ -254,7 +258,20 @@ void a; void b;
 `,
       );
       const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-      const args = ['--noEmit', '--strict', '--module', 'commonjs', '--target', 'es2022', '--lib', 'es2022,esnext.disposable', '--types', 'node', '--esModuleInterop', path.join(dir, 'check.ts')];
+      const args = [
+        '--noEmit',
+        '--strict',
+        '--module',
+        'commonjs',
+        '--target',
+        'es2022',
+        '--lib',
+        'es2022,esnext.disposable',
+        '--types',
+        'node',
+        '--esModuleInterop',
+        path.join(dir, 'check.ts'),
+      ];
       const child = spawnSync(process.execPath, [tsc, ...args], { cwd: root, encoding: 'utf8' });
       expect(child.stdout).toBe('');
       expect(child.status).toBe(0);

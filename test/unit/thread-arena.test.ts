@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
+import { binding } from '../../dist/binding.js';
 import {
   Arena,
   ArenaDestroyedError,
@@ -16,8 +17,7 @@ import {
   resetThreadArena,
   threadArena,
 } from '../../dist/index.js';
-import { binding } from '../../dist/binding.js';
-import { FIXTURES, arenaOffset, expectThrow, jsonOf, runFixture } from '../fixtures/arena-helpers';
+import { arenaOffset, expectThrow, FIXTURES, jsonOf, runFixture } from '../fixtures/arena-helpers';
 
 afterEach(() => {
   deinitThreadArena();
@@ -53,7 +53,11 @@ describe('the main thread arena', () => {
     expect(floats.length).toBe(0);
     expect(arena.stats()).toMatchObject({ currentUsage: 0, allocations: 0, highWaterMark: 256 + 32 });
     expect(metrics()).toMatchObject({ totalResets: 1, totalAllocations: 2, totalBytesAllocated: 256 + 32 });
-    expect(threadArena().alloc(256, 1).every((b) => b === 0)).toBe(true);
+    expect(
+      threadArena()
+        .alloc(256, 1)
+        .every((b) => b === 0),
+    ).toBe(true);
   });
 
   it('without zeroOnReset the thread arena keeps its bytes across resets', () => {
@@ -61,7 +65,11 @@ describe('the main thread arena', () => {
     deinitThreadArena();
     threadArena().alloc(64, 1).fill(0xab);
     resetThreadArena();
-    expect(threadArena().alloc(64, 1).every((b) => b === 0xab)).toBe(true);
+    expect(
+      threadArena()
+        .alloc(64, 1)
+        .every((b) => b === 0xab),
+    ).toBe(true);
   });
 
   it('resetThreadArena() before any use does not create one', () => {
@@ -102,7 +110,12 @@ describe('the main thread arena', () => {
     arena.alloc(1000, 1);
     arena.alloc(24, 8);
     deinitThreadArena();
-    expect(metrics()).toMatchObject({ totalResets: 0, totalAllocations: 2, totalBytesAllocated: 1024, maxHighWaterMark: 1024 });
+    expect(metrics()).toMatchObject({
+      totalResets: 0,
+      totalAllocations: 2,
+      totalBytesAllocated: 1024,
+      maxHighWaterMark: 1024,
+    });
   });
 
   it('destroy() on the thread arena acts like deinitThreadArena()', () => {
@@ -155,7 +168,8 @@ function runWorker(workerData: Record<string, unknown>): Promise<{ report: Worke
     });
     worker.on('error', reject);
     worker.on('exit', (exitCode) => {
-      if (report === undefined) reject(new Error(`worker ${String(workerData.id)} exited (${exitCode}) without a report`));
+      if (report === undefined)
+        reject(new Error(`worker ${String(workerData.id)} exited (${exitCode}) without a report`));
       else resolve({ report, exitCode });
     });
   });
@@ -309,7 +323,7 @@ describe('one owner: the thread arena is an ordinary Arena that lib/thread-arena
     expect(metrics().liveArenas).toBe(live + 1);
   });
 
-  it('a held thread arena stays the thread\'s: deinitThreadArena() throws ERR_ARENA_HELD and changes nothing', () => {
+  it("a held thread arena stays the thread's: deinitThreadArena() throws ERR_ARENA_HELD and changes nothing", () => {
     const arena = threadArena();
     const hold = arena.hold();
     expectThrow(() => deinitThreadArena(), ArenaError, 'ERR_ARENA_HELD');

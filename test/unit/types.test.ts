@@ -7,8 +7,8 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Arena, metrics } from '../../dist/index.js';
 import { checkStateWords } from '../../dist/arena.js';
+import { Arena, metrics } from '../../dist/index.js';
 
 const root = path.join(__dirname, '..', '..');
 const typesDir = path.join(__dirname, '..', 'types');
@@ -35,8 +35,11 @@ beforeAll(async () => {
   // Asynchronously: tsc takes seconds here, and a blocked event loop starves
   // vitest's worker RPC.
   output = await new Promise<string>((resolve) => {
-    execFile(process.execPath, [tsc, '-p', path.join(typesDir, 'tsconfig.json'), '--pretty', 'false'], { cwd: root, encoding: 'utf8' }, (_error, stdout, stderr) =>
-      resolve(`${stdout}${stderr}`),
+    execFile(
+      process.execPath,
+      [tsc, '-p', path.join(typesDir, 'tsconfig.json'), '--pretty', 'false'],
+      { cwd: root, encoding: 'utf8' },
+      (_error, stdout, stderr) => resolve(`${stdout}${stderr}`),
     );
   });
   diagnostics = [...output.matchAll(/^(.+?)\((\d+),\d+\): error (TS\d+): (.*)$/gm)].map((m) => ({
@@ -53,9 +56,12 @@ describe('type tests', () => {
     expect(understood).toEqual([]);
   });
 
-  it.each(sourceFiles(path.join(typesDir, 'pass')).map((f) => [path.relative(typesDir, f), f]))('%s compiles', (_name, file) => {
-    expect(diagnostics.filter((d) => d.file === file)).toEqual([]);
-  });
+  it.each(sourceFiles(path.join(typesDir, 'pass')).map((f) => [path.relative(typesDir, f), f]))(
+    '%s compiles',
+    (_name, file) => {
+      expect(diagnostics.filter((d) => d.file === file)).toEqual([]);
+    },
+  );
 
   it.each(sourceFiles(path.join(typesDir, 'fail')).map((f) => [path.relative(typesDir, f), f]))(
     '%s fails exactly where marked',
@@ -89,13 +95,15 @@ describe('declaration maps', () => {
     }
   });
 
-  it('never mention the binding\'s test-only seams', () => {
+  it("never mention the binding's test-only seams", () => {
     for (const declaration of fs.readdirSync(path.join(root, 'dist')).filter((f) => f.endsWith('.d.ts'))) {
-      expect(fs.readFileSync(path.join(root, 'dist', declaration), 'utf8'), declaration).not.toMatch(/\btesting[A-Z]\w*/);
+      expect(fs.readFileSync(path.join(root, 'dist', declaration), 'utf8'), declaration).not.toMatch(
+        /\btesting[A-Z]\w*/,
+      );
     }
   });
 
-  it('reference Node\'s types from the entry point', () => {
+  it("reference Node's types from the entry point", () => {
     expect(fs.readFileSync(path.join(root, 'dist', 'index.d.ts'), 'utf8')).toMatch(/^\/\/\/ <reference types="node"/);
   });
 });
@@ -155,9 +163,16 @@ describe('the counter fields: engram_arena.h lists them, lib/types.ts declares t
 
   it('the facade refuses a binary whose state words are elsewhere', () => {
     expect(() => checkStateWords({ offset: 0, capacity: 2 }, { offset: 0, capacity: 4 })).toThrow(
-      expect.objectContaining({ code: 'ERR_ARENA_INTERNAL', message: expect.stringMatching(/capacity at word 4, not 2/) }),
+      expect.objectContaining({
+        code: 'ERR_ARENA_INTERNAL',
+        message: expect.stringMatching(/capacity at word 4, not 2/),
+      }),
     );
-    expect(() => checkStateWords({ offset: 0 }, undefined)).toThrow(expect.objectContaining({ code: 'ERR_ARENA_INTERNAL' }));
-    expect(() => checkStateWords({ offset: 0, capacity: 2 }, { offset: 0, capacity: 2, fallbackBytes: 14 })).not.toThrow();
+    expect(() => checkStateWords({ offset: 0 }, undefined)).toThrow(
+      expect.objectContaining({ code: 'ERR_ARENA_INTERNAL' }),
+    );
+    expect(() =>
+      checkStateWords({ offset: 0, capacity: 2 }, { offset: 0, capacity: 2, fallbackBytes: 14 }),
+    ).not.toThrow();
   });
 });

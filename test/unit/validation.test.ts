@@ -1,8 +1,8 @@
 // Every bad input of every argument: the right error class and code, and a
 // failed call changes nothing (arena stats, metrics, config, live arenas).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Arena, ArenaPool, configure, getConfig, metrics, resetConfig } from '../../dist/index.js';
 import { binding } from '../../dist/binding.js';
+import { Arena, ArenaPool, configure, getConfig, metrics, resetConfig } from '../../dist/index.js';
 import { expectThrow, snapshot } from '../fixtures/arena-helpers';
 
 type Bad = [label: string, value: unknown, cls: typeof TypeError | typeof RangeError, code: string];
@@ -43,7 +43,11 @@ function badCounts(code: string): Bad[] {
   ];
 }
 
-const BAD_SIZES: Bad[] = [...badCounts(SIZE), ['above 1 GiB', 2 ** 30 + 1, RangeError, SIZE], ['2**53 - 1', 2 ** 53 - 1, RangeError, SIZE]];
+const BAD_SIZES: Bad[] = [
+  ...badCounts(SIZE),
+  ['above 1 GiB', 2 ** 30 + 1, RangeError, SIZE],
+  ['2**53 - 1', 2 ** 53 - 1, RangeError, SIZE],
+];
 
 const BAD_ALIGNMENTS: Bad[] = [
   ...badCounts(ALIGN),
@@ -237,7 +241,11 @@ describe('new Arena(options)', () => {
 
   it('one bad field among good ones still fails, and nothing is reserved', () => {
     const before = live();
-    expectThrow(() => new Arena({ size: 4096, overflowStrategy: 'fallback', zeroOnReset: 'no' as any }), TypeError, TYPE);
+    expectThrow(
+      () => new Arena({ size: 4096, overflowStrategy: 'fallback', zeroOnReset: 'no' as any }),
+      TypeError,
+      TYPE,
+    );
     expectThrow(() => new Arena({ size: 4096.5, overflowStrategy: 'fallback', zeroOnReset: true }), RangeError, SIZE);
     expect(live()).toBe(before);
     expectUnchanged();
@@ -245,19 +253,21 @@ describe('new Arena(options)', () => {
 });
 
 describe('configure(options)', () => {
-  it.each([...BAD_OPTIONS, ['undefined', undefined, TypeError, TYPE] as Bad])('options %s', (_label, value, cls, code) => {
-    expectThrow(() => configure(value as any), cls, code);
-    expectUnchanged();
-  });
+  it.each([...BAD_OPTIONS, ['undefined', undefined, TypeError, TYPE] as Bad])(
+    'options %s',
+    (_label, value, cls, code) => {
+      expectThrow(() => configure(value as any), cls, code);
+      expectUnchanged();
+    },
+  );
 
-  it.each([
-    ...BAD_SIZES,
-    ['zero', 0, RangeError, SIZE] as Bad,
-    ['below 64 KiB', 65535, RangeError, SIZE] as Bad,
-  ])('poolSize %s', (_label, value, cls, code) => {
-    expectThrow(() => configure({ poolSize: value as number }), cls, code);
-    expectUnchanged();
-  });
+  it.each([...BAD_SIZES, ['zero', 0, RangeError, SIZE] as Bad, ['below 64 KiB', 65535, RangeError, SIZE] as Bad])(
+    'poolSize %s',
+    (_label, value, cls, code) => {
+      expectThrow(() => configure({ poolSize: value as number }), cls, code);
+      expectUnchanged();
+    },
+  );
 
   it.each(BAD_STRATEGIES)('overflowStrategy %s', (_label, value, cls, code) => {
     expectThrow(() => configure({ overflowStrategy: value as any }), cls, code);
@@ -270,9 +280,21 @@ describe('configure(options)', () => {
   });
 
   it('a bad field next to good ones changes no field at all', () => {
-    expectThrow(() => configure({ poolSize: 131072, overflowStrategy: 'fallback', zeroOnReset: 'yes' as any }), TypeError, TYPE);
-    expectThrow(() => configure({ poolSize: 131072, overflowStrategy: 'nope' as any, zeroOnReset: false }), RangeError, VALUE);
-    expectThrow(() => configure({ poolSize: 1000, overflowStrategy: 'fallback', zeroOnReset: false }), RangeError, SIZE);
+    expectThrow(
+      () => configure({ poolSize: 131072, overflowStrategy: 'fallback', zeroOnReset: 'yes' as any }),
+      TypeError,
+      TYPE,
+    );
+    expectThrow(
+      () => configure({ poolSize: 131072, overflowStrategy: 'nope' as any, zeroOnReset: false }),
+      RangeError,
+      VALUE,
+    );
+    expectThrow(
+      () => configure({ poolSize: 1000, overflowStrategy: 'fallback', zeroOnReset: false }),
+      RangeError,
+      SIZE,
+    );
     expectUnchanged();
   });
 

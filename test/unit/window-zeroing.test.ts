@@ -32,7 +32,11 @@ const patterns: Pattern[] = [
     end: 4096 + 100, // 5, pad to 64, 64, 3, pad to 4096, 100
   },
   { name: 'large allocations', epoch: (a) => [a.alloc(3000, 1), a.alloc(70_000, 8), a.alloc(5, 16)], end: 73_013 },
-  { name: 'a typed array after an odd allocation', epoch: (a) => [a.alloc(3, 1), a.allocArray(Float64Array, 600)], end: 8 + 4800 },
+  {
+    name: 'a typed array after an odd allocation',
+    epoch: (a) => [a.alloc(3, 1), a.allocArray(Float64Array, 600)],
+    end: 8 + 4800,
+  },
   { name: 'a zero-length allocation only (nothing handed out)', epoch: (a) => [a.alloc(0, 1)], end: 0 },
   { name: 'the whole arena', epoch: (a) => [a.alloc(SIZE, 1)], end: SIZE },
   {
@@ -139,7 +143,9 @@ describe(`epochs on this line's way of ending one (${HAS_TRANSFER ? 'transfer' :
     for (let round = 0; round < 50; round++) {
       const views = [arena.alloc(64), arena.allocArray(Float64Array, 600), arena.alloc(10_000, 4096)] as const;
       for (const view of views) dirty += view.some((x: number) => x !== 0) ? 1 : 0;
-      views.forEach((view, i) => view.fill(round + i));
+      views.forEach((view, i) => {
+        view.fill(round + i);
+      });
       views.forEach((view, i) => {
         wrong += view.every((x: number) => x === round + i) ? 0 : 1;
       });

@@ -1,8 +1,15 @@
 // Narrowing by class gives the literal code; comparing it with the right
 // literal compiles, and a switch over a union covers every case.
 import {
-  ArenaError, ArenaOverflowError, ArenaDestroyedError, ArenaInitError, ArenaPoolError,
-  ArenaPoolReleaseError, ArenaPoolTimeoutError, ArenaPoolFullError, ArenaPoolDestroyedError,
+  type ArenaDestroyedError,
+  ArenaError,
+  type ArenaInitError,
+  ArenaOverflowError,
+  type ArenaPoolDestroyedError,
+  ArenaPoolError,
+  type ArenaPoolFullError,
+  ArenaPoolReleaseError,
+  type ArenaPoolTimeoutError,
 } from 'engram-arena';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -17,7 +24,10 @@ assertType<Equal<ArenaPoolTimeoutError['code'], 'ERR_ARENA_POOL_TIMEOUT'>>();
 assertType<Equal<ArenaPoolFullError['code'], 'ERR_ARENA_POOL_FULL'>>();
 assertType<Equal<ArenaPoolDestroyedError['code'], 'ERR_ARENA_POOL_DESTROYED'>>();
 assertType<
-  Equal<ArenaPoolReleaseError['code'], 'ERR_ARENA_POOL_DOUBLE_RELEASE' | 'ERR_ARENA_POOL_FOREIGN_ARENA' | 'ERR_ARENA_POOL_RUN_OWNED'>
+  Equal<
+    ArenaPoolReleaseError['code'],
+    'ERR_ARENA_POOL_DOUBLE_RELEASE' | 'ERR_ARENA_POOL_FOREIGN_ARENA' | 'ERR_ARENA_POOL_RUN_OWNED'
+  >
 >();
 // The base class stays open: the native side and future versions may add codes.
 assertType<Equal<ArenaError['code'], string>>();

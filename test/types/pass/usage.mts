@@ -1,5 +1,5 @@
 // Everyday use from an ES module under strict settings.
-import { Arena, ArenaPool, configure, metrics, threadArena, type ArenaStats } from 'engram-arena';
+import { Arena, ArenaPool, type ArenaStats, configure, metrics, threadArena } from 'engram-arena';
 
 configure({ overflowStrategy: 'fallback' });
 const arena = new Arena({ size: 1 << 16, zeroOnReset: true });
