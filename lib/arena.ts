@@ -1,15 +1,37 @@
 // The Arena class: JavaScript ergonomics over the native arena handle. The
 // arena's memory is an ArrayBuffer the engine owns (lib/memory.ts); the Zig
 // arena keeps the counters and zeroes, and never owns that memory.
-import { endianness } from 'node:os';
 import { binding, type NativeArena } from './binding';
-import { ArenaDestroyedError, ArenaInitError, arenaError, rangeError, typeError } from './errors';
-import { ArenaHold, DISPOSE, heldError, holdUntilFinished, holdUntilSettled, type FinishableStream } from './hold';
 import { getConfig } from './config';
-import { arenaSettings, optionsObject } from './validate';
-import { BufferView, bury, byteLengthOf, moveOut, newMemory, wordsOver } from './memory';
-import { NumberIsInteger, ObjectDefineProperty, ObjectFreeze, PromiseCtor, PromisePrototypeThen, bareList } from './primordials';
+import { ArenaDestroyedError, arenaError, rangeError, typeError } from './errors';
+import { Fallbacks } from './fallbacks';
+import {
+  type ArenaHold,
+  DISPOSE,
+  type FinishableStream,
+  Holds,
+  heldError,
+  holdUntilFinished,
+  holdUntilSettled,
+} from './hold';
+import { BufferView, bury, byteLengthOf, moveOut, reserveMemory, wordsOver } from './memory';
+import { NumberIsInteger, ObjectDefineProperty, ObjectFreeze } from './primordials';
+import { type NotThenable, runScoped } from './scope';
+import {
+  ALLOCATIONS,
+  BUMPS_IN_JS,
+  BYTES_ALLOCATED,
+  FALLBACK_COUNT,
+  HIGH_WATER_MARK,
+  OFFSET,
+  OVERFLOW_COUNT,
+  TWO_32,
+} from './state-words';
+import { isTypedArrayConstructor, type TypedArrayConstructor } from './typed-arrays';
 import type { ArenaStats, OverflowStrategy } from './types';
+import { arenaSettings, optionsObject } from './validate';
+
+export type { NotThenable, TypedArrayConstructor };
 
 /** Options of `new Arena()`; omitted fields come from {@link getConfig}. */
 export interface ArenaOptions {
@@ -19,87 +41,9 @@ export interface ArenaOptions {
   zeroOnReset?: boolean;
 }
 
-/** `T`, unless it is a promise: `scope()` refuses async callbacks at compile time too. */
-export type NotThenable<T> = T extends PromiseLike<unknown> ? never : T;
-
-/** Typed array constructors that {@link Arena.allocArray} accepts. */
-export type TypedArrayConstructor =
-  | Int8ArrayConstructor | Uint8ArrayConstructor | Uint8ClampedArrayConstructor
-  | Int16ArrayConstructor | Uint16ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor
-  | Float32ArrayConstructor | Float64ArrayConstructor | BigInt64ArrayConstructor | BigUint64ArrayConstructor;
-
-// Compared by identity, captured at load: no Set method a user could patch.
-const TYPED_ARRAYS: readonly unknown[] = Object.freeze([
-  Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
-  Float32Array, Float64Array, BigInt64Array, BigUint64Array,
-]);
-
-function isTypedArrayConstructor(value: unknown): boolean {
-  for (let i = 0; i < TYPED_ARRAYS.length; i++) if (TYPED_ARRAYS[i] === value) return true;
-  return false;
-}
-
-// Uint32 indices of the low words of engram_arena_state_t's u64 fields, as
-// literals for the hot path, checked once below against where the binary says
-// they are (ENGRAM_STATE_FIELDS in zig/include/engram_arena.h). Offsets stay
-// below 2^30 (capacity <= 1 GiB), so their high words are always zero; the
-// two counters carry into theirs.
-const OFFSET = 0;
-const CAPACITY = 2;
-const HIGH_WATER_MARK = 4;
-const OVERFLOW_COUNT = 6;
-const ALLOCATIONS = 8;
-const BYTES_ALLOCATED = 10;
-const FALLBACK_COUNT = 12;
-checkStateWords(
-  {
-    offset: OFFSET, capacity: CAPACITY, highWaterMark: HIGH_WATER_MARK, overflowCount: OVERFLOW_COUNT,
-    allocations: ALLOCATIONS, bytesAllocated: BYTES_ALLOCATED, fallbacks: FALLBACK_COUNT,
-  },
-  binding.stateWords,
-);
-
-/**
- * Throws if a word index the facade reads differs from the binary's layout: a
- * binary built from another header would otherwise bump the wrong counter.
- * @internal
- */
-export function checkStateWords(used: Record<string, number>, binary: Readonly<Record<string, number>> | undefined): void {
-  for (const name of Object.keys(used)) {
-    if (binary?.[name] !== used[name]) {
-      throw arenaError(
-        `the native binary puts engram_arena_state_t.${name} at word ${String(binary?.[name])}, ` +
-          `not ${used[name]}: it was built from another engram_arena.h than this dist/`,
-        'ERR_ARENA_INTERNAL',
-      );
-    }
-  }
-}
-
-const TWO_32 = 2 ** 32;
 const MAX_ALIGNMENT = binding.limits.maxAlignment;
 /** Bytes an arena's memory block has beyond its capacity, so that byte 0 can sit on a page. */
 const SLACK_BYTES = binding.limits.hostedSlack;
-// The facade bumps the shared counters itself only where its Uint32 words are
-// the low and high halves of the header's u64 fields.
-const BUMPS_IN_JS = endianness() === 'LE';
-
-function isThenable(value: unknown): boolean {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
-
-/** Memory for an arena or a fallback, or ArenaInitError when the engine refuses it. */
-function reserve(bytes: number): ArrayBuffer {
-  try {
-    return newMemory(bytes);
-  } catch {
-    throw new ArenaInitError(`could not reserve ${bytes} bytes of arena memory`);
-  }
-}
 
 /** Passed instead of options by handOver() alone: module-private, so no user can. */
 const HANDOVER: unique symbol = Symbol('hand over');
@@ -139,14 +83,10 @@ export class Arena {
    */
   #limit = -1;
   /** This epoch's fallback buffers, detached at reset. */
-  #fallbacks: ArrayBuffer[] = bareList();
-  /** The last fallback, for alloc() to view, and where its bytes start. */
-  #fallback: ArrayBuffer | null = null;
-  #fallbackStart = 0;
+  #fallbacks = new Fallbacks();
   #dead = false;
   /** Holds out (see hold()), and what to run when the last one is released. */
-  #holds = 0;
-  #whenUnheld: Array<() => void> = bareList();
+  readonly #holds = new Holds();
 
   /**
    * @throws TypeError / RangeError for bad options; ArenaInitError when memory cannot be reserved.
@@ -166,7 +106,7 @@ export class Arena {
       this.#fallbacks = from.#fallbacks;
       from.#memory = null;
       from.#limit = -1;
-      from.#fallbacks = bareList();
+      from.#fallbacks = new Fallbacks();
       from.#dead = true;
       return;
     }
@@ -181,7 +121,7 @@ export class Arena {
     this.#nativeReset = this.#native.resetFunction();
     this.#state = wordsOver(this.#native.state());
     try {
-      this.#memory = reserve(settings.poolSize + SLACK_BYTES);
+      this.#memory = reserveMemory(settings.poolSize + SLACK_BYTES);
       this.#base = this.#native.bind(this.#memory, true);
       this.#limit = settings.poolSize;
     } catch (err) {
@@ -192,7 +132,7 @@ export class Arena {
 
   /**
    * Reserves `size` bytes and returns their offset in the arena, or -1 for a
-   * fallback (then in `#fallback`). The common case bumps here, with exactly
+   * fallback (then in `#fallbacks`). The common case bumps here, with exactly
    * the Zig rule (engram_arena_state_t); everything else asks the library,
    * which stays the one owner of overflow, errors and strategies.
    */
@@ -226,7 +166,7 @@ export class Arena {
     }
     const where = this.#native.alloc(size, alignment, this.#liveMemory());
     this.#limit = this.#capacity; // the library zeroed what a reset left
-    if (where < 0) this.#serveFallback(size, alignment);
+    if (where < 0) this.#fallbacks.serve(size, alignment);
     return where;
   }
 
@@ -252,24 +192,9 @@ export class Arena {
 
   /** A fresh block in place of one its user moved out or pinned, which is counted. */
   #blockForMovedOut(): ArrayBuffer {
-    const fresh = reserve(this.#capacity + SLACK_BYTES);
+    const fresh = reserveMemory(this.#capacity + SLACK_BYTES);
     binding.countMovedOut();
     return fresh;
-  }
-
-  /** The library counted a fallback; the engine provides its memory. */
-  #serveFallback(size: number, alignment: number): void {
-    const padding = alignment > 1 ? alignment : 0;
-    const memory = reserve(size + padding);
-    this.#fallbackStart = padding === 0 ? 0 : binding.paddingFor(memory, alignment);
-    this.#fallback = memory;
-    if (size + padding !== 0) this.#fallbacks[this.#fallbacks.length] = memory;
-  }
-
-  #takeFallback(): ArrayBuffer {
-    const buffer = this.#fallback!;
-    this.#fallback = null;
-    return buffer;
   }
 
   /**
@@ -289,7 +214,7 @@ export class Arena {
    */
   alloc(size: number, alignment = 8): Buffer {
     const start = this.#reserve(size, alignment);
-    if (start < 0) return new BufferView(this.#takeFallback(), this.#fallbackStart, size);
+    if (start < 0) return new BufferView(this.#fallbacks.take(), this.#fallbacks.start, size);
     try {
       return new BufferView(this.#memory!, this.#base + start, size);
     } catch (err) {
@@ -308,9 +233,16 @@ export class Arena {
     const elementSize = type.BYTES_PER_ELEMENT;
     let align: unknown = alignment === undefined ? elementSize : alignment;
     // A smaller valid alignment is raised to the element size; an invalid one goes on to be refused.
-    if (typeof align === 'number' && NumberIsInteger(align) && align > 0 && align < elementSize && (align & (align - 1)) === 0) align = elementSize;
+    if (
+      typeof align === 'number' &&
+      NumberIsInteger(align) &&
+      align > 0 &&
+      align < elementSize &&
+      (align & (align - 1)) === 0
+    )
+      align = elementSize;
     const start = this.#reserve(length * elementSize, align as number);
-    if (start < 0) return new type(this.#takeFallback(), this.#fallbackStart, length) as InstanceType<C>;
+    if (start < 0) return new type(this.#fallbacks.take(), this.#fallbacks.start, length) as InstanceType<C>;
     try {
       return new type(this.#memory!, this.#base + start, length) as InstanceType<C>;
     } catch (err) {
@@ -330,8 +262,7 @@ export class Arena {
    */
   hold(): ArenaHold {
     if (this.#dead) throw new ArenaDestroyedError();
-    this.#holds += 1;
-    return new ArenaHold(() => this.#unhold());
+    return this.#holds.take();
   }
 
   /**
@@ -352,15 +283,7 @@ export class Arena {
 
   /** True while a hold is out. */
   get held(): boolean {
-    return this.#holds !== 0;
-  }
-
-  #unhold(): void {
-    this.#holds -= 1;
-    if (this.#holds !== 0) return;
-    const waiting = this.#whenUnheld;
-    this.#whenUnheld = bareList();
-    for (let i = 0; i < waiting.length; i++) waiting[i]();
+    return this.#holds.count !== 0;
   }
 
   /**
@@ -371,7 +294,7 @@ export class Arena {
    * Only for a live arena with no hold out.
    */
   handOver(): Arena {
-    if (this.#holds !== 0 || this.#memory === null) {
+    if (this.#holds.count !== 0 || this.#memory === null) {
       throw arenaError('handOver() of a held or destroyed arena', 'ERR_ARENA_INTERNAL');
     }
     handingOver = this;
@@ -380,8 +303,7 @@ export class Arena {
 
   /** @internal Runs `fn` once no hold is out (now, if none is). */
   whenUnheld(fn: () => void): void {
-    if (this.#holds === 0) fn();
-    else this.#whenUnheld[this.#whenUnheld.length] = fn;
+    this.#holds.whenNone(fn);
   }
 
   /**
@@ -399,13 +321,13 @@ export class Arena {
    * be moved (the user moved or pinned it) stays with its user.
    */
   #resetNow(): void {
-    if (this.#holds !== 0) throw heldError('reset', this.#holds);
+    if (this.#holds.count !== 0) throw heldError('reset', this.#holds.count);
     const memory = this.#memory;
     if (memory === null) throw new ArenaDestroyedError();
     let next = moveOut(memory);
     const fresh = next === null;
     if (next === null) next = this.#blockForMovedOut();
-    this.#dropFallbacks();
+    this.#fallbacks.drop();
     this.#memory = next;
     this.#limit = -1;
     this.#base = this.#nativeReset(next, fresh);
@@ -414,44 +336,15 @@ export class Arena {
     if (!this.#options.zeroOnReset) this.#limit = this.#capacity;
   }
 
-  /** Detaches this epoch's fallback buffers; their memory goes once the current task has ended. */
-  #dropFallbacks(): void {
-    const fallbacks = this.#fallbacks;
-    if (fallbacks.length === 0) return;
-    this.#fallbacks = bareList();
-    for (let i = 0; i < fallbacks.length; i++) {
-      const moved = moveOut(fallbacks[i]);
-      if (moved !== null) bury(moved);
-    }
-  }
-
   /**
    * Runs `fn(arena)` and resets the arena afterwards, also when `fn` throws.
    * @throws TypeError (`ERR_ARENA_ASYNC_SCOPE`) when `fn` returns a promise: the
    * arena is reset before the promise settles, so async work must use a pool.
    */
   scope<T>(fn: (arena: this) => NotThenable<T>): T {
-    if (typeof fn !== 'function') throw typeError('scope() needs a function');
-    let result: T;
-    try {
-      result = fn(this);
-    } finally {
+    return runScoped(this, fn, () => {
       if (!this.#dead) this.#resetNow();
-    }
-    if (isThenable(result)) {
-      if (result instanceof PromiseCtor) {
-        try {
-          PromisePrototypeThen(result, undefined, () => {});
-        } catch {
-          // A promise whose species constructor throws: its rejection is its owner's to handle.
-        }
-      }
-      throw typeError(
-        'scope() callback returned a promise: an arena is not safe across await; use ArenaPool.run() instead',
-        'ERR_ARENA_ASYNC_SCOPE',
-      );
-    }
-    return result;
+    });
   }
 
   /** Bytes left before the arena overflows (alignment padding not yet counted). */
@@ -511,14 +404,14 @@ export class Arena {
    * @throws ArenaError `ERR_ARENA_HELD` (nothing changed) while a hold is out.
    */
   destroy(): void {
-    if (this.#holds !== 0) throw heldError('destroy', this.#holds);
+    if (this.#holds.count !== 0) throw heldError('destroy', this.#holds.count);
     const memory = this.#memory;
     if (memory === null) return;
     this.#dead = true;
     this.#memory = null;
     this.#limit = -1; // below every end: even an empty request asks the library, which refuses
     const kept = moveOut(memory);
-    this.#dropFallbacks();
+    this.#fallbacks.drop();
     this.#native.destroy();
     if (kept !== null) bury(kept);
     else binding.countMovedOut(); // moved out or pinned by its user, who keeps it

@@ -3,7 +3,7 @@
 import { finished } from 'node:stream';
 import { type ArenaError, arenaError, typeError } from './errors';
 
-import { PromiseResolve } from './primordials';
+import { bareList, PromiseResolve } from './primordials';
 
 // Captured at load, with the built-ins in primordials.ts: a hold must be
 // released whatever user code later does to them.
@@ -46,6 +46,37 @@ export class ArenaHold {
 
   [DISPOSE](): void {
     this.release();
+  }
+}
+
+/** An arena's holds: how many are out, and what runs once the last is released. */
+export class Holds {
+  #count = 0;
+  #whenNone: Array<() => void> = bareList();
+
+  /** Holds out now. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** One more hold, released by the ArenaHold returned. */
+  take(): ArenaHold {
+    this.#count += 1;
+    return new ArenaHold(() => this.#release());
+  }
+
+  /** Runs `fn` once no hold is out (now, if none is). */
+  whenNone(fn: () => void): void {
+    if (this.#count === 0) fn();
+    else this.#whenNone[this.#whenNone.length] = fn;
+  }
+
+  #release(): void {
+    this.#count -= 1;
+    if (this.#count !== 0) return;
+    const waiting = this.#whenNone;
+    this.#whenNone = bareList();
+    for (let i = 0; i < waiting.length; i++) waiting[i]();
   }
 }
 

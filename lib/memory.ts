@@ -4,6 +4,7 @@
 // owns which bytes (docs/design.md, "Memory").
 import { Buffer } from 'node:buffer';
 import { binding } from './binding';
+import { ArenaInitError } from './errors';
 import {
   ArrayBufferCtor,
   ArrayBufferPrototypeGetByteLength,
@@ -41,9 +42,13 @@ export function byteLengthOf(buffer: ArrayBuffer): number {
   return ArrayBufferPrototypeGetByteLength(buffer);
 }
 
-/** A zero-filled engine-owned ArrayBuffer; RangeError when the engine refuses the memory. */
-export function newMemory(bytes: number): ArrayBuffer {
-  return new ArrayBufferCtor(bytes);
+/** A zero-filled engine-owned ArrayBuffer for an arena or a fallback; ArenaInitError when the engine refuses it. */
+export function reserveMemory(bytes: number): ArrayBuffer {
+  try {
+    return new ArrayBufferCtor(bytes);
+  } catch {
+    throw new ArenaInitError(`could not reserve ${bytes} bytes of arena memory`);
+  }
 }
 
 /** A Uint32Array over `buffer`, made with the constructor captured at load. */

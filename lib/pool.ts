@@ -18,7 +18,6 @@ import {
   AsyncLocalStoragePrototypeGetStore,
   AsyncLocalStoragePrototypeRun,
   bareList,
-  ClearTimeout,
   MapCtor,
   MapIteratorPrototypeNext,
   MapPrototypeDelete,
@@ -34,70 +33,21 @@ import {
   SetPrototypeAdd,
   SetPrototypeDelete,
   SetPrototypeGetSize,
-  SetTimeout,
   WeakSetCtor,
   WeakSetPrototypeAdd,
   WeakSetPrototypeHas,
 } from './primordials';
-import type { ArenaPoolOptions } from './types';
+import type { ArenaPoolOptions, ArenaPoolStats } from './types';
 import { optionsObject, poolSettings } from './validate';
+import { WaiterQueue } from './waiters';
 
-export type { ArenaPoolOptions };
-
-/** A snapshot of an {@link ArenaPool}; counters span the pool's life. */
-export interface ArenaPoolStats {
-  name: string;
-  arenaSize: number;
-  maxArenas: number;
-  maxWaiting: number;
-  /** Arenas holding memory now (idle + in use); 0 once destroyed. */
-  arenas: number;
-  idle: number;
-  /** Arenas handed out and not yet released. */
-  inUse: number;
-  /** Most arenas in use at once: compare with `maxArenas` when sizing. */
-  peakInUse: number;
-  /** Callers queued now. */
-  waiting: number;
-  peakWaiting: number;
-  /** Arenas created so far (more than `maxArenas` if some were destroyed by their user). */
-  created: number;
-  /** Successful acquisitions, run() included. */
-  acquired: number;
-  /** Acquisitions that had to queue first. */
-  waited: number;
-  released: number;
-  /** Callers rejected with `ERR_ARENA_POOL_TIMEOUT`. */
-  timedOut: number;
-  /** Callers rejected with `ERR_ARENA_POOL_FULL`. */
-  rejected: number;
-  /** Most bytes one arena of the pool held in one use: compare with `arenaSize` when sizing. */
-  highWaterMark: number;
-  /** Arenas given back while holds on them were out; recycled when the last hold is released. */
-  held: number;
-  /** Allocations that did not fit, counted when their arena comes back. */
-  overflows: number;
-  /** Allocations served from the heap, counted when their arena comes back. */
-  fallbacks: number;
-  destroyed: boolean;
-}
+export type { ArenaPoolOptions, ArenaPoolStats };
 
 // What run() puts in AsyncLocalStorage. A callback that outlives its run()
 // (a timer it forgot) still sees this object, so the arena is unlinked on
 // release instead of pointing it at an arena that now serves someone else.
 interface Lease {
   arena: Arena | null;
-}
-
-// A caller queued for an arena: a node of the pool's FIFO list, which needs
-// no built-in collection (and so nothing user code could patch) to append,
-// take the first or drop a timed-out one.
-interface Waiter {
-  resolve(arena: Arena): void;
-  reject(error: Error): void;
-  timer: NodeJS.Timeout | undefined;
-  previous: Waiter | null;
-  next: Waiter | null;
 }
 
 // Made by the first pool with `context: true`: before that, no await pays for it.
@@ -144,9 +94,7 @@ export class ArenaPool {
   // Every arena this pool ever made, so that a second release is told apart from a foreign arena.
   readonly #made = new WeakSetCtor<Arena>();
   // Callers queued, first come first served.
-  #firstWaiter: Waiter | null = null;
-  #lastWaiter: Waiter | null = null;
-  #waiting = 0;
+  readonly #waiters = new WaiterQueue<Arena>();
   #destroyed = false;
   #counts = {
     created: 0,
@@ -240,7 +188,7 @@ export class ArenaPool {
    */
   #takeNow(): Arena | null {
     if (this.#destroyed) throw new ArenaPoolDestroyedError(this.name);
-    if (this.#waiting === 0) {
+    if (this.#waiters.length === 0) {
       const idle = this.#idle.length;
       let arena: Arena | undefined;
       if (idle > 0) {
@@ -254,7 +202,7 @@ export class ArenaPool {
         return arena;
       }
     }
-    if (this.#waiting >= this.#options.maxWaiting) {
+    if (this.#waiters.length >= this.#options.maxWaiting) {
       this.#counts.rejected++;
       throw new ArenaPoolFullError(this.#options.maxWaiting, this.name);
     }
@@ -313,7 +261,7 @@ export class ArenaPool {
       idle: this.#idle.length,
       inUse: MapPrototypeGetSize(this.#inUse),
       held: SetPrototypeGetSize(this.#held),
-      waiting: this.#waiting,
+      waiting: this.#waiters.length,
       ...this.#counts,
       highWaterMark,
       destroyed: this.#destroyed,
@@ -329,7 +277,7 @@ export class ArenaPool {
   destroy(): void {
     if (this.#destroyed) return;
     this.#destroyed = true;
-    for (let waiter = this.#nextWaiter(); waiter !== undefined; waiter = this.#nextWaiter()) {
+    for (let waiter = this.#waiters.shift(); waiter !== undefined; waiter = this.#waiters.shift()) {
       waiter.reject(new ArenaPoolDestroyedError(this.name));
     }
     const idle = this.#idle;
@@ -386,42 +334,15 @@ export class ArenaPool {
    */
   #enqueue(): Promise<Arena> {
     const promise = new PromiseCtor<Arena>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, timer: undefined, previous: this.#lastWaiter, next: null };
       const timeout = this.#options.acquireTimeoutMs;
-      if (timeout !== Infinity) {
-        waiter.timer = SetTimeout(() => {
-          this.#unlink(waiter);
-          this.#counts.timedOut++;
-          reject(new ArenaPoolTimeoutError(timeout, this.name));
-        }, timeout);
-      }
-      if (this.#lastWaiter === null) this.#firstWaiter = waiter;
-      else this.#lastWaiter.next = waiter;
-      this.#lastWaiter = waiter;
-      this.#waiting++;
-      if (this.#waiting > this.#counts.peakWaiting) this.#counts.peakWaiting = this.#waiting;
+      this.#waiters.push({ resolve, reject }, timeout, () => {
+        this.#counts.timedOut++;
+        reject(new ArenaPoolTimeoutError(timeout, this.name));
+      });
+      if (this.#waiters.length > this.#counts.peakWaiting) this.#counts.peakWaiting = this.#waiters.length;
     });
     ObjectDefineProperty(promise, 'constructor', { value: PromiseCtor });
     return promise;
-  }
-
-  #unlink(waiter: Waiter): void {
-    if (waiter.previous === null) this.#firstWaiter = waiter.next;
-    else waiter.previous.next = waiter.next;
-    if (waiter.next === null) this.#lastWaiter = waiter.previous;
-    else waiter.next.previous = waiter.previous;
-    waiter.previous = null;
-    waiter.next = null;
-    this.#waiting--;
-  }
-
-  /** The first caller queued, taken off the queue with its timer stopped. */
-  #nextWaiter(): Waiter | undefined {
-    const first = this.#firstWaiter;
-    if (first === null) return undefined;
-    this.#unlink(first);
-    ClearTimeout(first.timer);
-    return first;
   }
 
   #giveBack(arena: Arena): void {
@@ -464,7 +385,7 @@ export class ArenaPool {
     }
     arena.foldInto(this.#counts);
     arena.reset();
-    const waiter = this.#nextWaiter();
+    const waiter = this.#waiters.shift();
     if (waiter === undefined) {
       this.#idle[this.#idle.length] = arena;
       return;
@@ -475,8 +396,8 @@ export class ArenaPool {
   }
 
   #replaceForWaiters(): void {
-    while (this.#waiting > 0 && this.#count() < this.#options.maxArenas) {
-      const waiter = this.#nextWaiter()!;
+    while (this.#waiters.length > 0 && this.#count() < this.#options.maxArenas) {
+      const waiter = this.#waiters.shift()!;
       this.#counts.waited++;
       let arena: Arena;
       try {

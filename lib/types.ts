@@ -72,3 +72,41 @@ export interface ArenaPoolOptions {
    */
   context?: boolean;
 }
+
+/** A snapshot of an {@link ArenaPool}; counters span the pool's life. */
+export interface ArenaPoolStats {
+  name: string;
+  arenaSize: number;
+  maxArenas: number;
+  maxWaiting: number;
+  /** Arenas holding memory now (idle + in use); 0 once destroyed. */
+  arenas: number;
+  idle: number;
+  /** Arenas handed out and not yet released. */
+  inUse: number;
+  /** Most arenas in use at once: compare with `maxArenas` when sizing. */
+  peakInUse: number;
+  /** Callers queued now. */
+  waiting: number;
+  peakWaiting: number;
+  /** Arenas created so far (more than `maxArenas` if some were destroyed by their user). */
+  created: number;
+  /** Successful acquisitions, run() included. */
+  acquired: number;
+  /** Acquisitions that had to queue first. */
+  waited: number;
+  released: number;
+  /** Callers rejected with `ERR_ARENA_POOL_TIMEOUT`. */
+  timedOut: number;
+  /** Callers rejected with `ERR_ARENA_POOL_FULL`. */
+  rejected: number;
+  /** Most bytes one arena of the pool held in one use: compare with `arenaSize` when sizing. */
+  highWaterMark: number;
+  /** Arenas given back while holds on them were out; recycled when the last hold is released. */
+  held: number;
+  /** Allocations that did not fit, counted when their arena comes back. */
+  overflows: number;
+  /** Allocations served from the heap, counted when their arena comes back. */
+  fallbacks: number;
+  destroyed: boolean;
+}
