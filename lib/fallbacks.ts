@@ -7,7 +7,8 @@ import { bareList } from './primordials';
 
 /** One epoch's fallback buffers, and the last one served until its view is made. */
 export class Fallbacks {
-  #buffers: ArrayBuffer[] = bareList();
+  // Made on first use: most epochs have no fallback, and a pool makes an arena handle per use.
+  #buffers: ArrayBuffer[] | null = null;
   #last: ArrayBuffer | null = null;
   /** Where the last one's bytes start: its first address aligned as asked. */
   start = 0;
@@ -18,7 +19,9 @@ export class Fallbacks {
     const memory = reserveMemory(size + padding);
     this.start = padding === 0 ? 0 : binding.paddingFor(memory, alignment);
     this.#last = memory;
-    if (size + padding !== 0) this.#buffers[this.#buffers.length] = memory;
+    if (size + padding === 0) return;
+    if (this.#buffers === null) this.#buffers = bareList();
+    this.#buffers[this.#buffers.length] = memory;
   }
 
   /** The buffer serve() reserved; its view starts at `start`. */
@@ -31,8 +34,8 @@ export class Fallbacks {
   /** Detaches every buffer of the epoch; their memory goes once the current task has ended. */
   drop(): void {
     const buffers = this.#buffers;
-    if (buffers.length === 0) return;
-    this.#buffers = bareList();
+    if (buffers === null) return;
+    this.#buffers = null;
     for (let i = 0; i < buffers.length; i++) {
       const moved = moveOut(buffers[i]);
       if (moved !== null) bury(moved);

@@ -52,7 +52,8 @@ export class ArenaHold {
 /** An arena's holds: how many are out, and what runs once the last is released. */
 export class Holds {
   #count = 0;
-  #whenNone: Array<() => void> = bareList();
+  // Made on first use: most arenas never wait for a hold.
+  #whenNone: Array<() => void> | null = null;
 
   /** Holds out now. */
   get count(): number {
@@ -67,15 +68,20 @@ export class Holds {
 
   /** Runs `fn` once no hold is out (now, if none is). */
   whenNone(fn: () => void): void {
-    if (this.#count === 0) fn();
-    else this.#whenNone[this.#whenNone.length] = fn;
+    if (this.#count === 0) {
+      fn();
+      return;
+    }
+    if (this.#whenNone === null) this.#whenNone = bareList();
+    this.#whenNone[this.#whenNone.length] = fn;
   }
 
   #release(): void {
     this.#count -= 1;
     if (this.#count !== 0) return;
     const waiting = this.#whenNone;
-    this.#whenNone = bareList();
+    if (waiting === null) return;
+    this.#whenNone = null;
     for (let i = 0; i < waiting.length; i++) waiting[i]();
   }
 }
