@@ -1,17 +1,34 @@
 // One server of `npm run bench:http`: the demo's handlers (examples/handlers.js)
 // with their buffers from one allocation method, on a free loopback port. It
-// answers {usage} over IPC with its own CPU time and memory, so the parent can
-// charge each round to this process alone, whatever else the machine runs.
+// answers {usage} over IPC with its own CPU time, memory and full collections,
+// so the parent can charge each round to this process alone, whatever else the
+// machine runs.
 import * as http from 'node:http';
 import { createRequire } from 'node:module';
+import { PerformanceObserver, constants } from 'node:perf_hooks';
 
 const require = createRequire(import.meta.url);
 const { ArenaPool } = require('engram-arena');
-const { createHandler, demoPoolOptions } = require('../examples/handlers.js');
+const { WORKLOADS, createHandler, demoPoolOptions } = require('../examples/handlers.js');
 
-const [method, concurrency] = [process.argv[2], Number(process.argv[3])];
-const pool = method === 'arena' ? new ArenaPool(demoPoolOptions(concurrency)) : null;
+const [method, concurrency, workload] = [process.argv[2], Number(process.argv[3]), process.argv[4]];
+const pool = method === 'arena' ? new ArenaPool(demoPoolOptions(concurrency, WORKLOADS[workload])) : null;
 const handle = createHandler({ method, pool });
+
+// Full (mark-compact) collections stop every request in the process; counted
+// since start, the parent takes differences. `detail.kind` has been there
+// since Node 16, and NODE_PERFORMANCE_GC_MAJOR is 4 on Node 20 to 26.
+const gc = { fullGcs: 0, fullGcMs: 0, otherGcs: 0 };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    if ((entry.detail?.kind ?? entry.kind) === constants.NODE_PERFORMANCE_GC_MAJOR) {
+      gc.fullGcs++;
+      gc.fullGcMs += entry.duration;
+    } else {
+      gc.otherGcs++;
+    }
+  }
+}).observe({ entryTypes: ['gc'] });
 
 const server = http.createServer((req, res) => {
   if (!handle(req, res, new URL(req.url, 'http://localhost'))) res.writeHead(404).end();
@@ -20,7 +37,8 @@ const server = http.createServer((req, res) => {
 process.on('message', (message) => {
   if (message === 'usage') {
     const { user, system } = process.cpuUsage();
-    process.send({ cpuMicros: user + system, rss: process.memoryUsage.rss(), maxRss: process.resourceUsage().maxRSS * 1024 });
+    // A turn of the event loop first: the observer hears of collections from a later task.
+    setImmediate(() => process.send({ cpuMicros: user + system, rss: process.memoryUsage.rss(), maxRss: process.resourceUsage().maxRSS * 1024, ...gc }));
   } else if (message === 'stop') {
     // Nothing to flush or keep: the parent has its figures.
     process.exit(0);
