@@ -57,12 +57,14 @@ export async function checkBodies(servers, workload, seeds) {
  * One bounded round of load on one server: seeds `firstSeed`, `firstSeed + 1`,
  * ... in order, so every server of a round sees the same requests. Resolves to
  * the requests answered, the server's CPU µs and full collections (count and
- * ms) meanwhile, and each latency in ms.
+ * ms) meanwhile, each latency in ms as the client saw it, and each request's
+ * time in the server until its handler called res.end(), in ms.
  */
 export async function round(server, workload, { seconds, connections, firstSeed }) {
   let seed = firstSeed;
   const latencies = [];
   const before = await server.usage();
+  // What the server timed before this round (the warm-up, the body check) is not the round's.
   const instance = autocannon({
     url: `http://127.0.0.1:${server.port}`,
     connections,
@@ -81,6 +83,7 @@ export async function round(server, workload, { seconds, connections, firstSeed 
     fullGcs: after.fullGcs - before.fullGcs,
     fullGcMs: after.fullGcMs - before.fullGcMs,
     latencies,
+    answerMs: after.answerMs,
     rss: after.rss,
     maxRss: after.maxRss,
   };

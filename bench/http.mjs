@@ -40,6 +40,7 @@ function percentile(sorted, p) {
 function summarise(rounds) {
   const requests = rounds.reduce((sum, r) => sum + r.requests, 0);
   const latencies = Float64Array.from(rounds.flatMap((r) => r.latencies)).sort();
+  const answers = Float64Array.from(rounds.flatMap((r) => r.answerMs)).sort();
   return {
     requests,
     requestsPerSecond: requests / rounds.reduce((sum, r) => sum + r.seconds, 0),
@@ -49,6 +50,9 @@ function summarise(rounds) {
     p99: percentile(latencies, 99),
     p999: percentile(latencies, 99.9),
     max: percentile(latencies, 100),
+    serverP50: percentile(answers, 50),
+    serverP99: percentile(answers, 99),
+    serverP999: percentile(answers, 99.9),
     fullGcs: rounds.reduce((sum, r) => sum + r.fullGcs, 0),
     fullGcMs: rounds.reduce((sum, r) => sum + r.fullGcMs, 0),
     rss: Math.max(...rounds.map((r) => r.rss)),
@@ -112,6 +116,8 @@ function printWorkload(w) {
       'p99 ms': m.p99.toFixed(2),
       'p99.9 ms': m.p999.toFixed(2),
       'max ms': m.max.toFixed(1),
+      'server p99 ms': m.serverP99.toFixed(2),
+      'server p99.9 ms': m.serverP999.toFixed(2),
       'full GCs': m.fullGcs,
       'per 10k req': ((m.fullGcs / m.requests) * 1e4).toFixed(1),
       'full GC ms': m.fullGcMs.toFixed(0),
@@ -120,7 +126,8 @@ function printWorkload(w) {
   });
   const byRound = w.arenaCpuRatioByRound.map((x) => x.toFixed(2)).join(' ');
   const handler = Object.entries(w.floor.handlerCpuMicrosPerRequest).map(([m, us]) => `${m} ${us.toFixed(1)}`).join(', ');
-  console.log(`\nworkload ${w.name}: GET ${w.path}, ${w.checkedBodies} bodies identical across servers (x = CPU per request / allocUnsafe's)`);
+  console.log(`\nworkload ${w.name}: GET ${w.path}, ${w.checkedBodies} bodies identical across servers (x = CPU per request / allocUnsafe's;`);
+  console.log('p50..max: latency at the client; server p99: from the request event to res.end() in the server; full GCs: gc entries of kind major)');
   console.log(table(rows, Object.keys(rows[0])));
   console.log(`arena/allocUnsafe CPU per round: ${byRound}`);
   console.log(`handler alone, in-process, CPU us/req: ${handler}`);

@@ -17,10 +17,10 @@ it('npm run bench:http serves every workload three ways, checks bodies and print
     expect(at).toBeGreaterThanOrEqual(0);
     const section = stdout.slice(at).split('\n\n')[0];
     expect(section).toMatch(
-      /^method\s+req\/s\s+CPU us\/req\s+CPU vs allocUnsafe\s+p50 ms\s+p99 ms\s+p99\.9 ms\s+max ms\s+full GCs\s+per 10k req\s+full GC ms\s+RSS MiB$/m,
+      /^method\s+req\/s\s+CPU us\/req\s+CPU vs allocUnsafe\s+p50 ms\s+p99 ms\s+p99\.9 ms\s+max ms\s+server p99 ms\s+server p99\.9 ms\s+full GCs\s+per 10k req\s+full GC ms\s+RSS MiB$/m,
     );
     for (const method of ['arena', 'allocUnsafe', 'alloc']) {
-      const cells = [String.raw`\d+`, num, `${num}x`, num, num, num, num, String.raw`\d+`, num, String.raw`\d+`, num];
+      const cells = [String.raw`\d+`, num, `${num}x`, num, num, num, num, num, num, String.raw`\d+`, num, String.raw`\d+`, num];
       expect(section).toMatch(new RegExp(`^${method}\\s+${cells.join(String.raw`\s+`)}\\s*$`, 'm'));
     }
     expect(section).toMatch(/^allocUnsafe\s+\d+\s+\S+\s+1\.00x/m);
