@@ -1,5 +1,6 @@
 // A dependency-free SVG chart of bench/http.json: server CPU per request, full
-// collections per 10,000 requests, and the p99 and p99.9 latency, one group of
+// collections per 10,000 requests, and the p99 and p99.9 latency at the client
+// and in the server (request event to res.end()), one group of
 // bars per Node line and workload, one bar per allocation method. Linear
 // scales from zero, so bar lengths compare honestly; a run from before a
 // figure was measured draws no bar for it.
@@ -47,18 +48,20 @@ function panel(groups, title, unit, value, x0, y0) {
 export function renderHttpSvg(results) {
   const groups = Object.values(results.runs).flatMap((run) => run.workloads.map((workload) => ({ node: `Node ${run.node.slice(1).split('.')[0]}`, workload })));
   const legend = Object.entries(COLORS).map(([name, color], i) =>
-    `<rect x="${20 + i * 160}" y="${2 * H + 6}" width="12" height="12" fill="${color}"/><text x="${36 + i * 160}" y="${2 * H + 16}">${esc(name)}</text>`);
+    `<rect x="${20 + i * 160}" y="${3 * H + 6}" width="12" height="12" fill="${color}"/><text x="${36 + i * 160}" y="${3 * H + 16}">${esc(name)}</text>`);
   const m = results.machine;
   const dates = [...new Set(Object.values(results.runs).map((run) => run.date.slice(0, 10)))].join(', ');
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${2 * H + 48}" font-family="sans-serif" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${3 * H + 48}" font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="white"/>`,
     panel(groups, 'server CPU per request (lower is better)', 'µs', (s) => s.cpuMicrosPerRequest, 0, 0),
     panel(groups, 'full GCs per 10,000 requests', '', (s) => (s.fullGcs === undefined ? NaN : (s.fullGcs / s.requests) * 1e4), W, 0),
-    panel(groups, 'p99 latency, 32 connections', 'ms', (s) => s.p99, 0, H),
-    panel(groups, 'p99.9 latency, 32 connections', 'ms', (s) => (s.p999 === undefined ? NaN : s.p999), W, H),
+    panel(groups, 'p99 latency at the client, 32 connections', 'ms', (s) => s.p99, 0, H),
+    panel(groups, 'p99.9 latency at the client', 'ms', (s) => s.p999 ?? NaN, W, H),
+    panel(groups, 'p99 in the server (request to res.end())', 'ms', (s) => s.serverP99 ?? NaN, 0, 2 * H),
+    panel(groups, 'p99.9 in the server', 'ms', (s) => s.serverP999 ?? NaN, W, 2 * H),
     ...legend,
-    `<text x="20" y="${2 * H + 38}" fill="#555">${esc(`${m.cpu}, ${m.cores} cores (shared), ${m.platform}; autocannon on loopback, servers alternated; ${dates}`)}</text>`,
+    `<text x="20" y="${3 * H + 38}" fill="#555">${esc(`${m.cpu}, ${m.cores} cores (shared), ${m.platform}; autocannon on loopback, servers alternated; ${dates}`)}</text>`,
     '</svg>',
   ].join('\n') + '\n';
 }
