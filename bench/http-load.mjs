@@ -4,9 +4,9 @@ import autocannon from 'autocannon';
 import { fork } from 'node:child_process';
 import * as http from 'node:http';
 
-/** Starts bench/http-server.mjs for `method`; resolves to { port, usage(), stop() }. */
-export function startServer(method, concurrency) {
-  const child = fork(new URL('./http-server.mjs', import.meta.url), [method, String(concurrency)], {
+/** Starts bench/http-server.mjs for `method` and `workload` (a name); resolves to { port, usage(), stop() }. */
+export function startServer(method, concurrency, workload) {
+  const child = fork(new URL('./http-server.mjs', import.meta.url), [method, String(concurrency), workload], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const replies = [];
@@ -56,12 +56,15 @@ export async function checkBodies(servers, workload, seeds) {
 /**
  * One bounded round of load on one server: seeds `firstSeed`, `firstSeed + 1`,
  * ... in order, so every server of a round sees the same requests. Resolves to
- * the requests answered, the server's CPU µs spent meanwhile, and each latency in ms.
+ * the requests answered, the server's CPU µs and full collections (count and
+ * ms) meanwhile, each latency in ms as the client saw it, and each request's
+ * time in the server until its handler called res.end(), in ms.
  */
 export async function round(server, workload, { seconds, connections, firstSeed }) {
   let seed = firstSeed;
   const latencies = [];
   const before = await server.usage();
+  // What the server timed before this round (the warm-up, the body check) is not the round's.
   const instance = autocannon({
     url: `http://127.0.0.1:${server.port}`,
     connections,
@@ -74,5 +77,14 @@ export async function round(server, workload, { seconds, connections, firstSeed 
   const after = await server.usage();
   const failures = result.errors + result.timeouts + result.non2xx;
   if (failures > 0) throw new Error(`${failures} failed requests (errors ${result.errors}, timeouts ${result.timeouts}, non-2xx ${result.non2xx})`);
-  return { requests: latencies.length, cpuMicros: after.cpuMicros - before.cpuMicros, latencies, rss: after.rss, maxRss: after.maxRss };
+  return {
+    requests: latencies.length,
+    cpuMicros: after.cpuMicros - before.cpuMicros,
+    fullGcs: after.fullGcs - before.fullGcs,
+    fullGcMs: after.fullGcMs - before.fullGcMs,
+    latencies,
+    answerMs: after.answerMs,
+    rss: after.rss,
+    maxRss: after.maxRss,
+  };
 }

@@ -1,13 +1,15 @@
-// `npm run bench:http`: the demo's two workloads served three ways, arena
+// `npm run bench:http`: the demo's three workloads served three ways, arena
 // (ArenaPool), Buffer.allocUnsafe and Buffer.alloc, each in its own server
 // process, under one autocannon client on loopback. The servers take turns,
 // round after round, so a noisy neighbour slows all three alike, and the
-// figure to trust is each server's own CPU time per request.
+// figures to trust are each server's own: CPU time per request and full
+// collections.
 //
 // Writes bench/http.json (one entry per Node major, kept across runs) and
 // bench/http.svg; ENGRAM_BENCH_SMOKE=1 makes a tiny run that writes nothing.
-// ENGRAM_BENCH_HTTP_ROUNDS (default 5) and ENGRAM_BENCH_HTTP_SECONDS (per
-// server per round, default 4) scale a trial run, which writes nothing.
+// ENGRAM_BENCH_HTTP_ROUNDS (default 5), ENGRAM_BENCH_HTTP_SECONDS (per server
+// per round, default 4) and ENGRAM_BENCH_HTTP_WORKLOADS (names, comma
+// separated) make a trial run, which writes nothing.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { createRequire } from 'node:module';
@@ -17,6 +19,8 @@ import { renderHttpSvg } from './http-chart.mjs';
 
 const { WORKLOADS } = createRequire(import.meta.url)('../examples/handlers.js');
 const SMOKE = process.env.ENGRAM_BENCH_SMOKE === '1';
+const TRIAL = ['ENGRAM_BENCH_HTTP_ROUNDS', 'ENGRAM_BENCH_HTTP_SECONDS', 'ENGRAM_BENCH_HTTP_WORKLOADS'].some((k) => process.env[k]);
+const WORKLOAD_NAMES = process.env.ENGRAM_BENCH_HTTP_WORKLOADS?.split(',') ?? Object.keys(WORKLOADS);
 const METHODS = ['arena', 'allocUnsafe', 'alloc'];
 const CONFIG = SMOKE
   ? { rounds: 1, seconds: 0.3, warmupSeconds: 0.2, connections: 4, checkedSeeds: 5 }
@@ -36,6 +40,7 @@ function percentile(sorted, p) {
 function summarise(rounds) {
   const requests = rounds.reduce((sum, r) => sum + r.requests, 0);
   const latencies = Float64Array.from(rounds.flatMap((r) => r.latencies)).sort();
+  const answers = Float64Array.from(rounds.flatMap((r) => r.answerMs)).sort();
   return {
     requests,
     requestsPerSecond: requests / rounds.reduce((sum, r) => sum + r.seconds, 0),
@@ -43,7 +48,13 @@ function summarise(rounds) {
     cpuMicrosPerRequestByRound: rounds.map((r) => r.cpuMicros / r.requests),
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
+    p999: percentile(latencies, 99.9),
     max: percentile(latencies, 100),
+    serverP50: percentile(answers, 50),
+    serverP99: percentile(answers, 99),
+    serverP999: percentile(answers, 99.9),
+    fullGcs: rounds.reduce((sum, r) => sum + r.fullGcs, 0),
+    fullGcMs: rounds.reduce((sum, r) => sum + r.fullGcMs, 0),
     rss: Math.max(...rounds.map((r) => r.rss)),
     maxRss: Math.max(...rounds.map((r) => r.maxRss)),
   };
@@ -53,7 +64,7 @@ async function runWorkload(name) {
   const workload = WORKLOADS[name];
   const servers = {};
   try {
-    for (const method of METHODS) servers[method] = await startServer(method, CONFIG.connections);
+    for (const method of METHODS) servers[method] = await startServer(method, CONFIG.connections, name);
     const checked = await checkBodies(servers, workload, Array.from({ length: CONFIG.checkedSeeds }, (_, i) => i * 37));
     for (const method of METHODS) await round(servers[method], workload, { ...CONFIG, seconds: CONFIG.warmupSeconds, firstSeed: 0 });
     const rounds = Object.fromEntries(METHODS.map((m) => [m, []]));
@@ -103,13 +114,20 @@ function printWorkload(w) {
       'CPU vs allocUnsafe': `${(m.cpuMicrosPerRequest / unsafe.cpuMicrosPerRequest).toFixed(2)}x`,
       'p50 ms': m.p50.toFixed(2),
       'p99 ms': m.p99.toFixed(2),
+      'p99.9 ms': m.p999.toFixed(2),
       'max ms': m.max.toFixed(1),
+      'server p99 ms': m.serverP99.toFixed(2),
+      'server p99.9 ms': m.serverP999.toFixed(2),
+      'full GCs': m.fullGcs,
+      'per 10k req': ((m.fullGcs / m.requests) * 1e4).toFixed(1),
+      'full GC ms': m.fullGcMs.toFixed(0),
       'RSS MiB': (m.maxRss / 2 ** 20).toFixed(1),
     };
   });
   const byRound = w.arenaCpuRatioByRound.map((x) => x.toFixed(2)).join(' ');
   const handler = Object.entries(w.floor.handlerCpuMicrosPerRequest).map(([m, us]) => `${m} ${us.toFixed(1)}`).join(', ');
-  console.log(`\nworkload ${w.name}: GET ${w.path}, ${w.checkedBodies} bodies identical across servers (x = CPU per request / allocUnsafe's)`);
+  console.log(`\nworkload ${w.name}: GET ${w.path}, ${w.checkedBodies} bodies identical across servers (x = CPU per request / allocUnsafe's;`);
+  console.log('p50..max: latency at the client; server p99: from the request event to res.end() in the server; full GCs: gc entries of kind major)');
   console.log(table(rows, Object.keys(rows[0])));
   console.log(`arena/allocUnsafe CPU per round: ${byRound}`);
   console.log(`handler alone, in-process, CPU us/req: ${handler}`);
@@ -121,13 +139,14 @@ async function main() {
   const node = process.version;
   console.log(`Node ${node}: ${CONFIG.rounds} rounds of ${CONFIG.seconds} s per server, ${CONFIG.connections} connections, loopback`);
   const run = { node, date: new Date().toISOString(), config: CONFIG, workloads: [] };
-  for (const name of Object.keys(WORKLOADS)) {
+  for (const name of WORKLOAD_NAMES) {
+    if (!Object.hasOwn(WORKLOADS, name)) throw new Error(`unknown workload ${name}: expected ${Object.keys(WORKLOADS).join(', ')}`);
     const w = await runWorkload(name);
     w.floor = await floorOf(w);
     run.workloads.push(w);
     printWorkload(w);
   }
-  if (SMOKE || process.env.ENGRAM_BENCH_HTTP_ROUNDS || process.env.ENGRAM_BENCH_HTTP_SECONDS) return;
+  if (SMOKE || TRIAL) return;
   const jsonUrl = new URL('./http.json', import.meta.url);
   const results = fs.existsSync(jsonUrl) ? JSON.parse(fs.readFileSync(jsonUrl, 'utf8')) : { runs: {} };
   results.machine = { cpu: os.cpus()[0]?.model, cores: os.cpus().length, platform: `${process.platform}-${process.arch}` };

@@ -1,13 +1,16 @@
 'use strict';
-// The demo's two workloads, written once and parameterised only by where their
-// buffers come from, so that `npm start` and `npm run bench:http` run the very
-// same code and the benchmark compares allocators and nothing else.
+// The demo's three workloads, written once and parameterised only by where
+// their buffers come from, so that `npm start` and `npm run bench:http` run the
+// very same code and the benchmark compares allocators and nothing else.
 //
 //   GET /report?seed=S&n=N   N float64 values, sorted, after a text line: one
 //                            large buffer per request (a few KiB to 80 KiB)
 //   GET /frames?seed=S&n=N   N records from an in-memory table, each encoded as
 //                            its own length-prefixed binary frame (36 to 55 B),
 //                            then sent as one contiguous body
+//   GET /scratch?seed=S&n=N  N tiles of 4 to 16 KiB, each rendered in a scratch
+//                            buffer of its own, appended to an output buffer
+//                            that doubles when full: the scratch-heavy case
 const { ArenaPoolError } = require('engram-arena');
 const { expectedBody, randomValues, sizeFor, summaryLine } = require('./demo-client');
 
@@ -19,13 +22,16 @@ const HEAP = {
 };
 
 /**
- * The demo's pool. One arena per request in flight: no request waits for an
- * arena while the CPU is idle, and at 32 the arenas reserve only 2 MiB.
- * 'fallback' serves the rare oversized request from the heap instead of
- * failing it (the demo's client asks for one now and then).
+ * The demo's pool for `workload`. One arena per request in flight: no request
+ * waits for an arena while the CPU is idle, and at 32 the arenas of the
+ * report and frames workloads reserve only 2 MiB. 'fallback' serves the rare
+ * oversized request from the heap instead of failing it (the demo's client
+ * asks for one now and then). A workload may size the arenas to its requests
+ * and turn zeroing off (see WORKLOADS).
  */
-function demoPoolOptions(concurrency) {
-  return { name: 'http', arenaSize: 64 * 1024, maxArenas: concurrency, maxWaiting: 256, acquireTimeoutMs: 2000, overflowStrategy: 'fallback' };
+function demoPoolOptions(concurrency, workload = undefined) {
+  const base = { name: 'http', arenaSize: 64 * 1024, maxArenas: concurrency, maxWaiting: 256, acquireTimeoutMs: 2000, overflowStrategy: 'fallback' };
+  return { ...base, ...workload?.pool };
 }
 
 /**
@@ -118,10 +124,87 @@ async function frames(scratch, res, seed, n) {
   scratch.holdUntilFinished(res);
 }
 
-const ROUTES = { '/report': { handler: report, maxN: 1_000_000 }, '/frames': { handler: frames, maxN: 4096 } };
+// A tile: a 16-byte header (u32 tile bytes, u16 index, u16 kind, u32 seed,
+// u32 fill), a background, and a 256-byte sprite stamped every 2 KiB: the
+// work of a tile or template renderer, cheap per byte, as real ones are.
+const TILE_HEADER = 16;
+const TILE_KIND = 2;
+const SPRITE = Buffer.from(randomValues(0x7113, new Float64Array(32)).buffer);
+const SPRITE_STRIDE = 2048;
+const OUTPUT_FIRST_BYTES = 16 * 1024;
+
+/** A hash of (seed, index) that picks a tile's size, fill and sprite offset. */
+function tileHash(seed, index) {
+  return (Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(index + 1, 0x85ebca6b)) >>> 0;
+}
+
+/** 4, 8, 12 or 16 KiB: every tile is a buffer of its own, none from Node's 8 KiB pool. */
+function tileBytes(seed, index) {
+  return 4096 * (1 + (tileHash(seed, index) & 3));
+}
+
+/** Renders tile `index` of `seed` into a new scratch buffer; every byte of it is written. */
+function renderTile(scratch, seed, index) {
+  const hash = tileHash(seed, index);
+  const size = tileBytes(seed, index);
+  const tile = scratch.alloc(size);
+  tile.writeUInt32LE(size, 0);
+  tile.writeUInt16LE(index & 0xffff, 4);
+  tile.writeUInt16LE(TILE_KIND, 6);
+  tile.writeUInt32LE(seed >>> 0, 8);
+  tile.writeUInt32LE(hash, 12);
+  tile.fill(hash >>> 24, TILE_HEADER);
+  for (let at = TILE_HEADER + ((hash >>> 8) & 0x3ff); at + SPRITE.length <= size; at += SPRITE_STRIDE) tile.set(SPRITE, at);
+  return tile;
+}
 
 /**
- * A request listener for GET /report and GET /frames whose buffers come from
+ * An output buffer that doubles when it is full, as a streaming encoder's
+ * does: the body's final size is not known until the last tile, and every
+ * outgrown buffer is garbage the moment it is copied.
+ */
+function growingOutput(scratch) {
+  let bytes = scratch.alloc(OUTPUT_FIRST_BYTES);
+  let length = 0;
+  return {
+    append(chunk) {
+      if (length + chunk.length > bytes.length) {
+        let capacity = bytes.length * 2;
+        while (capacity < length + chunk.length) capacity *= 2;
+        const grown = scratch.alloc(capacity);
+        grown.set(bytes.subarray(0, length));
+        bytes = grown;
+      }
+      bytes.set(chunk, length);
+      length += chunk.length;
+    },
+    body: () => bytes.subarray(0, length),
+  };
+}
+
+/** The body of GET /scratch: n tiles, rendered one by one and appended. */
+function renderScratchBody(scratch, seed, n) {
+  const output = growingOutput(scratch);
+  for (let i = 0; i < n; i++) output.append(renderTile(scratch, seed, i));
+  return output.body();
+}
+
+async function scratchTiles(scratch, res, seed, n) {
+  await io();
+  const body = renderScratchBody(scratch, seed, n);
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length });
+  res.end(body);
+  scratch.holdUntilFinished(res);
+}
+
+const ROUTES = {
+  '/report': { handler: report, maxN: 1_000_000 },
+  '/frames': { handler: frames, maxN: 4096 },
+  '/scratch': { handler: scratchTiles, maxN: 256 },
+};
+
+/**
+ * A request listener for GET /report, /frames and /scratch whose buffers come from
  * `method`; it returns false for any other request, which the caller answers.
  */
 function createHandler({ method, pool, scratch }) {
@@ -154,10 +237,24 @@ function expectedFrames(seed, n) {
 // 100 to 500 records: hundreds of small buffers per request.
 const framesFor = (seed) => 100 + ((seed * 7919) % 401);
 
-/** What a client asks for each seed, and the bytes it must get back. */
+// 16 tiles of 4 to 16 KiB: bodies of 64 to 256 KiB.
+const SCRATCH_TILES = 16;
+
+/**
+ * What a client asks for each seed, and the bytes it must get back; `pool`
+ * overrides the demo's pool options for the workload. The scratch workload's
+ * arenas hold a whole request (tiles of up to 256 KiB and outputs of 16 to
+ * 256 KiB: at most 752 KiB) and are not zeroed: the handler writes every byte
+ * it sends, which is what Buffer.allocUnsafe asks of its users too.
+ */
 const WORKLOADS = {
   report: { path: (seed) => `/report?seed=${seed}&n=${sizeFor(seed)}`, expected: (seed) => expectedBody(seed, sizeFor(seed)) },
   frames: { path: (seed) => `/frames?seed=${seed}&n=${framesFor(seed)}`, expected: (seed) => expectedFrames(seed, framesFor(seed)) },
+  scratch: {
+    path: (seed) => `/scratch?seed=${seed}&n=${SCRATCH_TILES}`,
+    expected: (seed) => Buffer.from(renderScratchBody(HEAP.alloc, seed, SCRATCH_TILES)),
+    pool: { arenaSize: 1024 * 1024, zeroOnReset: false },
+  },
 };
 
-module.exports = { WORKLOADS, createHandler, demoPoolOptions, expectedFrames };
+module.exports = { WORKLOADS, createHandler, demoPoolOptions, expectedFrames, renderScratchBody };

@@ -5,13 +5,16 @@
 //
 //   ENGRAM_DEMO_SECONDS      how long the client runs (default 3; fractions allowed)
 //   ENGRAM_DEMO_CONCURRENCY  requests in flight at once (default 32)
-//   ENGRAM_DEMO_WORKLOAD     what the client asks for: report (default) or frames
+//   ENGRAM_DEMO_WORKLOAD     what the client asks for: report (default), frames or scratch
 //
 // GET /report?seed=S&n=N answers one text line and then N float64 values,
 // sorted, straight from arena memory: no copy into the JavaScript heap.
 // GET /frames?seed=S&n=N answers N records as length-prefixed binary frames,
-// each built in its own small buffer: the many-small-buffers case arenas are for.
-// Both live in examples/handlers.js, which `npm run bench:http` runs too.
+// each built in its own small buffer: the many-small-buffers case.
+// GET /scratch?seed=S&n=N answers N tiles of 4 to 16 KiB, each rendered in a
+// scratch buffer of its own and appended to an output buffer that doubles as it
+// fills: the scratch-heavy case where an arena wins most.
+// All three live in examples/handlers.js, which `npm run bench:http` runs too.
 const http = require('node:http');
 const { ArenaPool, metrics, registerMetrics } = require('engram-arena');
 const { drive, printReport } = require('./demo-client');
@@ -32,12 +35,12 @@ const seconds = envNumber('ENGRAM_DEMO_SECONDS', 3, { min: 0.1, integer: false }
 const concurrency = envNumber('ENGRAM_DEMO_CONCURRENCY', 32, { min: 1, integer: true });
 const workloadName = process.env.ENGRAM_DEMO_WORKLOAD || 'report';
 if (!Object.hasOwn(WORKLOADS, workloadName)) {
-  console.error(`ENGRAM_DEMO_WORKLOAD=${JSON.stringify(workloadName)} is invalid: expected ${Object.keys(WORKLOADS).join(' or ')}`);
+  console.error(`ENGRAM_DEMO_WORKLOAD=${JSON.stringify(workloadName)} is invalid: expected one of ${Object.keys(WORKLOADS).join(', ')}`);
   process.exit(2);
 }
 
-// Sized to the client's concurrency: see demoPoolOptions in handlers.js.
-const pool = new ArenaPool(demoPoolOptions(concurrency));
+// Sized to the client's concurrency and the workload's requests: see demoPoolOptions in handlers.js.
+const pool = new ArenaPool(demoPoolOptions(concurrency, WORKLOADS[workloadName]));
 
 let registry = null;
 try {
@@ -59,7 +62,7 @@ const server = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://localhost');
   if (handle(req, res, url)) return;
   if (req.method === 'GET' && url.pathname === '/metrics') return void serveMetrics(res).catch((err) => res.destroy(err));
-  res.writeHead(404).end('try GET /report?seed=1&n=100, GET /frames?seed=1&n=100 or GET /metrics\n');
+  res.writeHead(404).end('try GET /report?seed=1&n=100, GET /frames?seed=1&n=100, GET /scratch?seed=1&n=16 or GET /metrics\n');
 });
 
 server.listen(0, '127.0.0.1', async () => {

@@ -18,3 +18,16 @@ it('npm run bench runs every method at every size and the request workload', () 
   }
   expect(stdout).toMatch(/Buffer\.allocUnsafe\s+\d+\s+[\d.]+\s+[\d.]+/);
 });
+
+it('node bench/scratch.mjs times the scratch shape with every method and prints tails and full GCs', () => {
+  const stdout = runBenchSmoke('scratch.mjs');
+  expect(stdout).toMatch(/^Scratch shape under Node v\d+\.\d+\.\d+: 50,000 live objects; a request takes 16 x 4 KiB \+ 1 x 64 KiB/m);
+  const num = String.raw`\d+(?:\.\d+)?`;
+  expect(stdout).toMatch(/^node\s+method\s+total ms\s+p50 us\s+p99 us\s+p99\.9 us\s+max us\s+full GCs\s+full GC ms\s+other GCs\s+total\/baseline by round$/m);
+  // Each method against its baseline: the ratios are printed beside the arena rows only.
+  for (const [method, ratio] of [['arena', true], ['allocUnsafe', false], ['arena \\(zeroOnReset\\)', true], ['alloc', false]] as const) {
+    const x = ratio ? String.raw` \(${num}x\)` : '';
+    const row = [String.raw`v\d+\.\d+\.\d+`, method, `${num}${x}`, num, `${num}${x}`, num, num, String.raw`\d+`, num, String.raw`\d+`];
+    expect(stdout).toMatch(new RegExp(`^${row.join(String.raw`\s+`)}${ratio ? String.raw`\s+${num}` : ''}$`, 'm'));
+  }
+});

@@ -51,6 +51,34 @@ describe('npm start', () => {
     expect(Number(table.get('/metrics engram_arena_* samples'))).toBe(21);
   });
 
+  it('serves the scratch workload from arenas sized to it, every body checked, none from the heap', () => {
+    const child = spawnSync(npm, ['start'], {
+      cwd: root,
+      env: cleanEnv({ ENGRAM_DEMO_SECONDS: '0.5', ENGRAM_DEMO_CONCURRENCY: '4', ENGRAM_DEMO_WORKLOAD: 'scratch' }),
+      encoding: 'utf8',
+      shell: process.platform === 'win32',
+      timeout: 60_000,
+    });
+    expect(child.stderr).not.toMatch(/Error|Warning/);
+    expect(child.status).toBe(0);
+    expect(child.stdout).toContain('workload: GET /scratch');
+
+    const table = rows(child.stdout);
+    const served = Number(table.get('requests served'));
+    expect(served).toBeGreaterThan(0);
+    expect(table.get('errors')).toBe('0');
+    expect(table.get('mismatched bodies')).toBe('0');
+    expect(Number(table.get('resets'))).toBe(served);
+    expect(table.get('arena size')).toBe('1024.0 KiB');
+    // A whole request fits its arena: 16 tiles and every output buffer the body outgrew.
+    expect(table.get('overflows')).toBe('0');
+    expect(table.get('fallbacks')).toBe('0');
+    // 16 tiles, the first output buffer and 2 to 4 doublings of it: 19 to 21 allocations a request.
+    const allocations = Number(table.get('allocations'));
+    expect(allocations).toBeGreaterThanOrEqual(19 * served);
+    expect(allocations).toBeLessThanOrEqual(21 * served);
+  });
+
   it('refuses an invalid ENGRAM_DEMO_SECONDS', () => {
     const child = spawnSync(process.execPath, [path.join(root, 'examples', 'server.js')], {
       cwd: root,
