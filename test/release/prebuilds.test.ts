@@ -2,7 +2,7 @@
 // (`npm run prebuild:all`): each binary is checked without running it (file
 // format, CPU, exported Node-API entry point, imports, glibc versions, debug
 // info), the linux-x64 glibc one is loaded by this Node, the linux-arm64 and
-// linux-arm glibc ones for real by Debian's Node under qemu-user, and
+// linux-arm glibc ones for real by official Node builds under qemu-user, and
 // (when wine is set up) the win32-x64 one by Node for Windows under wine, also
 // renamed. win32-arm64 is checked statically only: wine runs x64 code alone.
 //
@@ -32,6 +32,8 @@ interface Run {
 }
 type RunOptions = { env?: Record<string, string | undefined>; timeout?: number };
 const qemu = load('../fixtures/qemu/qemu.js') as {
+  GUESTS: Record<'arm64' | 'armhf', { node: { pkg: string; version: string } }>;
+  guestNodeName: (arch: 'arm64' | 'armhf') => string;
   smokePrerequisites: (arch?: 'arm64' | 'armhf') => { missing: string; fix: string } | null;
   runGuestNodeAsync: (arch: 'arm64' | 'armhf', args: string[], options?: RunOptions) => Promise<Run>;
 };
@@ -145,7 +147,7 @@ describe('npm run prebuild:all', () => {
   });
 
   it('the verifier rejects binaries that would not load', () => {
-    // Each binary checked against the wrong target (test/host-binary.test.ts
+    // Each binary checked against the wrong target (test/unit/host-binary.test.ts
     // checks this Node, an executable without the registration symbol).
     const arm = verifyPrebuild(workPath(TARGETS.find((t) => t.id === 'linux-arm64-glibc')!), { platform: 'linux', arch: 'x64', libc: 'glibc' });
     expect(arm.problems).toContain('machine is arm64, expected x64');
@@ -188,13 +190,15 @@ describe('loading the cross-compiled binaries', () => {
     expect(result.binary).toBe(path.join('build', 'cross', 'linux-x64-glibc', 'engram-arena.napi.glibc.node'));
   });
 
-  // Debian's Node for each ARM guest under qemu-user; no ENGRAM_ARENA_BINARY:
-  // the loader itself must pick prebuilds/<platform>-<arch>/*.glibc.node.
+  // The official Node build pinned for each ARM guest (qemu.js GUESTS), under
+  // qemu-user; no ENGRAM_ARENA_BINARY: the loader itself must pick
+  // prebuilds/<platform>-<arch>/*.glibc.node.
   const guests = [
-    { guest: 'arm64', arch: 'arm64', id: 'linux-arm64-glibc', title: 'the linux-arm64 glibc prebuild runs in Debian\'s arm64 Node under qemu-user, found by the loader' },
-    { guest: 'armhf', arch: 'arm', id: 'linux-arm-glibc', title: 'the linux-arm (armv7) glibc prebuild runs in Debian\'s armhf Node under qemu-user, found by the loader' },
+    { guest: 'arm64', arch: 'arm64', id: 'linux-arm64-glibc', platform: 'linux-arm64' },
+    { guest: 'armhf', arch: 'arm', id: 'linux-arm-glibc', platform: 'linux-arm (armv7)' },
   ] as const;
-  for (const { guest, arch, id, title } of guests) {
+  for (const { guest, arch, id, platform } of guests) {
+    const title = `the ${platform} glibc prebuild runs in the official ${qemu.guestNodeName(guest)} under qemu-user, found by the loader`;
     const blocker = qemu.smokePrerequisites(guest);
     if (blocker) {
       console.warn(`prebuilds.test: skipping the ${id} qemu smoke test: ${blocker.missing} is missing. Set it up with: ${blocker.fix}`);
@@ -205,11 +209,11 @@ describe('loading the cross-compiled binaries', () => {
         env: { ENGRAM_ARENA_BINARY: undefined, ENGRAM_ARENA_SIZE: '2097152' },
         timeout: 240_000,
       });
-      console.log(`qemu ${guest} smoke: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      console.log(`qemu ${guest} smoke: ${((Date.now() - started) / 1000).toFixed(1)} s: ${smoke.stdout.trim()}`);
       expect(smoke.error).toBeUndefined();
       expect(smoke.status, `${smoke.stdout}${smoke.stderr}`).toBe(0);
       const result = JSON.parse(smoke.stdout.trim().split('\n').pop()!);
-      expect(result).toMatchObject({ ok: true, arch, poolSize: 2097152, fromWorker: 3 * 4096 });
+      expect(result).toMatchObject({ ok: true, arch, node: `v${qemu.GUESTS[guest].node.version}`, poolSize: 2097152, fromWorker: 3 * 4096 });
       expect(result.binary).toBe(path.relative(root, prebuildPath('linux', arch, 'glibc', root)));
       expect(result.totalResets).toBeGreaterThanOrEqual(2);
     }, 300_000);
