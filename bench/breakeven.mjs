@@ -15,10 +15,20 @@ const pools = [true, false].map((zeroOnReset) => new ArenaPool({ arenaSize: 8 <<
 let sink = 0;
 
 const METHODS = {
-  'arena, zeroOnReset': (size, count) => pools[0].run(async (arena) => { for (let i = 0; i < count; i++) sink += (arena.alloc(size)[0] = i); }),
-  'Buffer.alloc': async (size, count) => { for (let i = 0; i < count; i++) sink += (Buffer.alloc(size)[0] = i); },
-  'arena, no zeroing': (size, count) => pools[1].run(async (arena) => { for (let i = 0; i < count; i++) sink += (arena.alloc(size)[0] = i); }),
-  'Buffer.allocUnsafe': async (size, count) => { for (let i = 0; i < count; i++) sink += (Buffer.allocUnsafe(size)[0] = i); },
+  'arena, zeroOnReset': (size, count) =>
+    pools[0].run(async (arena) => {
+      for (let i = 0; i < count; i++) sink += arena.alloc(size)[0] = i;
+    }),
+  'Buffer.alloc': async (size, count) => {
+    for (let i = 0; i < count; i++) sink += Buffer.alloc(size)[0] = i;
+  },
+  'arena, no zeroing': (size, count) =>
+    pools[1].run(async (arena) => {
+      for (let i = 0; i < count; i++) sink += arena.alloc(size)[0] = i;
+    }),
+  'Buffer.allocUnsafe': async (size, count) => {
+    for (let i = 0; i < count; i++) sink += Buffer.allocUnsafe(size)[0] = i;
+  },
 };
 
 /** ns per request of `method`, one request at a time for SECONDS. */
@@ -46,13 +56,28 @@ for (let pass = 0; pass < 3; pass++) {
   }
 }
 
-const ratio = (a, b, size, count) => (best.get(`${a}|${size}|${count}`) / best.get(`${b}|${size}|${count}`)).toFixed(2) + 'x';
+const ratio = (a, b, size, count) =>
+  `${(best.get(`${a}|${size}|${count}`) / best.get(`${b}|${size}|${count}`)).toFixed(2)}x`;
 console.log(`Node ${process.version}: arena time / heap time per request (below 1.00x the arena wins)`);
 console.log(['size', 'allocations per reset', ...COUNTS.map(String)].join('\t'));
 for (const size of SIZES) {
-  console.log([`${size} B`, 'no zeroing vs allocUnsafe', ...COUNTS.map((c) => ratio('arena, no zeroing', 'Buffer.allocUnsafe', size, c))].join('\t'));
-  console.log([`${size} B`, 'zeroOnReset vs alloc', ...COUNTS.map((c) => ratio('arena, zeroOnReset', 'Buffer.alloc', size, c))].join('\t'));
+  console.log(
+    [
+      `${size} B`,
+      'no zeroing vs allocUnsafe',
+      ...COUNTS.map((c) => ratio('arena, no zeroing', 'Buffer.allocUnsafe', size, c)),
+    ].join('\t'),
+  );
+  console.log(
+    [
+      `${size} B`,
+      'zeroOnReset vs alloc',
+      ...COUNTS.map((c) => ratio('arena, zeroOnReset', 'Buffer.alloc', size, c)),
+    ].join('\t'),
+  );
 }
-console.log(`ns per request, arena no zeroing / allocUnsafe at 1 x 64 B: ${best.get('arena, no zeroing|64|1').toFixed(0)} / ${best.get('Buffer.allocUnsafe|64|1').toFixed(0)}`);
+console.log(
+  `ns per request, arena no zeroing / allocUnsafe at 1 x 64 B: ${best.get('arena, no zeroing|64|1').toFixed(0)} / ${best.get('Buffer.allocUnsafe|64|1').toFixed(0)}`,
+);
 for (const pool of pools) pool.destroy();
 if (sink === 0.5) console.log('unreachable');

@@ -4,8 +4,9 @@
 // ns per request beside what the same request costs with Buffer.allocUnsafe;
 // the epoch series also beside its floor: moving a plain ArrayBuffer of the
 // arena block's size the same way the arena does and making one Buffer on it.
-import { measure } from 'mitata';
+
 import { createRequire } from 'node:module';
+import { measure } from 'mitata';
 import { consume } from './methods.mjs';
 
 const require = createRequire(import.meta.url);
@@ -31,8 +32,7 @@ export const SERIES = [
 function floorRequests() {
   const FastBuffer = Buffer[Symbol.species];
   let block = new ArrayBuffer(ARENA_BYTES + binding.limits.hostedSlack);
-  const move =
-    MOVE === 'transfer' ? (b) => b.transfer() : (b) => structuredClone(b, { transfer: [b] });
+  const move = MOVE === 'transfer' ? (b) => b.transfer() : (b) => structuredClone(b, { transfer: [b] });
   return () => {
     for (let r = 0; r < REQUESTS; r++) {
       block = move(block);
@@ -131,6 +131,8 @@ export async function runCadence(options) {
 // bench/lines.mjs, which runs it under every pinned Node line.
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop())) {
   const smoke = process.env.ENGRAM_BENCH_SMOKE === '1';
-  const rows = await runCadence(smoke ? { min_samples: 2, max_samples: 4, warmup_samples: 1, min_cpu_time: 1e6 } : { min_cpu_time: 300e6 });
+  const rows = await runCadence(
+    smoke ? { min_samples: 2, max_samples: 4, warmup_samples: 1, min_cpu_time: 1e6 } : { min_cpu_time: 300e6 },
+  );
   process.stdout.write(`${JSON.stringify({ node: process.version, rows })}\n`);
 }

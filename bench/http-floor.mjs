@@ -2,8 +2,9 @@
 // in-process, one request at a time, with each allocation method and with a
 // JS bump over one reused buffer: the cheapest allocator there can be, and so
 // the floor any arena is measured against.
-import { Writable } from 'node:stream';
+
 import { createRequire } from 'node:module';
+import { Writable } from 'node:stream';
 
 const require = createRequire(import.meta.url);
 const { ArenaPool } = require('engram-arena');
@@ -11,7 +12,7 @@ const { createHandler, demoPoolOptions } = require('../examples/handlers.js');
 
 /** A response that takes the bytes and drops them, and finishes as a socket's would. */
 function sink() {
-  const res = new Writable({ write: (chunk, encoding, done) => done() });
+  const res = new Writable({ write: (_chunk, _encoding, done) => done() });
   res.writeHead = () => res;
   return res;
 }
@@ -27,7 +28,9 @@ function bumpScratch() {
       return memory.subarray(start, offset);
     },
     holdUntilFinished() {},
-    rewind() { offset = 0; },
+    rewind() {
+      offset = 0;
+    },
   };
 }
 

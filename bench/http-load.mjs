@@ -1,8 +1,9 @@
 // The client side of `npm run bench:http`: server processes, rounds of
 // autocannon against one of them at a time, and the byte-for-byte check.
-import autocannon from 'autocannon';
+
 import { fork } from 'node:child_process';
 import * as http from 'node:http';
+import autocannon from 'autocannon';
 
 /** Starts bench/http-server.mjs for `method` and `workload` (a name); resolves to { port, usage(), stop() }. */
 export function startServer(method, concurrency, workload) {
@@ -18,8 +19,16 @@ export function startServer(method, concurrency, workload) {
       child.removeAllListeners('exit');
       resolve({
         port: message.port,
-        usage: () => new Promise((done) => { replies.push(done); child.send('usage'); }),
-        stop: () => new Promise((done) => { child.once('exit', done); child.send('stop'); }),
+        usage: () =>
+          new Promise((done) => {
+            replies.push(done);
+            child.send('usage');
+          }),
+        stop: () =>
+          new Promise((done) => {
+            child.once('exit', done);
+            child.send('stop');
+          }),
       });
     });
   });
@@ -27,12 +36,14 @@ export function startServer(method, concurrency, workload) {
 
 function get(port, path) {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path }, (res) => {
-      const chunks = [];
-      res.on('data', (chunk) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    }).on('error', reject);
+    http
+      .get({ host: '127.0.0.1', port, path }, (res) => {
+        const chunks = [];
+        res.on('data', (chunk) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      })
+      .on('error', reject);
   });
 }
 
@@ -46,7 +57,9 @@ export async function checkBodies(servers, workload, seeds) {
     for (const [method, server] of Object.entries(servers)) {
       const { status, body } = await get(server.port, workload.path(seed));
       if (status !== 200 || !body.equals(expected)) {
-        throw new Error(`${method} answered ${workload.path(seed)} with HTTP ${status} and ${body.length} bytes that differ from the expected ${expected.length}`);
+        throw new Error(
+          `${method} answered ${workload.path(seed)} with HTTP ${status} and ${body.length} bytes that differ from the expected ${expected.length}`,
+        );
       }
     }
   }
@@ -72,11 +85,14 @@ export async function round(server, workload, { seconds, connections, firstSeed 
     requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: workload.path(seed++) }) }],
     skipAggregateResult: true,
   });
-  instance.on('response', (client, status, bytes, ms) => latencies.push(ms));
+  instance.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
   const result = await instance;
   const after = await server.usage();
   const failures = result.errors + result.timeouts + result.non2xx;
-  if (failures > 0) throw new Error(`${failures} failed requests (errors ${result.errors}, timeouts ${result.timeouts}, non-2xx ${result.non2xx})`);
+  if (failures > 0)
+    throw new Error(
+      `${failures} failed requests (errors ${result.errors}, timeouts ${result.timeouts}, non-2xx ${result.non2xx})`,
+    );
   return {
     requests: latencies.length,
     cpuMicros: after.cpuMicros - before.cpuMicros,

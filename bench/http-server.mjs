@@ -5,7 +5,7 @@
 // to this process alone, whatever else the machine runs.
 import * as http from 'node:http';
 import { createRequire } from 'node:module';
-import { PerformanceObserver, constants, performance } from 'node:perf_hooks';
+import { constants, PerformanceObserver, performance } from 'node:perf_hooks';
 
 const require = createRequire(import.meta.url);
 const { ArenaPool } = require('engram-arena');
@@ -49,7 +49,13 @@ process.on('message', (message) => {
     const { user, system } = process.cpuUsage();
     // A turn of the event loop first: the observer hears of collections from a later task.
     setImmediate(() => {
-      process.send({ cpuMicros: user + system, rss: process.memoryUsage.rss(), maxRss: process.resourceUsage().maxRSS * 1024, answerMs, ...gc });
+      process.send({
+        cpuMicros: user + system,
+        rss: process.memoryUsage.rss(),
+        maxRss: process.resourceUsage().maxRSS * 1024,
+        answerMs,
+        ...gc,
+      });
       answerMs = [];
     });
   } else if (message === 'stop') {

@@ -11,15 +11,17 @@
 // per round, default 4) and ENGRAM_BENCH_HTTP_WORKLOADS (names, comma
 // separated) make a trial run, which writes nothing.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import { createRequire } from 'node:module';
+import * as os from 'node:os';
+import { renderHttpSvg } from './http-chart.mjs';
 import { handlerFloor } from './http-floor.mjs';
 import { checkBodies, round, startServer } from './http-load.mjs';
-import { renderHttpSvg } from './http-chart.mjs';
 
 const { WORKLOADS } = createRequire(import.meta.url)('../examples/handlers.js');
 const SMOKE = process.env.ENGRAM_BENCH_SMOKE === '1';
-const TRIAL = ['ENGRAM_BENCH_HTTP_ROUNDS', 'ENGRAM_BENCH_HTTP_SECONDS', 'ENGRAM_BENCH_HTTP_WORKLOADS'].some((k) => process.env[k]);
+const TRIAL = ['ENGRAM_BENCH_HTTP_ROUNDS', 'ENGRAM_BENCH_HTTP_SECONDS', 'ENGRAM_BENCH_HTTP_WORKLOADS'].some(
+  (k) => process.env[k],
+);
 const WORKLOAD_NAMES = process.env.ENGRAM_BENCH_HTTP_WORKLOADS?.split(',') ?? Object.keys(WORKLOADS);
 const METHODS = ['arena', 'allocUnsafe', 'alloc'];
 const CONFIG = SMOKE
@@ -65,8 +67,13 @@ async function runWorkload(name) {
   const servers = {};
   try {
     for (const method of METHODS) servers[method] = await startServer(method, CONFIG.connections, name);
-    const checked = await checkBodies(servers, workload, Array.from({ length: CONFIG.checkedSeeds }, (_, i) => i * 37));
-    for (const method of METHODS) await round(servers[method], workload, { ...CONFIG, seconds: CONFIG.warmupSeconds, firstSeed: 0 });
+    const checked = await checkBodies(
+      servers,
+      workload,
+      Array.from({ length: CONFIG.checkedSeeds }, (_, i) => i * 37),
+    );
+    for (const method of METHODS)
+      await round(servers[method], workload, { ...CONFIG, seconds: CONFIG.warmupSeconds, firstSeed: 0 });
     const rounds = Object.fromEntries(METHODS.map((m) => [m, []]));
     for (let r = 0; r < CONFIG.rounds; r++) {
       // A different server goes first each round, so none always follows the same one.
@@ -78,8 +85,17 @@ async function runWorkload(name) {
     }
     const methods = Object.fromEntries(METHODS.map((m) => [m, summarise(rounds[m])]));
     // Side by side within each round, so these ratios share the round's noise.
-    const perRound = (m) => rounds[m].map((r, i) => r.cpuMicros / r.requests / (rounds.allocUnsafe[i].cpuMicros / rounds.allocUnsafe[i].requests));
-    return { name, path: workload.path(1).replace(/=\d+/g, '=…'), checkedBodies: checked, methods, arenaCpuRatioByRound: perRound('arena') };
+    const perRound = (m) =>
+      rounds[m].map(
+        (r, i) => r.cpuMicros / r.requests / (rounds.allocUnsafe[i].cpuMicros / rounds.allocUnsafe[i].requests),
+      );
+    return {
+      name,
+      path: workload.path(1).replace(/=\d+/g, '=…'),
+      checkedBodies: checked,
+      methods,
+      arenaCpuRatioByRound: perRound('arena'),
+    };
   } finally {
     await Promise.all(Object.values(servers).map((s) => s.stop()));
   }
@@ -94,13 +110,21 @@ async function runWorkload(name) {
 async function floorOf(w) {
   const handler = await handlerFloor(WORKLOADS[w.name], SMOKE ? 0.1 : 2.5);
   const http = w.methods.allocUnsafe.cpuMicrosPerRequest - handler.allocUnsafe;
-  return { handlerCpuMicrosPerRequest: handler, httpCpuMicrosPerRequest: http, bestRatio: handler['bump (floor)'] / handler.allocUnsafe };
+  return {
+    handlerCpuMicrosPerRequest: handler,
+    httpCpuMicrosPerRequest: http,
+    bestRatio: handler['bump (floor)'] / handler.allocUnsafe,
+  };
 }
 
 function table(rows, columns) {
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
   const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join('  ');
-  return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(columns.map((c) => r[c])))].join('\n');
+  return [
+    line(columns),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map((r) => line(columns.map((c) => r[c]))),
+  ].join('\n');
 }
 
 function printWorkload(w) {
@@ -125,22 +149,35 @@ function printWorkload(w) {
     };
   });
   const byRound = w.arenaCpuRatioByRound.map((x) => x.toFixed(2)).join(' ');
-  const handler = Object.entries(w.floor.handlerCpuMicrosPerRequest).map(([m, us]) => `${m} ${us.toFixed(1)}`).join(', ');
-  console.log(`\nworkload ${w.name}: GET ${w.path}, ${w.checkedBodies} bodies identical across servers (x = CPU per request / allocUnsafe's;`);
-  console.log('p50..max: latency at the client; server p99: from the request event to res.end() in the server; full GCs: gc entries of kind major)');
+  const handler = Object.entries(w.floor.handlerCpuMicrosPerRequest)
+    .map(([m, us]) => `${m} ${us.toFixed(1)}`)
+    .join(', ');
+  console.log(
+    `\nworkload ${w.name}: GET ${w.path}, ${w.checkedBodies} bodies identical across servers (x = CPU per request / allocUnsafe's;`,
+  );
+  console.log(
+    'p50..max: latency at the client; server p99: from the request event to res.end() in the server; full GCs: gc entries of kind major)',
+  );
   console.log(table(rows, Object.keys(rows[0])));
   console.log(`arena/allocUnsafe CPU per round: ${byRound}`);
   console.log(`handler alone, in-process, CPU us/req: ${handler}`);
-  console.log(`allocUnsafe server less its handler (HTTP's share, roughly): ${w.floor.httpCpuMicrosPerRequest.toFixed(1)} us/req`);
-  console.log(`best CPU ratio any allocator could reach, handler alone (bump/allocUnsafe): ${w.floor.bestRatio.toFixed(2)}x`);
+  console.log(
+    `allocUnsafe server less its handler (HTTP's share, roughly): ${w.floor.httpCpuMicrosPerRequest.toFixed(1)} us/req`,
+  );
+  console.log(
+    `best CPU ratio any allocator could reach, handler alone (bump/allocUnsafe): ${w.floor.bestRatio.toFixed(2)}x`,
+  );
 }
 
 async function main() {
   const node = process.version;
-  console.log(`Node ${node}: ${CONFIG.rounds} rounds of ${CONFIG.seconds} s per server, ${CONFIG.connections} connections, loopback`);
+  console.log(
+    `Node ${node}: ${CONFIG.rounds} rounds of ${CONFIG.seconds} s per server, ${CONFIG.connections} connections, loopback`,
+  );
   const run = { node, date: new Date().toISOString(), config: CONFIG, workloads: [] };
   for (const name of WORKLOAD_NAMES) {
-    if (!Object.hasOwn(WORKLOADS, name)) throw new Error(`unknown workload ${name}: expected ${Object.keys(WORKLOADS).join(', ')}`);
+    if (!Object.hasOwn(WORKLOADS, name))
+      throw new Error(`unknown workload ${name}: expected ${Object.keys(WORKLOADS).join(', ')}`);
     const w = await runWorkload(name);
     w.floor = await floorOf(w);
     run.workloads.push(w);
@@ -149,9 +186,13 @@ async function main() {
   if (SMOKE || TRIAL) return;
   const jsonUrl = new URL('./http.json', import.meta.url);
   const results = fs.existsSync(jsonUrl) ? JSON.parse(fs.readFileSync(jsonUrl, 'utf8')) : { runs: {} };
-  results.machine = { cpu: os.cpus()[0]?.model, cores: os.cpus().length, platform: `${process.platform}-${process.arch}` };
+  results.machine = {
+    cpu: os.cpus()[0]?.model,
+    cores: os.cpus().length,
+    platform: `${process.platform}-${process.arch}`,
+  };
   results.runs[`node${node.slice(1).split('.')[0]}`] = run;
-  fs.writeFileSync(jsonUrl, JSON.stringify(results, null, 2) + '\n');
+  fs.writeFileSync(jsonUrl, `${JSON.stringify(results, null, 2)}\n`);
   fs.writeFileSync(new URL('./http.svg', import.meta.url), renderHttpSvg(results));
   console.log('\nwrote bench/http.json and bench/http.svg');
 }

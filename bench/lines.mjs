@@ -22,7 +22,11 @@ if (only !== undefined && only !== 'cadence' && only !== 'scratch') {
 /** Runs `script` under every Node line; each prints its result as its last stdout line. */
 function underEveryLine(script, args = []) {
   return runtimes(['node']).map((runtime) => {
-    const child = spawnSync(runtime.path, [new URL(script, import.meta.url).pathname, ...args], { encoding: 'utf8', env: process.env, timeout: 1_200_000 });
+    const child = spawnSync(runtime.path, [new URL(script, import.meta.url).pathname, ...args], {
+      encoding: 'utf8',
+      env: process.env,
+      timeout: 1_200_000,
+    });
     if (child.status !== 0) {
       console.error(`bench:lines: ${script} under Node ${runtime.version} failed:\n${child.stderr}`);
       process.exit(1);
@@ -41,24 +45,57 @@ function writeResult(name, result) {
 
 if (only !== 'scratch') {
   const results = { machine, date: new Date().toISOString(), smoke: SMOKE, lines: underEveryLine('./cadence.mjs') };
-  console.log('Per-request cadence by Node line: ns per request; x = arena time / Buffer.allocUnsafe time (below 1 is faster);');
-  console.log('floor: the epoch mechanism alone (move a plain block of the arena\'s size, make one Buffer); arena/floor for the epoch row');
-  const header = ['node', 'moved by', 'series', 'arena ns', 'allocUnsafe ns', 'arena/allocUnsafe', 'zeroing arena/allocUnsafe', 'floor ns', 'arena/floor'];
-  const rows = results.lines.flatMap((line) => line.rows.map((r) => [
-    line.node, r.move, r.series, r.arenaNs.toFixed(0), r.allocUnsafeNs.toFixed(0), `${r.ratio.toFixed(2)}x`, `${r.ratioZeroing.toFixed(2)}x`,
-    r.floorNs === null ? '' : r.floorNs.toFixed(0), r.ratioFloor === null ? '' : `${r.ratioFloor.toFixed(2)}x`,
-  ]));
+  console.log(
+    'Per-request cadence by Node line: ns per request; x = arena time / Buffer.allocUnsafe time (below 1 is faster);',
+  );
+  console.log(
+    "floor: the epoch mechanism alone (move a plain block of the arena's size, make one Buffer); arena/floor for the epoch row",
+  );
+  const header = [
+    'node',
+    'moved by',
+    'series',
+    'arena ns',
+    'allocUnsafe ns',
+    'arena/allocUnsafe',
+    'zeroing arena/allocUnsafe',
+    'floor ns',
+    'arena/floor',
+  ];
+  const rows = results.lines.flatMap((line) =>
+    line.rows.map((r) => [
+      line.node,
+      r.move,
+      r.series,
+      r.arenaNs.toFixed(0),
+      r.allocUnsafeNs.toFixed(0),
+      `${r.ratio.toFixed(2)}x`,
+      `${r.ratioZeroing.toFixed(2)}x`,
+      r.floorNs === null ? '' : r.floorNs.toFixed(0),
+      r.ratioFloor === null ? '' : `${r.ratioFloor.toFixed(2)}x`,
+    ]),
+  );
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  for (const cells of [header, widths.map((w) => '-'.repeat(w)), ...rows]) console.log(cells.map((c, i) => c.padEnd(widths[i])).join('  '));
+  for (const cells of [header, widths.map((w) => '-'.repeat(w)), ...rows])
+    console.log(cells.map((c, i) => c.padEnd(widths[i])).join('  '));
   writeResult('lines.json', results);
 }
 
 if (only !== 'cadence') {
-  const results = { machine, date: new Date().toISOString(), smoke: SMOKE, lines: underEveryLine('./scratch.mjs', ['--json']) };
+  const results = {
+    machine,
+    date: new Date().toISOString(),
+    smoke: SMOKE,
+    lines: underEveryLine('./scratch.mjs', ['--json']),
+  };
   if (only !== 'scratch') console.log('');
   const first = results.lines[0];
-  console.log(`Scratch shape by Node line: ${describeShape(first.shape)}; median of ${first.rounds} round(s), each method in a fresh process;`);
-  console.log('times in us per request; x = arena / allocUnsafe and arena (zeroOnReset) / alloc; full GCs: PerformanceObserver gc entries of kind major');
+  console.log(
+    `Scratch shape by Node line: ${describeShape(first.shape)}; median of ${first.rounds} round(s), each method in a fresh process;`,
+  );
+  console.log(
+    'times in us per request; x = arena / allocUnsafe and arena (zeroOnReset) / alloc; full GCs: PerformanceObserver gc entries of kind major',
+  );
   console.log(table(results.lines.flatMap((line) => scratchRows(line))));
   writeResult('scratch.json', results);
 }

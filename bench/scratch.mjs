@@ -14,11 +14,18 @@
 // ENGRAM_BENCH_SMOKE=1 makes a tiny run.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { PerformanceObserver, constants, performance } from 'node:perf_hooks';
+import { constants, PerformanceObserver, performance } from 'node:perf_hooks';
 
 const require = createRequire(import.meta.url);
 const SMOKE = process.env.ENGRAM_BENCH_SMOKE === '1';
-const SHAPE = { liveObjects: 50_000, small: 16, smallBytes: 4096, largeBytes: 65536, requests: SMOKE ? 2_000 : 200_000, warmup: SMOKE ? 200 : 30_000 };
+const SHAPE = {
+  liveObjects: 50_000,
+  small: 16,
+  smallBytes: 4096,
+  largeBytes: 65536,
+  requests: SMOKE ? 2_000 : 200_000,
+  warmup: SMOKE ? 200 : 30_000,
+};
 const ROUNDS = SMOKE ? 1 : Number(process.env.ENGRAM_BENCH_SCRATCH_ROUNDS || 3);
 
 /** Each method with the baseline it is judged against (zeroed against zeroed). */
@@ -35,7 +42,10 @@ function scratchOf(name) {
   if (name === 'alloc') return { alloc: (size) => Buffer.alloc(size), release() {} };
   const { Arena } = require('../dist/index.js');
   // Twice what a request takes; the arena's memory is allocated once, here.
-  const arena = new Arena({ size: 2 * (SHAPE.small * SHAPE.smallBytes + SHAPE.largeBytes), zeroOnReset: name !== 'arena' });
+  const arena = new Arena({
+    size: 2 * (SHAPE.small * SHAPE.smallBytes + SHAPE.largeBytes),
+    zeroOnReset: name !== 'arena',
+  });
   return { alloc: (size) => arena.alloc(size), release: () => arena.reset() };
 }
 
@@ -118,7 +128,10 @@ export function runScratch() {
   for (let r = 0; r < ROUNDS; r++) {
     const order = [...METHODS.slice(r % METHODS.length), ...METHODS.slice(0, r % METHODS.length)];
     for (const { name } of order) {
-      const child = spawnSync(process.execPath, [new URL(import.meta.url).pathname, `--method=${name}`], { encoding: 'utf8', timeout: 600_000 });
+      const child = spawnSync(process.execPath, [new URL(import.meta.url).pathname, `--method=${name}`], {
+        encoding: 'utf8',
+        timeout: 600_000,
+      });
       if (child.status !== 0) throw new Error(`scratch ${name} failed under ${process.version}:\n${child.stderr}`);
       rounds[name].push(JSON.parse(child.stdout.trim().split('\n').pop()));
     }
@@ -160,8 +173,16 @@ export function scratchRows(result) {
 export function table(rows) {
   const columns = Object.keys(rows[0]);
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => r[c].length)));
-  const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(columns.map((c) => r[c])))].join('\n');
+  const line = (cells) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
+  return [
+    line(columns),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map((r) => line(columns.map((c) => r[c]))),
+  ].join('\n');
 }
 
 export function describeShape(shape) {
@@ -176,8 +197,12 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()
     process.stdout.write(`${JSON.stringify(runScratch())}\n`);
   } else {
     const result = runScratch();
-    console.log(`Scratch shape under Node ${process.version}: ${describeShape(result.shape)}; median of ${result.rounds} round(s), each method in a fresh process`);
-    console.log('(x = arena / allocUnsafe, arena (zeroOnReset) / alloc; full GCs: PerformanceObserver gc entries of kind major)');
+    console.log(
+      `Scratch shape under Node ${process.version}: ${describeShape(result.shape)}; median of ${result.rounds} round(s), each method in a fresh process`,
+    );
+    console.log(
+      '(x = arena / allocUnsafe, arena (zeroOnReset) / alloc; full GCs: PerformanceObserver gc entries of kind major)',
+    );
     console.log(table(scratchRows(result)));
   }
 }

@@ -24,8 +24,20 @@ function touch(view) {
 }
 
 const METHODS = [
-  { name: 'arena (zeroOnReset)', make: () => { const a = new Arena({ size: 4 << 20, zeroOnReset: true }); return { alloc: (n) => a.alloc(n), release: () => a.reset() }; } },
-  { name: 'arena (no zeroing)', make: () => { const a = new Arena({ size: 4 << 20, zeroOnReset: false }); return { alloc: (n) => a.alloc(n), release: () => a.reset() }; } },
+  {
+    name: 'arena (zeroOnReset)',
+    make: () => {
+      const a = new Arena({ size: 4 << 20, zeroOnReset: true });
+      return { alloc: (n) => a.alloc(n), release: () => a.reset() };
+    },
+  },
+  {
+    name: 'arena (no zeroing)',
+    make: () => {
+      const a = new Arena({ size: 4 << 20, zeroOnReset: false });
+      return { alloc: (n) => a.alloc(n), release: () => a.reset() };
+    },
+  },
   { name: 'Buffer.alloc', make: () => ({ alloc: (n) => Buffer.alloc(n), release: () => {} }) },
   { name: 'Buffer.allocUnsafe', make: () => ({ alloc: (n) => Buffer.allocUnsafe(n), release: () => {} }) },
 ];

@@ -87,7 +87,10 @@ async function drive({ port, seconds, concurrency, metricsPath, workload }) {
     result.seconds = Number(process.hrtime.bigint() - start) / 1e9;
     if (metricsPath) {
       const { body } = await get(agent, port, metricsPath);
-      result.metricsSamples = body.toString().split('\n').filter((line) => line.startsWith('engram_arena_')).length;
+      result.metricsSamples = body
+        .toString()
+        .split('\n')
+        .filter((line) => line.startsWith('engram_arena_')).length;
     }
   } finally {
     agent.destroy();

@@ -30,7 +30,14 @@ const HEAP = {
  * and turn zeroing off (see WORKLOADS).
  */
 function demoPoolOptions(concurrency, workload = undefined) {
-  const base = { name: 'http', arenaSize: 64 * 1024, maxArenas: concurrency, maxWaiting: 256, acquireTimeoutMs: 2000, overflowStrategy: 'fallback' };
+  const base = {
+    name: 'http',
+    arenaSize: 64 * 1024,
+    maxArenas: concurrency,
+    maxWaiting: 256,
+    acquireTimeoutMs: 2000,
+    overflowStrategy: 'fallback',
+  };
   return { ...base, ...workload?.pool };
 }
 
@@ -154,7 +161,8 @@ function renderTile(scratch, seed, index) {
   tile.writeUInt32LE(seed >>> 0, 8);
   tile.writeUInt32LE(hash, 12);
   tile.fill(hash >>> 24, TILE_HEADER);
-  for (let at = TILE_HEADER + ((hash >>> 8) & 0x3ff); at + SPRITE.length <= size; at += SPRITE_STRIDE) tile.set(SPRITE, at);
+  for (let at = TILE_HEADER + ((hash >>> 8) & 0x3ff); at + SPRITE.length <= size; at += SPRITE_STRIDE)
+    tile.set(SPRITE, at);
   return tile;
 }
 
@@ -248,8 +256,14 @@ const SCRATCH_TILES = 16;
  * it sends, which is what Buffer.allocUnsafe asks of its users too.
  */
 const WORKLOADS = {
-  report: { path: (seed) => `/report?seed=${seed}&n=${sizeFor(seed)}`, expected: (seed) => expectedBody(seed, sizeFor(seed)) },
-  frames: { path: (seed) => `/frames?seed=${seed}&n=${framesFor(seed)}`, expected: (seed) => expectedFrames(seed, framesFor(seed)) },
+  report: {
+    path: (seed) => `/report?seed=${seed}&n=${sizeFor(seed)}`,
+    expected: (seed) => expectedBody(seed, sizeFor(seed)),
+  },
+  frames: {
+    path: (seed) => `/frames?seed=${seed}&n=${framesFor(seed)}`,
+    expected: (seed) => expectedFrames(seed, framesFor(seed)),
+  },
   scratch: {
     path: (seed) => `/scratch?seed=${seed}&n=${SCRATCH_TILES}`,
     expected: (seed) => Buffer.from(renderScratchBody(HEAP.alloc, seed, SCRATCH_TILES)),

@@ -25,7 +25,9 @@ function envNumber(name, fallback, { min, integer }) {
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
-    console.error(`${name}=${JSON.stringify(raw)} is invalid: expected ${integer ? 'an integer' : 'a number'} ≥ ${min}`);
+    console.error(
+      `${name}=${JSON.stringify(raw)} is invalid: expected ${integer ? 'an integer' : 'a number'} ≥ ${min}`,
+    );
     process.exit(2);
   }
   return value;
@@ -35,7 +37,9 @@ const seconds = envNumber('ENGRAM_DEMO_SECONDS', 3, { min: 0.1, integer: false }
 const concurrency = envNumber('ENGRAM_DEMO_CONCURRENCY', 32, { min: 1, integer: true });
 const workloadName = process.env.ENGRAM_DEMO_WORKLOAD || 'report';
 if (!Object.hasOwn(WORKLOADS, workloadName)) {
-  console.error(`ENGRAM_DEMO_WORKLOAD=${JSON.stringify(workloadName)} is invalid: expected one of ${Object.keys(WORKLOADS).join(', ')}`);
+  console.error(
+    `ENGRAM_DEMO_WORKLOAD=${JSON.stringify(workloadName)} is invalid: expected one of ${Object.keys(WORKLOADS).join(', ')}`,
+  );
   process.exit(2);
 }
 
@@ -61,8 +65,11 @@ const handle = createHandler({ method: 'arena', pool });
 const server = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://localhost');
   if (handle(req, res, url)) return;
-  if (req.method === 'GET' && url.pathname === '/metrics') return void serveMetrics(res).catch((err) => res.destroy(err));
-  res.writeHead(404).end('try GET /report?seed=1&n=100, GET /frames?seed=1&n=100, GET /scratch?seed=1&n=16 or GET /metrics\n');
+  if (req.method === 'GET' && url.pathname === '/metrics')
+    return void serveMetrics(res).catch((err) => res.destroy(err));
+  res
+    .writeHead(404)
+    .end('try GET /report?seed=1&n=100, GET /frames?seed=1&n=100, GET /scratch?seed=1&n=16 or GET /metrics\n');
 });
 
 server.listen(0, '127.0.0.1', async () => {
@@ -71,7 +78,13 @@ server.listen(0, '127.0.0.1', async () => {
   if (workloadName !== 'report') console.log(`workload: GET /${workloadName}`);
   let failed = true;
   try {
-    const result = await drive({ port, seconds, concurrency, metricsPath: registry ? '/metrics' : null, workload: WORKLOADS[workloadName] });
+    const result = await drive({
+      port,
+      seconds,
+      concurrency,
+      metricsPath: registry ? '/metrics' : null,
+      workload: WORKLOADS[workloadName],
+    });
     printReport(result, metrics(), pool.stats());
     failed = result.errors > 0 || result.mismatches > 0 || result.served === 0;
   } catch (err) {

@@ -69,8 +69,11 @@ function ensure(runtime) {
 
 /** Where the pinned runtimes called `name` are or will be, without fetching any. */
 function pinned(name) {
-  return PINNED.filter((runtime) => runtime.name === name)
-    .map((runtime) => ({ name, version: runtime.version, path: path.join(CACHE, `${name}-${runtime.version}`, runtime.bin) }));
+  return PINNED.filter((runtime) => runtime.name === name).map((runtime) => ({
+    name,
+    version: runtime.version,
+    path: path.join(CACHE, `${name}-${runtime.version}`, runtime.bin),
+  }));
 }
 
 /** Ensures the pinned runtimes called `names` (all when empty), in PINNED's order. */

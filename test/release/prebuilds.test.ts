@@ -11,13 +11,13 @@
 // when nothing changed, a few minutes after a change to the Zig or C++
 // sources, and up to about 15 minutes on a machine whose Zig cache is empty
 // (libc++ is compiled once per target).
-import { execFile, spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { execFile, type SpawnSyncOptions, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { prebuildPath } from '../../dist/loader.js';
-import { prebuildScripts, type Report, type Target } from '../fixtures/prebuild-scripts';
+import { prebuildScripts, type Report } from '../fixtures/prebuild-scripts';
 
 const root = path.join(__dirname, '..', '..');
 const load = createRequire(__filename);
@@ -62,7 +62,12 @@ function runAsync(command: string, args: string[], env: NodeJS.ProcessEnv = proc
   return new Promise<{ status: number | null; output: string; stdout: string; seconds: number }>((resolve) => {
     execFile(command, args, { cwd: root, env, encoding: 'utf8', maxBuffer: 64 * MiB }, (error, stdout, stderr) => {
       const status = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-      resolve({ status, stdout, output: `${stdout}${stderr}${error && status === null ? error.message : ''}`, seconds: (Date.now() - started) / 1000 });
+      resolve({
+        status,
+        stdout,
+        output: `${stdout}${stderr}${error && status === null ? error.message : ''}`,
+        seconds: (Date.now() - started) / 1000,
+      });
     });
   });
 }
@@ -78,7 +83,8 @@ const reports = new Map<string, Report>();
 
 beforeAll(async () => {
   const build = await runAsync(process.execPath, [path.join(root, 'scripts', 'prebuild-all.js'), '--no-verify']);
-  if (build.status !== 0) throw new Error(`scripts/prebuild-all.js failed (exit ${build.status}):\n${build.output.slice(-6000)}`);
+  if (build.status !== 0)
+    throw new Error(`scripts/prebuild-all.js failed (exit ${build.status}):\n${build.output.slice(-6000)}`);
   console.log(`prebuild-all: ${build.seconds.toFixed(1)} s`);
   for (const target of TARGETS) {
     // The linker's own output: nothing else writes there (npm run prebuild
@@ -95,10 +101,11 @@ describe('npm run prebuild:all', () => {
       const shipped = prebuildPath(target.platform, target.arch, target.libc, root);
       expect(fs.existsSync(shipped)).toBe(true);
       // linux-x64 glibc may have been replaced meanwhile by `npm run prebuild` (pack.test.ts).
-      if (target.id !== 'linux-x64-glibc') expect(fs.readFileSync(shipped).equals(fs.readFileSync(workPath(target)))).toBe(true);
+      if (target.id !== 'linux-x64-glibc')
+        expect(fs.readFileSync(shipped).equals(fs.readFileSync(workPath(target)))).toBe(true);
     });
 
-    it('has the platform\'s file format and the target CPU', () => {
+    it("has the platform's file format and the target CPU", () => {
       const report = reports.get(target.id)!;
       expect(report.format).toBe(FORMAT[target.platform]);
       expect(report.arch).toBe(target.arch);
@@ -113,13 +120,17 @@ describe('npm run prebuild:all', () => {
       expect(report.problems).toEqual([]);
       expect(report.debugSections).toEqual([]);
       // The C++ runtime is linked in: no libstdc++/libc++ to find at run time.
-      expect(report.libraries.filter((lib) => /libstdc\+\+|libc\+\+|libgcc_s|libunwind|libwinpthread/i.test(lib))).toEqual([]);
+      expect(
+        report.libraries.filter((lib) => /libstdc\+\+|libc\+\+|libgcc_s|libunwind|libwinpthread/i.test(lib)),
+      ).toEqual([]);
       // Arena memory is the engine's: the binary asks for an ArrayBuffer's
       // bytes and never makes an external buffer (which Electron refuses).
       const external = /^napi_create_external_(arraybuffer|buffer)$/;
       if (target.platform === 'win32') {
         // Node-API comes from the host executable, looked up by name at load time.
-        expect(report.imports.filter((imp) => /^(napi_|node_api_)/.test(imp.name) || /\.exe$/i.test(imp.from ?? ''))).toEqual([]);
+        expect(
+          report.imports.filter((imp) => /^(napi_|node_api_)/.test(imp.name) || /\.exe$/i.test(imp.from ?? '')),
+        ).toEqual([]);
         // Every Node-API 8 name is looked up there (scripts/node-api-host.js), used or not.
         expect(report.hostLookups).toContain('napi_get_arraybuffer_info');
       } else {
@@ -141,26 +152,50 @@ describe('npm run prebuild:all', () => {
     }
   });
 
-  it('builds armv7 (linux-arm-glibc) as Debian\'s armhf ABI with the glibc 2.17 floor', () => {
+  it("builds armv7 (linux-arm-glibc) as Debian's armhf ABI with the glibc 2.17 floor", () => {
     const arm = TARGETS.find((t) => t.id === 'linux-arm-glibc');
-    expect(arm).toMatchObject({ platform: 'linux', arch: 'arm', libc: 'glibc', zig: 'arm-linux-gnueabihf.2.17', glibc: '2.17' });
+    expect(arm).toMatchObject({
+      platform: 'linux',
+      arch: 'arm',
+      libc: 'glibc',
+      zig: 'arm-linux-gnueabihf.2.17',
+      glibc: '2.17',
+    });
   });
 
   it('the verifier rejects binaries that would not load', () => {
     // Each binary checked against the wrong target (test/unit/host-binary.test.ts
     // checks this Node, an executable without the registration symbol).
-    const arm = verifyPrebuild(workPath(TARGETS.find((t) => t.id === 'linux-arm64-glibc')!), { platform: 'linux', arch: 'x64', libc: 'glibc' });
+    const arm = verifyPrebuild(workPath(TARGETS.find((t) => t.id === 'linux-arm64-glibc')!), {
+      platform: 'linux',
+      arch: 'x64',
+      libc: 'glibc',
+    });
     expect(arm.problems).toContain('machine is arm64, expected x64');
-    const mac = verifyPrebuild(workPath(TARGETS.find((t) => t.id === 'darwin-x64')!), { platform: 'linux', arch: 'x64', libc: 'musl' });
+    const mac = verifyPrebuild(workPath(TARGETS.find((t) => t.id === 'darwin-x64')!), {
+      platform: 'linux',
+      arch: 'x64',
+      libc: 'musl',
+    });
     expect(mac.problems).toContain('format is macho, expected elf');
-    const windowsArm = verifyPrebuild(workPath(TARGETS.find((t) => t.id === 'win32-arm64')!), { platform: 'win32', arch: 'x64' });
+    const windowsArm = verifyPrebuild(workPath(TARGETS.find((t) => t.id === 'win32-arm64')!), {
+      platform: 'win32',
+      arch: 'x64',
+    });
     expect(windowsArm.problems).toContain('machine is arm64, expected x64');
-    const musl = verifyPrebuild(workPath(TARGETS.find((t) => t.id === 'linux-x64-musl')!), { platform: 'linux', arch: 'x64', libc: 'glibc' });
+    const musl = verifyPrebuild(workPath(TARGETS.find((t) => t.id === 'linux-x64-musl')!), {
+      platform: 'linux',
+      arch: 'x64',
+      libc: 'glibc',
+    });
     expect(musl.problems.join('\n')).toMatch(/needs library libc\.so,|unversioned/);
   });
 
   it('keeps the packed tarball under 10 MiB with all nine prebuilds', () => {
-    const npm = (process.env.PATH ?? '').split(path.delimiter).map((d) => path.join(d, 'npm')).find((p) => fs.existsSync(p));
+    const npm = (process.env.PATH ?? '')
+      .split(path.delimiter)
+      .map((d) => path.join(d, 'npm'))
+      .find((p) => fs.existsSync(p));
     expect(npm, 'npm on PATH').toBeTruthy();
     const packed = run(process.execPath, [fs.realpathSync(npm!), 'pack', '--dry-run', '--json', '--ignore-scripts'], {
       env: envWithout('npm_config_dry_run'),
@@ -169,14 +204,20 @@ describe('npm run prebuild:all', () => {
     const out = packed.stdout as string;
     const [info] = JSON.parse(out.slice(out.indexOf('['), out.lastIndexOf(']') + 1));
     const files = info.files.map((f: { path: string }) => f.path);
-    for (const target of TARGETS) expect(files).toContain(path.relative(root, outputPath(target)).split(path.sep).join('/'));
+    for (const target of TARGETS)
+      expect(files).toContain(path.relative(root, outputPath(target)).split(path.sep).join('/'));
     console.log(`npm pack: ${info.size} bytes packed, ${info.unpackedSize} unpacked, ${info.entryCount} files`);
     expect(info.size).toBeLessThan(10 * MiB);
   }, 120_000);
 });
 
 describe('loading the cross-compiled binaries', () => {
-  const hostGlibc = process.platform === 'linux' && process.arch === 'x64' && Boolean((process.report?.getReport() as { header?: { glibcVersionRuntime?: string } })?.header?.glibcVersionRuntime);
+  const hostGlibc =
+    process.platform === 'linux' &&
+    process.arch === 'x64' &&
+    Boolean(
+      (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } })?.header?.glibcVersionRuntime,
+    );
 
   it.skipIf(!hostGlibc)('the linux-x64 glibc prebuild runs in this Node', async () => {
     const smoke = await runAsync(process.execPath, [path.join(__dirname, '..', 'fixtures', 'qemu', 'smoke.cjs')], {
@@ -201,22 +242,38 @@ describe('loading the cross-compiled binaries', () => {
     const title = `the ${platform} glibc prebuild runs in the official ${qemu.guestNodeName(guest)} under qemu-user, found by the loader`;
     const blocker = qemu.smokePrerequisites(guest);
     if (blocker) {
-      console.warn(`prebuilds.test: skipping the ${id} qemu smoke test: ${blocker.missing} is missing. Set it up with: ${blocker.fix}`);
+      console.warn(
+        `prebuilds.test: skipping the ${id} qemu smoke test: ${blocker.missing} is missing. Set it up with: ${blocker.fix}`,
+      );
     }
-    it.skipIf(Boolean(blocker))(blocker ? `${title} (SKIPPED: ${blocker.missing} is missing; run ${blocker.fix})` : title, async () => {
-      const started = Date.now();
-      const smoke = await qemu.runGuestNodeAsync(guest, [path.join(__dirname, '..', 'fixtures', 'qemu', 'smoke.cjs')], {
-        env: { ENGRAM_ARENA_BINARY: undefined, ENGRAM_ARENA_SIZE: '2097152' },
-        timeout: 240_000,
-      });
-      console.log(`qemu ${guest} smoke: ${((Date.now() - started) / 1000).toFixed(1)} s: ${smoke.stdout.trim()}`);
-      expect(smoke.error).toBeUndefined();
-      expect(smoke.status, `${smoke.stdout}${smoke.stderr}`).toBe(0);
-      const result = JSON.parse(smoke.stdout.trim().split('\n').pop()!);
-      expect(result).toMatchObject({ ok: true, arch, node: `v${qemu.GUESTS[guest].node.version}`, poolSize: 2097152, fromWorker: 3 * 4096 });
-      expect(result.binary).toBe(path.relative(root, prebuildPath('linux', arch, 'glibc', root)));
-      expect(result.totalResets).toBeGreaterThanOrEqual(2);
-    }, 300_000);
+    it.skipIf(Boolean(blocker))(
+      blocker ? `${title} (SKIPPED: ${blocker.missing} is missing; run ${blocker.fix})` : title,
+      async () => {
+        const started = Date.now();
+        const smoke = await qemu.runGuestNodeAsync(
+          guest,
+          [path.join(__dirname, '..', 'fixtures', 'qemu', 'smoke.cjs')],
+          {
+            env: { ENGRAM_ARENA_BINARY: undefined, ENGRAM_ARENA_SIZE: '2097152' },
+            timeout: 240_000,
+          },
+        );
+        console.log(`qemu ${guest} smoke: ${((Date.now() - started) / 1000).toFixed(1)} s: ${smoke.stdout.trim()}`);
+        expect(smoke.error).toBeUndefined();
+        expect(smoke.status, `${smoke.stdout}${smoke.stderr}`).toBe(0);
+        const result = JSON.parse(smoke.stdout.trim().split('\n').pop()!);
+        expect(result).toMatchObject({
+          ok: true,
+          arch,
+          node: `v${qemu.GUESTS[guest].node.version}`,
+          poolSize: 2097152,
+          fromWorker: 3 * 4096,
+        });
+        expect(result.binary).toBe(path.relative(root, prebuildPath('linux', arch, 'glibc', root)));
+        expect(result.totalResets).toBeGreaterThanOrEqual(2);
+      },
+      300_000,
+    );
   }
 
   // Optional: wine is no Windows, but it runs the real node.exe, so the DLL's
@@ -224,38 +281,48 @@ describe('loading the cross-compiled binaries', () => {
   // exercised.
   const wineBlocker = wine.smokePrerequisites();
   if (wineBlocker) {
-    console.warn(`prebuilds.test: skipping the win32-x64 wine smoke test: ${wineBlocker.missing} is missing. Set it up with: ${wineBlocker.fix}`);
+    console.warn(
+      `prebuilds.test: skipping the win32-x64 wine smoke test: ${wineBlocker.missing} is missing. Set it up with: ${wineBlocker.fix}`,
+    );
   }
   const wineTitle = 'the win32-x64 prebuild runs in Node for Windows under wine, found by the loader';
-  it.skipIf(Boolean(wineBlocker))(wineBlocker ? `${wineTitle} (SKIPPED: ${wineBlocker.missing} is missing; run ${wineBlocker.fix})` : wineTitle, async () => {
-    const started = Date.now();
-    const smoke = await wine.runWindowsNodeAsync([path.join('test', 'fixtures', 'qemu', 'smoke.cjs')], {
-      env: { ENGRAM_ARENA_BINARY: undefined, ENGRAM_ARENA_SIZE: '2097152' },
-      timeout: 240_000,
-    });
-    console.log(`wine smoke: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    expect(smoke.error).toBeUndefined();
-    expect(smoke.status, `${smoke.stdout}${smoke.stderr}`).toBe(0);
-    const result = JSON.parse(smoke.stdout.trim().split('\n').pop()!);
-    expect(result).toMatchObject({ ok: true, arch: 'x64', poolSize: 2097152, fromWorker: 3 * 4096 });
-    expect(result.binary).toBe(path.win32.join('prebuilds', 'win32-x64', 'engram-arena.napi.node'));
-  }, 300_000);
+  it.skipIf(Boolean(wineBlocker))(
+    wineBlocker ? `${wineTitle} (SKIPPED: ${wineBlocker.missing} is missing; run ${wineBlocker.fix})` : wineTitle,
+    async () => {
+      const started = Date.now();
+      const smoke = await wine.runWindowsNodeAsync([path.join('test', 'fixtures', 'qemu', 'smoke.cjs')], {
+        env: { ENGRAM_ARENA_BINARY: undefined, ENGRAM_ARENA_SIZE: '2097152' },
+        timeout: 240_000,
+      });
+      console.log(`wine smoke: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      expect(smoke.error).toBeUndefined();
+      expect(smoke.status, `${smoke.stdout}${smoke.stderr}`).toBe(0);
+      const result = JSON.parse(smoke.stdout.trim().split('\n').pop()!);
+      expect(result).toMatchObject({ ok: true, arch: 'x64', poolSize: 2097152, fromWorker: 3 * 4096 });
+      expect(result.binary).toBe(path.win32.join('prebuilds', 'win32-x64', 'engram-arena.napi.node'));
+    },
+    300_000,
+  );
 
   // Electron, a single-executable application or a renamed node.exe: the DLL
   // must find Node-API in whatever executable loaded it.
   const renamedTitle = 'the win32-x64 prebuild also runs in a copy of node.exe under another name';
-  it.skipIf(Boolean(wineBlocker))(wineBlocker ? `${renamedTitle} (SKIPPED: ${wineBlocker.missing} is missing)` : renamedTitle, async () => {
-    const executable = wine.renamedNodeExe();
-    expect(path.basename(executable).toLowerCase()).not.toBe('node.exe');
-    const smoke = await wine.runWindowsNodeAsync([path.join('test', 'fixtures', 'qemu', 'smoke.cjs')], {
-      executable,
-      env: { ENGRAM_ARENA_BINARY: undefined, ENGRAM_ARENA_SIZE: '2097152' },
-      timeout: 240_000,
-    });
-    expect(smoke.error).toBeUndefined();
-    expect(smoke.status, `${smoke.stdout}${smoke.stderr}`).toBe(0);
-    const result = JSON.parse(smoke.stdout.trim().split('\n').pop()!);
-    expect(result).toMatchObject({ ok: true, arch: 'x64', poolSize: 2097152, fromWorker: 3 * 4096 });
-    expect(result.binary).toBe(path.win32.join('prebuilds', 'win32-x64', 'engram-arena.napi.node'));
-  }, 300_000);
+  it.skipIf(Boolean(wineBlocker))(
+    wineBlocker ? `${renamedTitle} (SKIPPED: ${wineBlocker.missing} is missing)` : renamedTitle,
+    async () => {
+      const executable = wine.renamedNodeExe();
+      expect(path.basename(executable).toLowerCase()).not.toBe('node.exe');
+      const smoke = await wine.runWindowsNodeAsync([path.join('test', 'fixtures', 'qemu', 'smoke.cjs')], {
+        executable,
+        env: { ENGRAM_ARENA_BINARY: undefined, ENGRAM_ARENA_SIZE: '2097152' },
+        timeout: 240_000,
+      });
+      expect(smoke.error).toBeUndefined();
+      expect(smoke.status, `${smoke.stdout}${smoke.stderr}`).toBe(0);
+      const result = JSON.parse(smoke.stdout.trim().split('\n').pop()!);
+      expect(result).toMatchObject({ ok: true, arch: 'x64', poolSize: 2097152, fromWorker: 3 * 4096 });
+      expect(result.binary).toBe(path.win32.join('prebuilds', 'win32-x64', 'engram-arena.napi.node'));
+    },
+    300_000,
+  );
 });

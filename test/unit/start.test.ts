@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
 
 const root = path.join(__dirname, '..', '..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -38,7 +38,8 @@ describe('npm start', () => {
     expect(served).toBeGreaterThan(0);
     expect(table.get('errors')).toBe('0');
     expect(table.get('mismatched bodies')).toBe('0');
-    for (const label of ['latency p50', 'latency p99', 'latency max']) expect(table.get(label)).toMatch(/^\d+\.\d{3} ms$/);
+    for (const label of ['latency p50', 'latency p99', 'latency max'])
+      expect(table.get(label)).toMatch(/^\d+\.\d{3} ms$/);
     // One arena per request: every request was one acquisition and one reset.
     expect(Number(table.get('resets'))).toBe(served);
     expect(Number(table.get('acquired'))).toBe(served);

@@ -7,8 +7,8 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { checkStateWords } from '../../dist/state-words.js';
 import { Arena, metrics } from '../../dist/index.js';
+import { checkStateWords } from '../../dist/state-words.js';
 
 const root = path.join(__dirname, '..', '..');
 const typesDir = path.join(__dirname, '..', 'types');
