@@ -5,7 +5,12 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = path.join(__dirname, '..', '..');
-const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+// The README and the pages of docs/: an example may live in any of them.
+const readme = ['README.md', ...fs.readdirSync(path.join(root, 'docs')).map((name) => path.join('docs', name))]
+  .filter((file) => file.endsWith('.md'))
+  .map((file) => fs.readFileSync(path.join(root, file), 'utf8'))
+  .join('\n');
+const apiReference = fs.readFileSync(path.join(root, 'docs', 'api.md'), 'utf8');
 // The CommonJS exports as `require` sees them (an ESM namespace would add `default`).
 const lib = createRequire(__filename)(path.join(root, 'dist', 'index.js')) as Record<string, unknown>;
 
@@ -66,7 +71,7 @@ describe('README examples', () => {
 
 describe('README API reference', () => {
   it('documents every runtime export', () => {
-    const reference = readme.slice(readme.indexOf('## API reference'), readme.indexOf('## Safety model'));
+    const reference = apiReference;
     const missing = Object.keys(lib).filter((name) => !reference.includes(`\`${name}`));
     expect(missing).toEqual([]);
   });
@@ -80,7 +85,7 @@ describe('README API reference', () => {
         .filter(Boolean),
     );
     expect(types.length).toBeGreaterThan(10);
-    const reference = readme.slice(readme.indexOf('## API reference'), readme.indexOf('## Safety model'));
+    const reference = apiReference;
     expect(types.filter((name) => !reference.includes(`\`${name}\``))).toEqual([]);
   });
 
@@ -92,10 +97,39 @@ describe('README API reference', () => {
     expect([...codes].filter((code) => !readme.includes(code))).toEqual([]);
   });
 
-  it('has the install, benchmark and platform sections, filled in', () => {
-    for (const section of ['## Installing', '## Benchmarks', '## Supported platforms'])
-      expect(readme).toContain(section);
+  it('is a front page: what, install, quick start, when to use it, and a link to every page of docs/', () => {
+    const front = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    for (const section of ['## When to use it', '## Installing', '## Quick start', '## Documentation']) {
+      expect(front).toContain(section);
+    }
+    for (const page of fs.readdirSync(path.join(root, 'docs'))) expect(front).toContain(`](docs/${page})`);
     expect(readme).not.toMatch(/placeholder/i);
-    expect(readme).toContain('npm install engram-arena');
+    expect(front).toContain('npm install engram-arena');
+  });
+
+  it('every relative link of the README and docs/ reaches a file, and every #anchor a heading there', () => {
+    const pages = ['README.md', ...fs.readdirSync(path.join(root, 'docs')).map((name) => path.join('docs', name))];
+    const slug = (heading: string) =>
+      heading
+        .trim()
+        .toLowerCase()
+        .replace(/[^\w\- ]/g, '')
+        .replace(/ /g, '-');
+    const anchors = (file: string) =>
+      new Set([...fs.readFileSync(file, 'utf8').matchAll(/^#{1,6} (.+)$/gm)].map((m) => slug(m[1])));
+    const broken: string[] = [];
+    for (const page of pages) {
+      const text = fs.readFileSync(path.join(root, page), 'utf8');
+      for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^(https?:|mailto:)/.test(target)) continue;
+        const [file, anchor] = target.split('#');
+        const resolved = file === '' ? path.join(root, page) : path.join(root, path.dirname(page), file);
+        if (!fs.existsSync(resolved)) broken.push(`${page}: ${target}`);
+        else if (anchor !== undefined && resolved.endsWith('.md') && !anchors(resolved).has(anchor)) {
+          broken.push(`${page}: ${target}`);
+        }
+      }
+    }
+    expect(broken).toEqual([]);
   });
 });
