@@ -136,8 +136,11 @@ typedef struct engram_alloc_t {
  * exactly the library's rule, for the requests that fit (size and alignment
  * valid, alignment at most ENGRAM_MAX_ALIGNMENT, the base page-aligned):
  *   start = align_up(offset, alignment); end = start + size; end <= capacity;
- *   offset = end; high_water_mark = max(high_water_mark, end);
- *   allocation_count += 1; bytes_allocated += size.
+ *   offset = end; allocation_count += 1; bytes_allocated += size.
+ * high_water_mark holds the mark as of the last time the offset went down (a
+ * reset, a free): the arena's mark is max(high_water_mark, offset), which the
+ * library takes wherever it reports it, so a bump leaves the field alone (a
+ * host that also raises it changes nothing).
  * Everything else (overflow, every strategy, errors, reset) goes through the
  * functions below, which read and keep these same fields. They never trust
  * offset: one past capacity (a host bug) makes every request out of capacity,
