@@ -18,6 +18,8 @@ const Allocator = std.mem.Allocator;
 pub const arena_config = @import("arena_config.zig");
 /// The global metrics this module folds into.
 pub const arena_metrics = @import("arena_metrics.zig");
+/// Which thread arena slots belong to threads that have exited.
+pub const thread_registry = @import("thread_registry.zig");
 
 /// What an arena does with a request that does not fit.
 pub const OverflowStrategy = arena_config.OverflowStrategy;
@@ -808,11 +810,30 @@ pub fn getThreadArena() ThreadArenaError!*ArenaAllocator {
     };
     var arena = try ArenaAllocator.createIn(thread_arena_backing, options);
     arena.thread_owned = true;
+    // Registered before it is handed out: at the thread's exit the slot's
+    // storage goes, and a handle to it must then answer as gone.
+    thread_registry.register(@intFromPtr(&thread_slot.arena), releaseExitedThreadArena) catch {
+        arena.destroy();
+        return error.OutOfMemory;
+    };
     // The backing allocator may have re-entered and won; keep the first arena.
     assert(!thread_slot.live);
     thread_slot.arena = arena;
     thread_slot.live = true;
     return &thread_slot.arena;
+}
+
+/// At the exit of a thread that made an arena: frees the arena, which no
+/// one can reach any more (its handle answers as gone from now on).
+fn releaseExitedThreadArena(slot_address: usize) void {
+    assert(slot_address == @intFromPtr(&thread_slot.arena));
+    deinitThreadArena();
+}
+
+/// Whether `arena` is the slot of a thread arena whose thread has exited:
+/// its storage is gone, and nothing may be read through it.
+pub fn isExitedThreadArena(arena: *const ArenaAllocator) bool {
+    return thread_registry.isExited(@intFromPtr(arena));
 }
 
 /// Whether `arena` is the calling thread's arena slot (live or not).

@@ -579,6 +579,30 @@ fn runThreadArena(id: u8, base_out: *usize) !void {
     if (core.getThreadArenaStats().?.high_water_mark_bytes != 50 * 128) return error.WrongHighWaterMark;
 }
 
+test "a thread that exits with its arena frees it, and its slot reads as exited" {
+    if (!core.thread_registry.sees_thread_exit) return error.SkipZigTest;
+    arena_metrics.reset();
+    defer arena_metrics.reset();
+    const before = arena_metrics.snapshot();
+    var slot: ?*ArenaAllocator = null;
+    const thread = try std.Thread.spawn(.{}, struct {
+        fn run(out: *?*ArenaAllocator) void {
+            const arena = core.getThreadArena() catch return;
+            _ = arena.alloc(100, 8) catch return;
+            out.* = arena; // and exit without deinitThreadArena
+        }
+    }.run, .{&slot});
+    thread.join();
+    const exited = slot orelse return error.TestUnexpectedResult;
+    try testing.expect(core.isExitedThreadArena(exited));
+    try testing.expect(!core.isExitedThreadArena(try core.getThreadArena()));
+    core.deinitThreadArena();
+    const after = arena_metrics.snapshot();
+    try testing.expectEqual(before.live_arenas, after.live_arenas);
+    try testing.expectEqual(before.reserved_bytes, after.reserved_bytes);
+    try testing.expectEqual(@as(u64, 1), after.total_allocations);
+}
+
 test "reset zeroes what a host exposed past the offset" {
     var buffer: [4096]u8 align(64) = undefined;
     var arena = ArenaAllocator.initOptions(&buffer, options(4096, .error_return, true));
