@@ -488,7 +488,11 @@ function runSuite(zig, dir) {
   const compileError = output.match(/\.zig:\d+:\d+: error: .*/);
   if (compileError) return { passed: false, broken: true, seconds, why: compileError[0].slice(0, 160) };
   const failed = output.match(/error: '([^']+)' failed|c_abi_test \w+: .*|panic: .*/);
-  return { passed: result.status === 0, seconds, why: failed ? failed[0].slice(0, 160) : `exit ${result.status}` };
+  // Otherwise the last line said something, whatever it was: a run that
+  // fails without a test's name may be the build, not the mutant.
+  const last = output.trim().split('\n').pop() || '';
+  const why = failed ? failed[0] : `exit ${result.status}: ${last}`;
+  return { passed: result.status === 0, seconds, why: why.slice(0, 160) };
 }
 
 function main() {
