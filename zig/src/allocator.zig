@@ -62,8 +62,8 @@ pub const State = extern struct {
     capacity: u64 = 0,
     /// The mark as of the last time the offset went down (a reset, a free, a
     /// shrink): an allocation only moves the offset, so the arena's mark is
-    /// `max(high_water_mark, offset)` (see `highWaterMark`). Writing it on
-    /// every allocation cost a load, a compare and a store on the hot path.
+    /// `max(high_water_mark, offset)` (see `highWaterMark`), which spares the
+    /// hot path a load, a compare and a store per allocation.
     high_water_mark: u64 = 0,
     /// Requests that did not fit, whatever the strategy did with them.
     overflow_count: u64 = 0,

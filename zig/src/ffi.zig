@@ -288,7 +288,8 @@ export fn engram_arena_destroy(arena: ?*Arena) void {
 /// `engram_arena_destroy` with a status: ENGRAM_ERR_INVALID_ARGUMENT, and no
 /// change, for a thread arena handle of another thread. Its slot is that
 /// thread's thread-local storage, which free must never see, and only that
-/// thread may retire it.
+/// thread may retire it. ENGRAM_ERR_DESTROYED, without a read, for the
+/// handle of a thread that has exited: its arena went with the thread.
 export fn engram_arena_destroy_checked(arena: ?*Arena) i32 {
     const handle = arena orelse return code(.ok);
     // Its thread freed it at exit; nothing is left to free.

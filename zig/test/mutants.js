@@ -67,7 +67,7 @@ const MUTANTS = [
     what: 'every ordering of the config word relaxed to monotonic',
     file: 'zig/src/arena_config.zig',
     all: [
-      ['return @bitCast(config_word.load(.acquire));', 'return @bitCast(config_word.load(.monotonic));'],
+      ['const raw = config_word.load(.acquire);', 'const raw = config_word.load(.monotonic);'],
       ['loading.bits(), .acquire, .monotonic)', 'loading.bits(), .monotonic, .monotonic)'],
       ['config_word.store(ready.bits(), .release);', 'config_word.store(ready.bits(), .monotonic);'],
       ['wanted.bits(), .release, .monotonic)', 'wanted.bits(), .monotonic, .monotonic)'],
@@ -112,8 +112,8 @@ const MUTANTS = [
     id: 'metrics-fold-not-atomic',
     what: 'the allocation total folded by a load and a store',
     file: 'zig/src/arena_metrics.zig',
-    find: '    _ = total_allocations.fetchAdd(sample.allocation_count, .monotonic);',
-    replace: '    total_allocations.store(total_allocations.load(.monotonic) + sample.allocation_count, .monotonic);',
+    find: '_ = total_allocations.fetchAdd(sample.allocation_count, .monotonic);',
+    replace: 'total_allocations.store(total_allocations.load(.monotonic) + sample.allocation_count, .monotonic);',
   },
   {
     id: 'metrics-reset-count-not-atomic',
@@ -426,10 +426,10 @@ const MUTANTS = [
     id: 'hosted-unbound-alloc',
     what: 'engram_arena_alloc serves a hosted arena before its first bind',
     file: 'zig/src/ffi.zig',
-    find: `    if (handle.isDestroyed()) return code(.destroyed);
+    find: `    if (gone(handle) or handle.isDestroyed()) return code(.destroyed);
     if (handle.isUnbound()) return code(.invalid_argument);
     const alignment_bytes`,
-    replace: `    if (handle.isDestroyed()) return code(.destroyed);
+    replace: `    if (gone(handle) or handle.isDestroyed()) return code(.destroyed);
     const alignment_bytes`,
   },
   {
