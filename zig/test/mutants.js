@@ -257,10 +257,10 @@ const MUTANTS = [
   },
   {
     id: 'conf-fallback-trusts-heap-alignment',
-    what: 'a fallback above a page trusts the heap to align the block as asked',
+    what: "a fallback places its bytes as if the heap had aligned the block as asked, above a page too",
     file: 'zig/src/allocator.zig',
-    find: '        const heap_alignment = @max(@min(alignment, std.mem.page_size), @alignOf(FallbackBlock));',
-    replace: '        const heap_alignment = @max(alignment, @alignOf(FallbackBlock));',
+    find: '        const start = std.mem.alignForward(usize, @intFromPtr(raw) + @sizeOf(FallbackBlock), alignment) - @intFromPtr(raw);',
+    replace: '        const start = std.mem.alignForward(usize, @sizeOf(FallbackBlock), alignment);',
   },
   // ---- the four C ABI bugs, each fix reverted ----
   {
