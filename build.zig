@@ -156,6 +156,12 @@ fn addCAbiTests(
     panics.addCheck(.{ .expect_stderr_match = "engram arena overflow: requested 4096 bytes aligned to 64, arena capacity 65536 bytes" });
     panics.addCheck(.{ .expect_term = .{ .Signal = std.posix.SIG.ABRT } });
     test_step.dependOn(&panics.step);
+
+    // A corrupt config word must abort the host at once, in the shipped build too.
+    const corrupt = cAbiRun(b, exe, "corrupt-config", &.{});
+    corrupt.addCheck(.{ .expect_stderr_match = "engram arena config: corrupt config word 0x0000000000000003" });
+    corrupt.addCheck(.{ .expect_term = .{ .Signal = std.posix.SIG.ABRT } });
+    test_step.dependOn(&corrupt.step);
 }
 
 const EnvVar = struct { []const u8, []const u8 };

@@ -153,8 +153,9 @@ export class Arena {
       const start = (state[OFFSET] + alignment - 1) & -alignment;
       const end = start + size;
       if (end <= this.#limit) {
+        // The high-water mark is left to the library, which takes
+        // max(highWaterMark, offset) wherever it reads it.
         state[OFFSET] = end;
-        if (end > state[HIGH_WATER_MARK]) state[HIGH_WATER_MARK] = end;
         const allocations = state[ALLOCATIONS] + 1;
         state[ALLOCATIONS] = allocations;
         if (allocations > 0xffffffff) state[ALLOCATIONS + 1] += 1;
@@ -374,7 +375,9 @@ export class Arena {
     }
     counts.overflows += state[OVERFLOW_COUNT] + state[OVERFLOW_COUNT + 1] * TWO_32;
     counts.fallbacks += state[FALLBACK_COUNT] + state[FALLBACK_COUNT + 1] * TWO_32;
-    if (state[HIGH_WATER_MARK] > counts.highWaterMark) counts.highWaterMark = state[HIGH_WATER_MARK];
+    // The word holds the mark as of the offset's last fall; the offset may be above it.
+    const highWaterMark = Math.max(state[HIGH_WATER_MARK], state[OFFSET]);
+    if (highWaterMark > counts.highWaterMark) counts.highWaterMark = highWaterMark;
   }
 
   /** Counters of this arena. */

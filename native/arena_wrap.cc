@@ -9,8 +9,9 @@
 namespace {
 
 /// The facade's copy of the counters is the truth between calls: it bumps
-/// offset, high-water mark, allocations and bytes itself. One call's worth of
-/// syncing: those four in at the start, every field back out at the end (also
+/// offset, allocations and bytes itself (the library derives the high-water
+/// mark from the offset). One call's worth of syncing: those three in at the
+/// start, every field back out at the end (also
 /// when the call throws: an overflow is counted). The library never trusts
 /// the offset it is given (engram_arena.h), and nothing else is copied in.
 class StateSync {
@@ -18,7 +19,6 @@ class StateSync {
   StateSync(engram_arena* arena, engram_arena_state_t* host) : arena_(arena), host_(host) {
     engram_arena_state_t* own = engram_arena_state(arena_);
     own->offset = host->offset;
-    own->high_water_mark = host->high_water_mark;
     own->allocation_count = host->allocation_count;
     own->bytes_allocated = host->bytes_allocated;
   }

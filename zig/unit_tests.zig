@@ -12,7 +12,9 @@ test {
     _ = @import("src/arena_config.zig");
     _ = @import("src/arena_metrics.zig");
     _ = @import("src/atomic_u64.zig");
+    _ = @import("src/thread_registry.zig");
     _ = @import("test/allocator_test.zig");
+    _ = @import("test/conformance_test.zig");
     _ = @import("test/ffi_test.zig");
     _ = @import("test/arena_config_test.zig");
 }

@@ -136,8 +136,11 @@ typedef struct engram_alloc_t {
  * exactly the library's rule, for the requests that fit (size and alignment
  * valid, alignment at most ENGRAM_MAX_ALIGNMENT, the base page-aligned):
  *   start = align_up(offset, alignment); end = start + size; end <= capacity;
- *   offset = end; high_water_mark = max(high_water_mark, end);
- *   allocation_count += 1; bytes_allocated += size.
+ *   offset = end; allocation_count += 1; bytes_allocated += size.
+ * high_water_mark holds the mark as of the last time the offset went down (a
+ * reset, a free): the arena's mark is max(high_water_mark, offset), which the
+ * library takes wherever it reports it, so a bump leaves the field alone (a
+ * host that also raises it changes nothing).
  * Everything else (overflow, every strategy, errors, reset) goes through the
  * functions below, which read and keep these same fields. They never trust
  * offset: one past capacity (a host bug) makes every request out of capacity,
@@ -225,7 +228,8 @@ int32_t engram_arena_bind(engram_arena *arena, uint8_t *memory, uint64_t memory_
 void engram_arena_destroy(engram_arena *arena);
 /* engram_arena_destroy with a status: ENGRAM_OK, or ENGRAM_ERR_INVALID_ARGUMENT (and nothing
  * changes) for the thread arena handle of another thread, which only that thread may deinit.
- * engram_arena_destroy refuses that handle the same way, silently. */
+ * engram_arena_destroy refuses that handle the same way, silently. ENGRAM_ERR_DESTROYED for the
+ * thread arena handle of a thread that has exited (its arena was freed at the exit). */
 int32_t engram_arena_destroy_checked(engram_arena *arena);
 
 /* ---- any arena (instance, hosted or thread) ---- */
@@ -270,7 +274,11 @@ uint64_t engram_arena_remaining(const engram_arena *arena);
 /* Creates it on first use from the global config. ENGRAM_ERR_INIT_FAILED if memory is refused.
  * The handle points at thread-local storage: after engram_deinit_thread_arena() it reports
  * ENGRAM_ERR_DESTROYED (base NULL, capacity 0) until this call makes a fresh arena in the same
- * place. Nothing frees it when the thread exits: call engram_deinit_thread_arena() first. */
+ * place. When the thread exits (POSIX threads) its arena is freed, and every function given the
+ * handle afterwards answers as for a destroyed arena (engram_arena_destroy_checked:
+ * ENGRAM_ERR_DESTROYED) without reading the freed storage, until another thread's arena lives at
+ * the same address (the handle then reaches that arena). On Windows no exit is seen: call
+ * engram_deinit_thread_arena() before the thread ends. */
 int32_t engram_thread_arena(engram_arena **out);
 /* Resets the calling thread's arena if it exists (the seed's name). */
 void engram_reset_arenas(void);
@@ -312,6 +320,10 @@ void engram_discard_memory(uint8_t *memory, uint64_t bytes);
 /* The next `count` reservations (arena buffers, fallbacks, hosted arenas and their fallbacks)
  * fail, in any thread. */
 void engram_testing_fail_reservations(uint32_t count);
+/* Overwrites the library's config word (phase and config in one 64-bit word) with `word`, as a
+ * stray write would. The next config read of a word the library could not have stored aborts
+ * the process with "engram arena config: corrupt config word" rather than guess or wait. */
+void engram_testing_store_config_word(uint64_t word);
 
 #ifdef __cplusplus
 }

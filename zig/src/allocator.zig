@@ -18,11 +18,14 @@ const Allocator = std.mem.Allocator;
 pub const arena_config = @import("arena_config.zig");
 /// The global metrics this module folds into.
 pub const arena_metrics = @import("arena_metrics.zig");
+/// Which thread arena slots belong to threads that have exited.
+pub const thread_registry = @import("thread_registry.zig");
 
 /// What an arena does with a request that does not fit.
 pub const OverflowStrategy = arena_config.OverflowStrategy;
 
-/// The largest alignment a request may ask for: one page.
+/// The largest alignment `alloc` and the C ABI accept: one page. Requests
+/// through `allocator()` may ask for any power of two, as std's allocators do.
 pub const max_alignment: usize = 4096;
 /// The largest single request, in the arena or in the fallback heap.
 pub const max_alloc_bytes: usize = 1024 * 1024 * 1024;
@@ -57,6 +60,10 @@ pub const State = extern struct {
     /// Bytes in use, alignment padding included.
     offset: u64 = 0,
     capacity: u64 = 0,
+    /// The mark as of the last time the offset went down (a reset, a free, a
+    /// shrink): an allocation only moves the offset, so the arena's mark is
+    /// `max(high_water_mark, offset)` (see `highWaterMark`), which spares the
+    /// hot path a load, a compare and a store per allocation.
     high_water_mark: u64 = 0,
     /// Requests that did not fit, whatever the strategy did with them.
     overflow_count: u64 = 0,
@@ -365,7 +372,7 @@ pub const ArenaAllocator = struct {
         self.assertInvariants();
         self.releaseFallbacks();
         arena_metrics.recordRetire(self.sample());
-        self.state = .{ .high_water_mark = self.state.high_water_mark };
+        self.state = .{ .high_water_mark = self.highWaterMark() };
         self.buffer = self.buffer[0..0];
         self.destroyed = true;
     }
@@ -379,10 +386,28 @@ pub const ArenaAllocator = struct {
     /// Size 0 yields an empty slice at an aligned position. On any error the
     /// offset is unchanged.
     pub fn alloc(self: *ArenaAllocator, size_bytes: usize, alignment: usize) Error![]u8 {
+        if (!isValidAlignment(alignment)) return error.InvalidAlignment;
+        return self.allocAligned(size_bytes, alignment);
+    }
+
+    /// `alloc` for any power-of-two `alignment`, as `std.mem.Allocator`
+    /// asks: the padding aligns the address, so an alignment above the
+    /// buffer's own costs padding but is still honoured. Small enough to
+    /// inline: the common case is the bump, everything else is `allocSlow`.
+    fn allocAligned(self: *ArenaAllocator, size_bytes: usize, alignment: usize) Error![]u8 {
+        assert(std.math.isPowerOfTwo(alignment));
         assert(!self.destroyed and !self.isUnbound());
+        if (size_bytes <= max_alloc_bytes and self.unzeroed_bytes == 0) {
+            if (self.bump(size_bytes, alignment)) |start| return self.buffer[start..][0..size_bytes];
+        }
+        return self.allocSlow(size_bytes, alignment);
+    }
+
+    /// Every request the bump did not serve at once: an invalid size, bytes
+    /// a hosted reset left to zero, and overflow with its strategies.
+    noinline fn allocSlow(self: *ArenaAllocator, size_bytes: usize, alignment: usize) Error![]u8 {
         const before = self.state;
         defer self.assertProgress(before);
-        if (!isValidAlignment(alignment)) return error.InvalidAlignment;
         if (size_bytes > max_alloc_bytes) return error.InvalidSize;
         if (self.unzeroed_bytes != 0) self.zeroUnzeroed();
         if (self.bump(size_bytes, alignment)) |start| return self.buffer[start..][0..size_bytes];
@@ -412,36 +437,54 @@ pub const ArenaAllocator = struct {
     }
 
     /// The hot path: moves the offset and returns where the bytes start, or
-    /// null when they do not fit. `alloc` has checked the alignment and the
-    /// size, so `padding + size_bytes` cannot wrap (the padding is below
-    /// `max_alignment`, the size at most `max_alloc_bytes`).
+    /// null when they do not fit. The size is at most `max_alloc_bytes` and
+    /// the padding below `alignment`, at most 2^(bits - 1), so
+    /// `padding + size_bytes` cannot wrap.
     ///
     /// `state.offset` lives in memory a host may write (the header documents
     /// it), so it is never trusted: an offset past the capacity, up to 2^64 - 1,
     /// makes the end either wrap (the carry) or land past the buffer, and the
-    /// request is out of capacity, as the seed's fix #1 answers. This costs
-    /// the carry test of an add the path needs anyway.
+    /// request is out of capacity. This costs the carry test of an add the
+    /// path needs anyway.
+    ///
+    /// Two counters and the offset, nothing else: the high-water mark is
+    /// derived from the offset where it is read (`highWaterMark`).
     fn bump(self: *ArenaAllocator, size_bytes: usize, alignment: usize) ?usize {
-        assert(isValidAlignment(alignment) and size_bytes <= max_alloc_bytes);
+        assert(std.math.isPowerOfTwo(alignment) and size_bytes <= max_alloc_bytes);
         const offset: usize = std.math.cast(usize, self.state.offset) orelse return null;
         // Alignment 1 needs no padding; skipping the arithmetic shortens the
         // chain from one offset to the next (FixedBufferAllocator does the same).
         // Wrapping arithmetic: the address of an untrusted offset may wrap.
         const padding = if (alignment == 1) 0 else (0 -% (@intFromPtr(self.buffer.ptr) +% offset)) & (alignment - 1);
-        const end, const wrapped = @addWithOverflow(offset, padding + size_bytes);
-        if (wrapped != 0 or end > self.buffer.len) return null;
+        // A wrapped end is below the offset: the carry, read without the
+        // overflow tuple, which this compiler spills to the stack.
+        const end = offset +% (padding + size_bytes);
+        if (end < offset or end > self.buffer.len) return null;
         const start = end - size_bytes;
         assert(alignedOffset(@intFromPtr(self.buffer.ptr), offset, alignment, self.buffer.len) == start);
         self.state.offset = end;
-        // The high-water mark sits between the two adjacent counters on
-        // purpose: updated back to back, LLVM merges them into one 16-byte
-        // load-add-store whose store-to-load forwarding then paces a run of
-        // allocations (0.3 to 0.4 ns more each in `zig build bench`).
         self.state.allocation_count += 1;
-        if (end > self.state.high_water_mark) self.state.high_water_mark = end;
+        // Kept apart: merged, the two adjacent counters become one 16-byte
+        // vector load-add-store, more work than two adds to memory.
+        asm volatile ("" ::: "memory");
         self.state.bytes_allocated += size_bytes;
-        assert(end <= self.buffer.len and self.state.high_water_mark >= end);
+        assert(end <= self.buffer.len and (@intFromPtr(self.buffer.ptr) + start) % alignment == 0);
         return start;
+    }
+
+    /// The arena's high-water mark: the recorded mark, or the offset if it is
+    /// higher. An offset past the capacity is a host's bug, not use, and
+    /// never raises the mark (nor did any allocation reach it).
+    pub fn highWaterMark(self: *const ArenaAllocator) u64 {
+        const offset = self.state.offset;
+        if (offset > self.options.capacity) return self.state.high_water_mark;
+        return @max(self.state.high_water_mark, offset);
+    }
+
+    /// Records the offset in the high-water mark before the offset goes down.
+    fn foldHighWaterMark(self: *ArenaAllocator) void {
+        self.state.high_water_mark = self.highWaterMark();
+        assert(self.state.high_water_mark >= self.state.offset or self.state.offset > self.options.capacity);
     }
 
     fn overflow(self: *ArenaAllocator, size_bytes: usize, alignment: usize) Error![]u8 {
@@ -464,16 +507,25 @@ pub const ArenaAllocator = struct {
     /// that one reservation per fallback both holds the data and links it.
     fn allocFallback(self: *ArenaAllocator, size_bytes: usize, alignment: usize) Error![]u8 {
         if (reservationRefused()) return error.OutOfMemory;
-        const header_bytes = std.mem.alignForward(usize, @sizeOf(FallbackBlock), alignment);
-        const block_alignment = @max(alignment, @alignOf(FallbackBlock));
-        const log2_align: u8 = std.math.log2_int(usize, block_alignment);
-        const total_len = header_bytes + size_bytes;
+        // Heaps honour alignments up to a page (std's page allocator no
+        // more); above that the bytes are padded inside the block, from its
+        // address. Checked: through `allocator()` the alignment may be any
+        // power of two, and a padding of 2^63 bytes wraps.
+        const heap_alignment = @max(@min(alignment, std.mem.page_size), @alignOf(FallbackBlock));
+        const log2_align: u8 = std.math.log2_int(usize, heap_alignment);
+        const latest_start = if (alignment <= heap_alignment)
+            std.mem.alignForward(usize, @sizeOf(FallbackBlock), alignment)
+        else
+            std.math.add(usize, @sizeOf(FallbackBlock), alignment - 1) catch return error.OutOfMemory;
+        const total_len = std.math.add(usize, latest_start, size_bytes) catch return error.OutOfMemory;
         const raw = self.fallback_allocator.rawAlloc(total_len, log2_align, @returnAddress()) orelse
             return error.OutOfMemory;
+        const start = std.mem.alignForward(usize, @intFromPtr(raw) + @sizeOf(FallbackBlock), alignment) - @intFromPtr(raw);
+        assert(start <= latest_start and start >= @sizeOf(FallbackBlock));
         const block: *FallbackBlock = @ptrCast(@alignCast(raw));
         block.* = .{ .next = self.fallbacks, .total_len = total_len, .log2_align = log2_align };
         self.fallbacks = block;
-        const bytes = raw[header_bytes..total_len];
+        const bytes = raw[start..][0..size_bytes];
         // Always zeroed, whatever zero_on_reset says: heap memory may hold any
         // earlier user's bytes, while arena memory only ever held this arena's.
         @memset(bytes, 0);
@@ -532,7 +584,7 @@ pub const ArenaAllocator = struct {
         self.exposed_bytes = 0;
         self.releaseFallbacks();
         arena_metrics.recordReset(self.sample());
-        self.state = .{ .capacity = self.state.capacity, .high_water_mark = self.state.high_water_mark };
+        self.state = .{ .capacity = self.state.capacity, .high_water_mark = self.highWaterMark() };
         self.assertInvariants();
     }
 
@@ -564,7 +616,7 @@ pub const ArenaAllocator = struct {
         return .{
             .capacity_bytes = self.state.capacity,
             .current_usage_bytes = self.state.offset,
-            .high_water_mark_bytes = self.state.high_water_mark,
+            .high_water_mark_bytes = self.highWaterMark(),
             .overflow_count = self.state.overflow_count,
             .allocation_count = self.state.allocation_count,
             .bytes_allocated = self.state.bytes_allocated,
@@ -576,7 +628,7 @@ pub const ArenaAllocator = struct {
 
     fn sample(self: *const ArenaAllocator) arena_metrics.Sample {
         return .{
-            .high_water_mark = self.state.high_water_mark,
+            .high_water_mark = self.highWaterMark(),
             .overflow_count = self.state.overflow_count,
             .allocation_count = self.state.allocation_count,
             .bytes_allocated = self.state.bytes_allocated,
@@ -625,9 +677,10 @@ pub const ArenaAllocator = struct {
     fn vtableAlloc(context: *anyopaque, len: usize, log2_align: u8, return_address: usize) ?[*]u8 {
         _ = return_address;
         const self: *ArenaAllocator = @ptrCast(@alignCast(context));
+        // Any power of two: `Allocator.Log2Align` holds every one a usize can.
         const alignment = @as(usize, 1) << @as(Allocator.Log2Align, @intCast(log2_align));
         // Inlined: otherwise this is a second call, returning the error union through memory.
-        const bytes = @call(.always_inline, alloc, .{ self, len, alignment }) catch return null;
+        const bytes = @call(.always_inline, allocAligned, .{ self, len, alignment }) catch return null;
         return bytes.ptr;
     }
 
@@ -647,7 +700,6 @@ pub const ArenaAllocator = struct {
         if (growth_bytes > self.remaining()) return false;
         const before = self.state;
         self.state.offset += growth_bytes;
-        self.state.high_water_mark = @max(self.state.high_water_mark, self.state.offset);
         self.state.bytes_allocated += growth_bytes;
         self.assertProgress(before);
         return true;
@@ -690,6 +742,7 @@ pub const ArenaAllocator = struct {
         const end: usize = @intCast(self.state.offset);
         assert(len <= end);
         if (self.options.zero_on_reset) @memset(self.buffer[end - len .. end], 0);
+        self.foldHighWaterMark();
         self.state.offset = end - len;
         self.assertInvariants();
     }
@@ -757,11 +810,30 @@ pub fn getThreadArena() ThreadArenaError!*ArenaAllocator {
     };
     var arena = try ArenaAllocator.createIn(thread_arena_backing, options);
     arena.thread_owned = true;
+    // Registered before it is handed out: at the thread's exit the slot's
+    // storage goes, and a handle to it must then answer as gone.
+    thread_registry.register(@intFromPtr(&thread_slot.arena), releaseExitedThreadArena) catch {
+        arena.destroy();
+        return error.OutOfMemory;
+    };
     // The backing allocator may have re-entered and won; keep the first arena.
     assert(!thread_slot.live);
     thread_slot.arena = arena;
     thread_slot.live = true;
     return &thread_slot.arena;
+}
+
+/// At the exit of a thread that made an arena: frees the arena, which no
+/// one can reach any more (its handle answers as gone from now on).
+fn releaseExitedThreadArena(slot_address: usize) void {
+    assert(slot_address == @intFromPtr(&thread_slot.arena));
+    deinitThreadArena();
+}
+
+/// Whether `arena` is the slot of a thread arena whose thread has exited:
+/// its storage is gone, and nothing may be read through it.
+pub fn isExitedThreadArena(arena: *const ArenaAllocator) bool {
+    return thread_registry.isExited(@intFromPtr(arena));
 }
 
 /// Whether `arena` is the calling thread's arena slot (live or not).

@@ -202,6 +202,15 @@ const Word = packed struct(u64) {
         .pool_size_bytes = 0,
     };
 
+    /// The claim of the thread that reads the environment: nothing but the phase.
+    const loading = Word{
+        .phase = .loading,
+        .env_errors = 0,
+        .zero_on_reset = false,
+        .overflow_strategy = .panic,
+        .pool_size_bytes = 0,
+    };
+
     fn ready(in_force: ArenaConfig, env_errors: u32) Word {
         assert(in_force.pool_size >= min_pool_size_bytes and in_force.pool_size <= max_pool_size_bytes);
         assert(env_errors <= std.math.maxInt(u3));
@@ -232,10 +241,61 @@ const Word = packed struct(u64) {
         return @bitCast(word);
     }
 
+    /// The word in force. One that no store could have published (a stray
+    /// write, a torn copy) is a fault reported at once: a phase or a
+    /// strategy outside its enum is undefined behaviour in ReleaseFast, where
+    /// it read as "loading" and left every caller waiting for a loader that
+    /// does not exist.
     fn load() Word {
-        return @bitCast(config_word.load(.acquire));
+        const raw = config_word.load(.acquire);
+        return decode(raw) orelse corrupt(raw);
+    }
+
+    /// `raw` as a word if `bits` could have returned it, else null. Reads the
+    /// fields as plain integers, so no enum ever holds a value it lacks.
+    fn decode(raw: u64) ?Word {
+        const fields: RawWord = @bitCast(raw);
+        const word: Word = switch (fields.phase) {
+            @intFromEnum(Phase.unloaded) => unloaded,
+            @intFromEnum(Phase.loading) => loading,
+            @intFromEnum(Phase.ready) => {
+                if (fields.unused != 0) return null;
+                if (OverflowStrategy.fromInt(fields.overflow_strategy) == null) return null;
+                const pool_size = fields.pool_size_bytes;
+                if (pool_size < min_pool_size_bytes or pool_size > max_pool_size_bytes) return null;
+                return @bitCast(raw);
+            },
+            else => return null,
+        };
+        // The two other phases carry nothing: every other bit is zero.
+        return if (raw == word.bits()) word else null;
     }
 };
+
+/// `Word`'s layout with integer fields, to check a word before trusting it.
+const RawWord = packed struct(u64) {
+    phase: u2,
+    env_errors: u3,
+    zero_on_reset: u1,
+    overflow_strategy: u8,
+    pool_size_bytes: u32,
+    unused: u18,
+};
+
+comptime {
+    for (@typeInfo(Word).@"struct".fields, @typeInfo(RawWord).@"struct".fields) |word_field, raw_field| {
+        assert(std.mem.eql(u8, word_field.name, raw_field.name));
+        assert(@bitOffsetOf(Word, word_field.name) == @bitOffsetOf(RawWord, raw_field.name));
+        assert(@bitSizeOf(word_field.type) == @bitSizeOf(raw_field.type));
+    }
+}
+
+/// Stops the process: a config word no store published means memory that is
+/// not what this code wrote, and any config read from it would be a guess.
+fn corrupt(raw: u64) noreturn {
+    @branchHint(.cold);
+    std.debug.panic("engram arena config: corrupt config word 0x{x:0>16}", .{raw});
+}
 
 comptime {
     assert(max_pool_size_bytes <= std.math.maxInt(u32));
@@ -301,10 +361,9 @@ fn readyWord() Word {
             .loading => waitForLoader(&rounds),
             .unloaded => {
                 if (before_claim) |hook| hook();
-                const loading = Word{ .phase = .loading, .env_errors = 0, .zero_on_reset = false, .overflow_strategy = .panic, .pool_size_bytes = 0 };
                 // The claim and the check are one step: exactly one thread
                 // leaves `unloaded` for `loading` and reads the environment.
-                if (config_word.cmpxchgStrong(word.bits(), loading.bits(), .acquire, .monotonic) == null) {
+                if (config_word.cmpxchgStrong(word.bits(), Word.loading.bits(), .acquire, .monotonic) == null) {
                     return publishLoad();
                 }
             },
@@ -362,6 +421,11 @@ pub fn resetConfig() void {
             return Word.unloaded;
         }
     }.next, ArenaConfig.DEFAULT);
+}
+
+/// Testing seam: stores `raw` as the config word, as a stray write would.
+pub fn storeWordForTest(raw: u64) void {
+    config_word.store(raw, .release);
 }
 
 /// `EnvError` bits of the variables rejected at the last load from the
@@ -491,6 +555,30 @@ test "setConfig validates and replaces; resetConfig reloads" {
 
     resetConfig();
     try testing.expectEqual(ArenaConfig.fromEnv(), getConfig());
+}
+
+test "a config word no store could publish is refused, every published one is read back" {
+    const valid = Word.ready(.{ .pool_size = 128 * 1024, .overflow_strategy = .fallback, .zero_on_reset = true }, EnvError.zero);
+    for ([_]Word{ Word.unloaded, Word.loading, valid }) |word| {
+        try testing.expectEqual(word, Word.decode(word.bits()).?);
+    }
+    const phase_three: u64 = 3;
+    const loading_with_a_size = Word.loading.bits() | (@as(u64, 1) << 20);
+    const unloaded_with_errors = Word.unloaded.bits() | (@as(u64, 1) << 2);
+    var no_strategy: RawWord = @bitCast(valid.bits());
+    no_strategy.overflow_strategy = 7;
+    var no_size: RawWord = @bitCast(valid.bits());
+    no_size.pool_size_bytes = 0;
+    var too_large: RawWord = @bitCast(valid.bits());
+    too_large.pool_size_bytes = max_pool_size_bytes + 1;
+    var stray_bits: RawWord = @bitCast(valid.bits());
+    stray_bits.unused = 1;
+    const corrupt_words = [_]u64{
+        phase_three,           loading_with_a_size,  unloaded_with_errors,
+        @bitCast(no_strategy), @bitCast(no_size),    @bitCast(too_large),
+        @bitCast(stray_bits),  std.math.maxInt(u64),
+    };
+    for (corrupt_words) |raw| try testing.expectEqual(@as(?Word, null), Word.decode(raw));
 }
 
 test "strategy names and values" {

@@ -163,6 +163,13 @@ fn code(status: Status) i32 {
     return @intFromEnum(status);
 }
 
+/// Whether `handle` is the slot of a thread arena whose thread has exited.
+/// Its storage is gone, so every entry point asks before it reads through a
+/// handle, and answers as for a destroyed arena.
+fn gone(handle: *const Arena) bool {
+    return core.isExitedThreadArena(handle);
+}
+
 fn parseBool(value: u8) ?bool {
     return switch (value) {
         0 => false,
@@ -256,6 +263,8 @@ fn createHandle(comptime make: MakeArena, capacity_bytes: u64, overflow_strategy
         .zero_on_reset = zero,
     };
     const handle = std.heap.c_allocator.create(Arena) catch return code(.init_failed);
+    // The heap may reuse storage an exited thread's slot had: it is a live handle now.
+    core.thread_registry.forget(@intFromPtr(handle));
     handle.* = make(options) catch |err| {
         std.heap.c_allocator.destroy(handle);
         return switch (err) {
@@ -279,9 +288,12 @@ export fn engram_arena_destroy(arena: ?*Arena) void {
 /// `engram_arena_destroy` with a status: ENGRAM_ERR_INVALID_ARGUMENT, and no
 /// change, for a thread arena handle of another thread. Its slot is that
 /// thread's thread-local storage, which free must never see, and only that
-/// thread may retire it.
+/// thread may retire it. ENGRAM_ERR_DESTROYED, without a read, for the
+/// handle of a thread that has exited: its arena went with the thread.
 export fn engram_arena_destroy_checked(arena: ?*Arena) i32 {
     const handle = arena orelse return code(.ok);
+    // Its thread freed it at exit; nothing is left to free.
+    if (gone(handle)) return code(.destroyed);
     if (core.isThreadArena(handle)) {
         core.deinitThreadArena();
         return code(.ok);
@@ -300,6 +312,7 @@ export fn engram_arena_destroy_checked(arena: ?*Arena) i32 {
 /// arena already destroyed.
 export fn engram_arena_retire(arena: ?*Arena) i32 {
     const handle = arena orelse return code(.invalid_argument);
+    if (gone(handle)) return code(.invalid_argument);
     if (handle.thread_owned or core.isThreadArena(handle) or handle.isDestroyed()) return code(.invalid_argument);
     handle.retireKeepingMemory();
     return code(.ok);
@@ -311,6 +324,7 @@ export fn engram_arena_retire(arena: ?*Arena) i32 {
 export fn engram_arena_get_options(arena: ?*const Arena, out: ?*Config) i32 {
     const handle = arena orelse return code(.invalid_argument);
     const target = out orelse return code(.invalid_argument);
+    if (gone(handle)) return code(.destroyed);
     const options = handle.options;
     target.* = toCConfig(options.capacity, options.overflow_strategy, options.zero_on_reset);
     return code(.ok);
@@ -322,7 +336,7 @@ export fn engram_arena_bind(arena: ?*Arena, memory: ?[*]u8, memory_bytes: u64, m
     const handle = arena orelse return code(.invalid_argument);
     const target = base_offset_out orelse return code(.invalid_argument);
     target.* = 0;
-    if (handle.isDestroyed()) return code(.destroyed);
+    if (gone(handle) or handle.isDestroyed()) return code(.destroyed);
     if (!handle.hosted) return code(.invalid_argument);
     const block = memory orelse return code(.invalid_argument);
     const is_zero = parseBool(memory_is_zero) orelse return code(.invalid_argument);
@@ -346,7 +360,7 @@ export fn engram_arena_alloc(arena: ?*Arena, size_bytes: u64, alignment: u64, ou
     const handle = arena orelse return code(.invalid_argument);
     const target = out orelse return code(.invalid_argument);
     target.* = .{ .ptr = null, .offset = 0, .fallback = 0 };
-    if (handle.isDestroyed()) return code(.destroyed);
+    if (gone(handle) or handle.isDestroyed()) return code(.destroyed);
     if (handle.isUnbound()) return code(.invalid_argument);
     const alignment_bytes = std.math.cast(usize, alignment) orelse return code(.invalid_alignment);
     const size = std.math.cast(usize, size_bytes) orelse return code(.invalid_size);
@@ -381,7 +395,7 @@ fn allocErrorCode(arena: *const Arena, err: error{ InvalidAlignment, InvalidSize
 /// Zeroes the used bytes if the arena zeroes, frees fallbacks, offset to 0.
 export fn engram_arena_reset(arena: ?*Arena) i32 {
     const handle = arena orelse return code(.invalid_argument);
-    if (handle.isDestroyed()) return code(.destroyed);
+    if (gone(handle) or handle.isDestroyed()) return code(.destroyed);
     if (handle.isUnbound()) return code(.invalid_argument);
     handle.reset();
     return code(.ok);
@@ -391,7 +405,7 @@ export fn engram_arena_reset(arena: ?*Arena) i32 {
 export fn engram_arena_get_stats(arena: ?*const Arena, out: ?*ArenaStats) i32 {
     const handle = arena orelse return code(.invalid_argument);
     const target = out orelse return code(.invalid_argument);
-    if (handle.isDestroyed()) return code(.destroyed);
+    if (gone(handle) or handle.isDestroyed()) return code(.destroyed);
     target.* = toC(ArenaStats, handle.getStats());
     return code(.ok);
 }
@@ -400,7 +414,7 @@ export fn engram_arena_get_stats(arena: ?*const Arena, out: ?*ArenaStats) i32 {
 /// a hosted arena before its first bind.
 export fn engram_arena_base(arena: ?*const Arena) ?[*]u8 {
     const handle = arena orelse return null;
-    if (handle.isDestroyed() or handle.isUnbound()) return null;
+    if (gone(handle) or handle.isDestroyed() or handle.isUnbound()) return null;
     return handle.buffer.ptr;
 }
 
@@ -408,7 +422,7 @@ export fn engram_arena_base(arena: ?*const Arena) ?[*]u8 {
 /// language (see engram_arena_state_t); NULL for NULL or a destroyed arena.
 export fn engram_arena_state(arena: ?*Arena) ?*core.State {
     const handle = arena orelse return null;
-    if (handle.isDestroyed()) return null;
+    if (gone(handle) or handle.isDestroyed()) return null;
     return &handle.state;
 }
 
@@ -416,7 +430,7 @@ export fn engram_arena_state(arena: ?*Arena) ?*core.State {
 /// zeroing reset zeroes them even past the offset.
 export fn engram_arena_expose(arena: ?*Arena, end_bytes: u64) i32 {
     const handle = arena orelse return code(.invalid_argument);
-    if (handle.isDestroyed()) return code(.destroyed);
+    if (gone(handle) or handle.isDestroyed()) return code(.destroyed);
     // No memory yet, so nothing the host could have written.
     if (handle.isUnbound()) return code(.invalid_argument);
     handle.expose(std.math.cast(usize, end_bytes) orelse std.math.maxInt(usize));
@@ -426,14 +440,14 @@ export fn engram_arena_expose(arena: ?*Arena, end_bytes: u64) i32 {
 /// The capacity in bytes; 0 for NULL or a destroyed arena.
 export fn engram_arena_capacity(arena: ?*const Arena) u64 {
     const handle = arena orelse return 0;
-    if (handle.isDestroyed()) return 0;
+    if (gone(handle) or handle.isDestroyed()) return 0;
     return handle.state.capacity;
 }
 
 /// Bytes after the offset; 0 for NULL or a destroyed arena.
 export fn engram_arena_remaining(arena: ?*const Arena) u64 {
     const handle = arena orelse return 0;
-    if (handle.isDestroyed()) return 0;
+    if (gone(handle) or handle.isDestroyed()) return 0;
     return handle.remaining();
 }
 
@@ -463,6 +477,7 @@ export fn engram_thread_arena_disown(out: ?*?*Arena) i32 {
     const target = out orelse return code(.invalid_argument);
     target.* = null;
     const handle = std.heap.c_allocator.create(Arena) catch return code(.init_failed);
+    core.thread_registry.forget(@intFromPtr(handle));
     handle.* = core.disownThreadArena() orelse {
         std.heap.c_allocator.destroy(handle);
         return code(.destroyed);
@@ -515,4 +530,9 @@ export fn engram_discard_memory(memory: ?[*]u8, bytes: u64) void {
 /// The next `count` reservations fail, in any thread.
 export fn engram_testing_fail_reservations(count: u32) void {
     core.failReservations(count);
+}
+
+/// Overwrites the config word with `word`, as a stray write would.
+export fn engram_testing_store_config_word(word: u64) void {
+    arena_config.storeWordForTest(word);
 }

@@ -122,7 +122,7 @@ test "alignment padding calculation - validate offset accounting" {
     try testing.expectEqual(@as(u64, 64), arena.state.offset);
     try testing.expectEqual(@as(u64, 13), arena.state.bytes_allocated);
     try testing.expectEqual(@as(u64, 4), arena.state.allocation_count);
-    try testing.expectEqual(@as(u64, 64), arena.state.high_water_mark);
+    try testing.expectEqual(@as(u64, 64), arena.highWaterMark());
 }
 
 test "misaligned base: the address is aligned, the padding is in the offset" {
@@ -579,6 +579,30 @@ fn runThreadArena(id: u8, base_out: *usize) !void {
     if (core.getThreadArenaStats().?.high_water_mark_bytes != 50 * 128) return error.WrongHighWaterMark;
 }
 
+test "a thread that exits with its arena frees it, and its slot reads as exited" {
+    if (!core.thread_registry.sees_thread_exit) return error.SkipZigTest;
+    arena_metrics.reset();
+    defer arena_metrics.reset();
+    const before = arena_metrics.snapshot();
+    var slot: ?*ArenaAllocator = null;
+    const thread = try std.Thread.spawn(.{}, struct {
+        fn run(out: *?*ArenaAllocator) void {
+            const arena = core.getThreadArena() catch return;
+            _ = arena.alloc(100, 8) catch return;
+            out.* = arena; // and exit without deinitThreadArena
+        }
+    }.run, .{&slot});
+    thread.join();
+    const exited = slot orelse return error.TestUnexpectedResult;
+    try testing.expect(core.isExitedThreadArena(exited));
+    try testing.expect(!core.isExitedThreadArena(try core.getThreadArena()));
+    core.deinitThreadArena();
+    const after = arena_metrics.snapshot();
+    try testing.expectEqual(before.live_arenas, after.live_arenas);
+    try testing.expectEqual(before.reserved_bytes, after.reserved_bytes);
+    try testing.expectEqual(@as(u64, 1), after.total_allocations);
+}
+
 test "reset zeroes what a host exposed past the offset" {
     var buffer: [4096]u8 align(64) = undefined;
     var arena = ArenaAllocator.initOptions(&buffer, options(4096, .error_return, true));
@@ -650,7 +674,7 @@ test "std.mem.Allocator resize grows the newest allocation in place and keeps th
     // Growth past every earlier offset: the high-water mark must follow.
     try testing.expect(gpa.resize(newest, 1000));
     try testing.expectEqual(@as(u64, 1100), arena.state.offset);
-    try testing.expectEqual(@as(u64, 1100), arena.state.high_water_mark);
+    try testing.expectEqual(@as(u64, 1100), arena.highWaterMark());
     try testing.expectEqual(@as(u64, 1100), arena.state.bytes_allocated);
     const grown: []u8 = newest.ptr[0..1000];
     // Past the capacity: refused, nothing moves.
@@ -662,7 +686,7 @@ test "std.mem.Allocator resize grows the newest allocation in place and keeps th
     const shrunk: []u8 = grown[0..20];
     try testing.expect(gpa.resize(shrunk, 500));
     try testing.expectEqual(@as(u64, 600), arena.state.offset);
-    try testing.expectEqual(@as(u64, 1100), arena.state.high_water_mark);
+    try testing.expectEqual(@as(u64, 1100), arena.highWaterMark());
     // Not the newest: only a shrink is accepted, and nothing moves.
     try testing.expect(!gpa.resize(first, 200));
     try testing.expect(gpa.resize(first, 50));
@@ -940,10 +964,12 @@ test "hosted arena: a fallback is counted, reserves nothing and is a failed std.
     arena.fallback_allocator = testing.failing_allocator;
     _ = try arena.alloc(4000, 8);
     try testing.expectError(error.HostedFallback, arena.alloc(5000, 64));
+    try testing.expectEqual(@as(u64, 4000), arena.highWaterMark());
     try testing.expectEqual(core.State{
         .offset = 4000,
         .capacity = 4096,
-        .high_water_mark = 4000,
+        // Derived from the offset until it goes down.
+        .high_water_mark = 0,
         .overflow_count = 1,
         .allocation_count = 2,
         .bytes_allocated = 9000,

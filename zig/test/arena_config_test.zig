@@ -33,6 +33,18 @@ const StuckLoader = struct {
     }
 };
 
+test "a corrupt config word is a loud fault at once (child process)" {
+    if (!std.process.can_spawn) return error.SkipZigTest;
+    try expectChildAborts(struct {
+        fn run() void {
+            // Phase 3 exists in no build: read as "loading", it made every
+            // caller wait for a loader that was never there.
+            arena_config.storeWordForTest(3);
+            _ = arena_config.getConfig();
+        }
+    }.run, "corrupt config word 0x0000000000000003");
+}
+
 test "a load that never ends is a loud fault, not an endless spin (child process)" {
     if (!std.process.can_spawn) return error.SkipZigTest;
     try expectChildAborts(StuckLoader.waitForever, "the loading phase never ended");

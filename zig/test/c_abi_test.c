@@ -308,6 +308,56 @@ static void test_destroy_foreign_thread_arena(void) {
     CHECK_EQ(h.failures, 0);
 }
 
+/* A thread arena handle that outlives its thread: the thread's storage is
+ * gone, so every function must answer as for a destroyed arena without
+ * reading it, and the arena's memory must have been given back at the exit. */
+static void *make_thread_arena_and_exit(void *arg) {
+    engram_arena **out = arg;
+    engram_alloc_t a;
+    if (engram_thread_arena(out) != ENGRAM_OK) *out = NULL;
+    else if (engram_arena_alloc(*out, 256, 16, &a) != ENGRAM_OK) *out = NULL;
+    return NULL; /* exits without engram_deinit_thread_arena() */
+}
+
+static void test_thread_arena_of_exited_thread(void) {
+    engram_metrics_t before, after;
+    engram_get_metrics(&before);
+    engram_arena *orphan = NULL;
+    pthread_t thread;
+    CHECK_EQ(pthread_create(&thread, NULL, make_thread_arena_and_exit, &orphan), 0);
+    CHECK_EQ(pthread_join(thread, NULL), 0);
+    CHECK(orphan != NULL);
+    engram_get_metrics(&after);
+    CHECK_EQ(after.live_arenas, before.live_arenas);
+    CHECK_EQ(after.reserved_bytes, before.reserved_bytes);
+    CHECK_EQ(after.total_allocations, before.total_allocations + 1);
+
+    engram_alloc_t a;
+    engram_arena_stats_t stats;
+    engram_config_t options;
+    uint64_t base_offset = 99;
+    uint8_t block[2 * 4096];
+    CHECK_EQ(engram_arena_alloc(orphan, 8, 8, &a), ENGRAM_ERR_DESTROYED);
+    CHECK(a.ptr == NULL);
+    CHECK_EQ(engram_arena_reset(orphan), ENGRAM_ERR_DESTROYED);
+    CHECK_EQ(engram_arena_get_stats(orphan, &stats), ENGRAM_ERR_DESTROYED);
+    CHECK_EQ(engram_arena_get_options(orphan, &options), ENGRAM_ERR_DESTROYED);
+    CHECK_EQ(engram_arena_bind(orphan, block, sizeof block, 0, &base_offset), ENGRAM_ERR_DESTROYED);
+    CHECK_EQ(engram_arena_expose(orphan, 16), ENGRAM_ERR_DESTROYED);
+    CHECK_EQ(engram_arena_retire(orphan), ENGRAM_ERR_INVALID_ARGUMENT);
+    CHECK(engram_arena_base(orphan) == NULL);
+    CHECK(engram_arena_state(orphan) == NULL);
+    CHECK_EQ(engram_arena_capacity(orphan), 0);
+    CHECK_EQ(engram_arena_remaining(orphan), 0);
+    CHECK_EQ(engram_arena_destroy_checked(orphan), ENGRAM_ERR_DESTROYED);
+    engram_arena_destroy(orphan); /* must neither free nor read it */
+
+    /* Heap handles are untouched by the registry. */
+    engram_arena *instance = create_arena(65536, ENGRAM_OVERFLOW_ERROR_RETURN, 1);
+    CHECK_EQ(engram_arena_alloc(instance, 8, 8, &a), ENGRAM_OK);
+    CHECK_EQ(engram_arena_destroy_checked(instance), ENGRAM_OK);
+}
+
 /* Issue 12, bug 3: the shipped (ReleaseFast) library against an offset the
  * host wrote past the capacity, through engram_arena_state_t. */
 static void test_offset_past_capacity(void) {
@@ -535,6 +585,7 @@ static int run_plain(void) {
     test_thread_arena();
     test_disown_retires_old_handle();
     test_destroy_foreign_thread_arena();
+    test_thread_arena_of_exited_thread();
     test_offset_past_capacity();
     test_hosted_arena();
     test_config_calls();
@@ -587,6 +638,16 @@ static int run_panic(void) {
     return 3;
 }
 
+/* A config word no store could publish, in the shipped (ReleaseFast) library:
+ * an abort with a message, at once, not a wait for a loader that is not there. */
+static int run_corrupt_config(void) {
+    engram_config_t config;
+    engram_testing_store_config_word(3); /* a phase the word never holds */
+    engram_get_config(&config);          /* must not return */
+    fprintf(stderr, "c_abi_test: a corrupt config word was read as a config\n");
+    return 3;
+}
+
 int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "plain";
     int result;
@@ -594,6 +655,7 @@ int main(int argc, char **argv) {
     else if (strcmp(mode, "env") == 0) result = run_env();
     else if (strcmp(mode, "bad-env") == 0) result = run_bad_env();
     else if (strcmp(mode, "panic") == 0) result = run_panic();
+    else if (strcmp(mode, "corrupt-config") == 0) result = run_corrupt_config();
     else {
         fprintf(stderr, "c_abi_test: unknown mode %s\n", mode);
         return 2;

@@ -45,7 +45,7 @@ const Model = struct {
 
     fn expectMatches(model: *const Model, arena: *const ArenaAllocator) !void {
         try testing.expectEqual(@as(u64, model.offset), arena.state.offset);
-        try testing.expectEqual(@as(u64, model.high_water_mark), arena.state.high_water_mark);
+        try testing.expectEqual(@as(u64, model.high_water_mark), arena.highWaterMark());
         try testing.expectEqual(model.overflow_count, arena.state.overflow_count);
         try testing.expectEqual(model.allocation_count, arena.state.allocation_count);
         try testing.expectEqual(model.bytes_allocated, arena.state.bytes_allocated);

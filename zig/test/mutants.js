@@ -33,21 +33,21 @@ const MUTANTS = [
     id: 'cfg-check-then-act',
     what: 'the first load claimed by a plain store after the check, not a compare-and-swap',
     file: 'zig/src/arena_config.zig',
-    find: `                if (config_word.cmpxchgStrong(word.bits(), loading.bits(), .acquire, .monotonic) == null) {
+    find: `                if (config_word.cmpxchgStrong(word.bits(), Word.loading.bits(), .acquire, .monotonic) == null) {
                     return publishLoad();
                 }`,
-    replace: `                config_word.store(loading.bits(), .release);
+    replace: `                config_word.store(Word.loading.bits(), .release);
                 return publishLoad();`,
   },
   {
     id: 'cfg-check-then-act-delay',
     what: 'as cfg-check-then-act, with a spin delay widening the race',
     file: 'zig/src/arena_config.zig',
-    find: `                if (config_word.cmpxchgStrong(word.bits(), loading.bits(), .acquire, .monotonic) == null) {
+    find: `                if (config_word.cmpxchgStrong(word.bits(), Word.loading.bits(), .acquire, .monotonic) == null) {
                     return publishLoad();
                 }`,
     replace: `                for (0..2000) |_| std.atomic.spinLoopHint();
-                config_word.store(loading.bits(), .release);
+                config_word.store(Word.loading.bits(), .release);
                 return publishLoad();`,
   },
   {
@@ -67,7 +67,7 @@ const MUTANTS = [
     what: 'every ordering of the config word relaxed to monotonic',
     file: 'zig/src/arena_config.zig',
     all: [
-      ['return @bitCast(config_word.load(.acquire));', 'return @bitCast(config_word.load(.monotonic));'],
+      ['const raw = config_word.load(.acquire);', 'const raw = config_word.load(.monotonic);'],
       ['loading.bits(), .acquire, .monotonic)', 'loading.bits(), .monotonic, .monotonic)'],
       ['config_word.store(ready.bits(), .release);', 'config_word.store(ready.bits(), .monotonic);'],
       ['wanted.bits(), .release, .monotonic)', 'wanted.bits(), .monotonic, .monotonic)'],
@@ -100,13 +100,20 @@ const MUTANTS = [
     config_word.store(ready.bits(), .release);
     return ready;`,
   },
+  {
+    id: 'cfg-corrupt-word-trusted',
+    what: 'a config word no store published is read as it is (an invalid phase or strategy)',
+    file: 'zig/src/arena_config.zig',
+    find: '        return decode(raw) orelse corrupt(raw);',
+    replace: '        return @bitCast(raw);',
+  },
   // ---- lock-free metrics ----
   {
     id: 'metrics-fold-not-atomic',
     what: 'the allocation total folded by a load and a store',
     file: 'zig/src/arena_metrics.zig',
-    find: '    _ = total_allocations.fetchAdd(sample.allocation_count, .monotonic);',
-    replace: '    total_allocations.store(total_allocations.load(.monotonic) + sample.allocation_count, .monotonic);',
+    find: '_ = total_allocations.fetchAdd(sample.allocation_count, .monotonic);',
+    replace: 'total_allocations.store(total_allocations.load(.monotonic) + sample.allocation_count, .monotonic);',
   },
   {
     id: 'metrics-reset-count-not-atomic',
@@ -141,11 +148,11 @@ const MUTANTS = [
     replace: '        if (growth_bytes > 0) return false;',
   },
   {
-    id: 'resize-growth-forgets-high-water-mark',
-    what: 'in-place growth leaves the high-water mark behind',
+    id: 'reset-forgets-high-water-mark',
+    what: 'reset keeps the recorded mark without the offset it is about to drop',
     file: 'zig/src/allocator.zig',
-    find: '        self.state.high_water_mark = @max(self.state.high_water_mark, self.state.offset);\n',
-    replace: '',
+    find: '        self.state = .{ .capacity = self.state.capacity, .high_water_mark = self.highWaterMark() };',
+    replace: '        self.state = .{ .capacity = self.state.capacity, .high_water_mark = self.state.high_water_mark };',
   },
   {
     id: 'createin-no-memset',
@@ -158,8 +165,8 @@ const MUTANTS = [
     id: 'bump-trusts-offset',
     what: "the pre-fix bump: len - offset, wrapping as it does in ReleaseFast",
     file: 'zig/src/allocator.zig',
-    find: `        const end, const wrapped = @addWithOverflow(offset, padding + size_bytes);
-        if (wrapped != 0 or end > self.buffer.len) return null;`,
+    find: `        const end = offset +% (padding + size_bytes);
+        if (end < offset or end > self.buffer.len) return null;`,
     replace: `        if (padding + size_bytes > self.buffer.len -% offset) return null;
         const end = offset +% padding +% size_bytes;`,
   },
@@ -167,8 +174,8 @@ const MUTANTS = [
     id: 'bump-ignores-carry',
     what: 'the end of the request compared without its carry',
     file: 'zig/src/allocator.zig',
-    find: '        if (wrapped != 0 or end > self.buffer.len) return null;',
-    replace: '        _ = wrapped;\n        if (end > self.buffer.len) return null;',
+    find: '        if (end < offset or end > self.buffer.len) return null;',
+    replace: '        if (end > self.buffer.len) return null;',
   },
   {
     id: 'reset-unclamped',
@@ -183,6 +190,77 @@ const MUTANTS = [
     file: 'zig/src/allocator.zig',
     find: '        return self.buffer.len -| offset;',
     replace: '        return self.buffer.len -% offset;',
+  },
+  // ---- std.mem.Allocator conformance (conformance_test.zig) ----
+  {
+    id: 'conf-padding-from-offset',
+    what: 'the padding aligns the offset, not the address (right only on an aligned buffer)',
+    file: 'zig/src/allocator.zig',
+    find: '        const padding = if (alignment == 1) 0 else (0 -% (@intFromPtr(self.buffer.ptr) +% offset)) & (alignment - 1);',
+    replace: '        const padding = if (alignment == 1) 0 else (0 -% offset) & (alignment - 1);',
+  },
+  {
+    id: 'conf-free-gives-nothing-back',
+    what: 'a free of the newest allocation leaves the offset where it was',
+    file: 'zig/src/allocator.zig',
+    find: '        if (self.isNewest(buf)) self.retreat(buf.len);',
+    replace: '        _ = self.isNewest(buf);',
+  },
+  {
+    id: 'conf-growth-uncounted',
+    what: 'an in-place growth moves the offset but is not counted in bytes_allocated',
+    file: 'zig/src/allocator.zig',
+    find: '        self.state.bytes_allocated += growth_bytes;\n',
+    replace: '',
+  },
+  {
+    id: 'conf-shrink-answers-without-moving',
+    what: 'a shrink of the newest allocation says yes but gives no bytes back',
+    file: 'zig/src/allocator.zig',
+    find: '            self.retreat(buf.len - new_len);\n',
+    replace: '',
+  },
+  {
+    id: 'conf-retreat-not-zeroed',
+    what: 'bytes given back by a free or a shrink stay dirty past the offset of a zeroing arena',
+    file: 'zig/src/allocator.zig',
+    find: '        if (self.options.zero_on_reset) @memset(self.buffer[end - len .. end], 0);\n        self.foldHighWaterMark();',
+    replace: '        self.foldHighWaterMark();',
+  },
+  {
+    id: 'conf-retreat-forgets-high-water-mark',
+    what: 'the offset goes down without the high-water mark recording it first',
+    file: 'zig/src/allocator.zig',
+    find: '        if (self.options.zero_on_reset) @memset(self.buffer[end - len .. end], 0);\n        self.foldHighWaterMark();',
+    replace: '        if (self.options.zero_on_reset) @memset(self.buffer[end - len .. end], 0);',
+  },
+  {
+    id: 'conf-high-water-mark-ignores-offset',
+    what: 'the high-water mark reported is the recorded one, without the offset since',
+    file: 'zig/src/allocator.zig',
+    find: '        return @max(self.state.high_water_mark, offset);',
+    replace: '        return self.state.high_water_mark;',
+  },
+  {
+    id: 'conf-foreign-resize-grows',
+    what: 'a resize of an allocation that is not the newest may grow it (into its neighbour)',
+    file: 'zig/src/allocator.zig',
+    find: '        if (!self.isNewest(buf)) return new_len <= buf.len;',
+    replace: '        if (!self.isNewest(buf)) return true;',
+  },
+  {
+    id: 'conf-large-alignment-refused',
+    what: 'allocator() refuses alignments above a page, as alloc() does',
+    file: 'zig/src/allocator.zig',
+    find: '        const bytes = @call(.always_inline, allocAligned, .{ self, len, alignment }) catch return null;',
+    replace: '        const bytes = @call(.always_inline, alloc, .{ self, len, alignment }) catch return null;',
+  },
+  {
+    id: 'conf-fallback-trusts-heap-alignment',
+    what: "a fallback places its bytes as if the heap had aligned the block as asked, above a page too",
+    file: 'zig/src/allocator.zig',
+    find: '        const start = std.mem.alignForward(usize, @intFromPtr(raw) + @sizeOf(FallbackBlock), alignment) - @intFromPtr(raw);',
+    replace: '        const start = std.mem.alignForward(usize, @sizeOf(FallbackBlock), alignment);',
   },
   // ---- the four C ABI bugs, each fix reverted ----
   {
@@ -220,6 +298,28 @@ const MUTANTS = [
     file: 'zig/src/allocator.zig',
     find: '        @memset(bytes, 0);\n        self.state.fallback_count += 1;',
     replace: '        self.state.fallback_count += 1;',
+  },
+  // ---- thread arena handles that outlive their thread ----
+  {
+    id: 'tls-exit-unmarked',
+    what: "a thread's exit leaves its slot recorded as live",
+    file: 'zig/src/thread_registry.zig',
+    find: '    if (exit_hook) |hook| hook(slot_address);\n    markExited(slot_address);',
+    replace: '    if (exit_hook) |hook| hook(slot_address);',
+  },
+  {
+    id: 'tls-exit-keeps-arena',
+    what: "a thread's exit leaves its arena's buffer reserved",
+    file: 'zig/src/allocator.zig',
+    find: '    assert(slot_address == @intFromPtr(&thread_slot.arena));\n    deinitThreadArena();',
+    replace: '    assert(slot_address == @intFromPtr(&thread_slot.arena));',
+  },
+  {
+    id: 'tls-destroy-reads-exited',
+    what: "engram_arena_destroy_checked reads an exited thread's slot",
+    file: 'zig/src/ffi.zig',
+    find: '    // Its thread freed it at exit; nothing is left to free.\n    if (gone(handle)) return code(.destroyed);\n',
+    replace: '',
   },
   // ---- hosted arenas: memory the host owns, lent at each bind ----
   {
@@ -326,10 +426,10 @@ const MUTANTS = [
     id: 'hosted-unbound-alloc',
     what: 'engram_arena_alloc serves a hosted arena before its first bind',
     file: 'zig/src/ffi.zig',
-    find: `    if (handle.isDestroyed()) return code(.destroyed);
+    find: `    if (gone(handle) or handle.isDestroyed()) return code(.destroyed);
     if (handle.isUnbound()) return code(.invalid_argument);
     const alignment_bytes`,
-    replace: `    if (handle.isDestroyed()) return code(.destroyed);
+    replace: `    if (gone(handle) or handle.isDestroyed()) return code(.destroyed);
     const alignment_bytes`,
   },
   {
@@ -388,7 +488,11 @@ function runSuite(zig, dir) {
   const compileError = output.match(/\.zig:\d+:\d+: error: .*/);
   if (compileError) return { passed: false, broken: true, seconds, why: compileError[0].slice(0, 160) };
   const failed = output.match(/error: '([^']+)' failed|c_abi_test \w+: .*|panic: .*/);
-  return { passed: result.status === 0, seconds, why: failed ? failed[0].slice(0, 160) : `exit ${result.status}` };
+  // Otherwise the last line said something, whatever it was: a run that
+  // fails without a test's name may be the build, not the mutant.
+  const last = output.trim().split('\n').pop() || '';
+  const why = failed ? failed[0] : `exit ${result.status}: ${last}`;
+  return { passed: result.status === 0, seconds, why: why.slice(0, 160) };
 }
 
 function main() {
