@@ -376,7 +376,8 @@ export class Arena {
     counts.overflows += state[OVERFLOW_COUNT] + state[OVERFLOW_COUNT + 1] * TWO_32;
     counts.fallbacks += state[FALLBACK_COUNT] + state[FALLBACK_COUNT + 1] * TWO_32;
     // The word holds the mark as of the offset's last fall; the offset may be above it.
-    const highWaterMark = Math.max(state[HIGH_WATER_MARK], state[OFFSET]);
+    const mark = state[HIGH_WATER_MARK];
+    const highWaterMark = state[OFFSET] > mark ? state[OFFSET] : mark;
     if (highWaterMark > counts.highWaterMark) counts.highWaterMark = highWaterMark;
   }
 
