@@ -21,13 +21,17 @@ function run(title, command, args) {
   return ok;
 }
 
+// Named, not found by walking the checkout: build/ holds a wine prefix whose
+// drive z: links to /, which a walk would follow.
+const BIOME_PATHS = ['lib', 'test', 'scripts', 'bench', 'examples', 'vitest.config.mjs', 'biome.json'];
+
 const native = fs
   .readdirSync(path.join(ROOT, 'native'))
   .filter((name) => /\.(cc|h)$/.test(name))
   .map((name) => path.join('native', name));
 
 const results = [
-  run('biome', bin('biome'), fix ? ['check', '--write'] : ['check']),
+  run('biome', bin('biome'), [...(fix ? ['check', '--write'] : ['check']), ...BIOME_PATHS]),
   run('clang-format', bin('clang-format'), fix ? ['-i', ...native] : ['--dry-run', '-Werror', ...native]),
   run('zig fmt', process.execPath, [
     path.join('scripts', 'zig.js'),
