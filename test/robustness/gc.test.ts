@@ -40,6 +40,8 @@ describe('gc: arenas dropped without destroy()', () => {
     // Collected along the way, not only at the end (10,000 arenas of 16-64 KiB would be ~400 MiB).
     expect(r.livePeak).toBeLessThan(ARENAS / 2);
     expect(r.rssPeak - r.rssBase).toBeLessThan(192 * MiB);
-    expect(r.rssEnd - r.rssBase).toBeLessThan(64 * MiB);
+    // What the allocator keeps after everything is freed: 55-65 MiB on Node 24 here (8 runs, before and
+    // after the facade's primordials), so 64 MiB failed at random; arenas left uncollected would hold ~400 MiB.
+    expect(r.rssEnd - r.rssBase).toBeLessThan(96 * MiB);
   }, 120_000);
 });
