@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binding } from '../../dist/binding.js';
 import * as api from '../../dist/index.js';
-import { arenaOffset } from '../fixtures/arena-helpers';
+import { arenaOffset, TYPED_ARRAY_CLASSES } from '../fixtures/arena-helpers';
 
 const {
   Arena,
@@ -388,19 +388,7 @@ describe('fuzz: the argument surface', () => {
         attempt(`read ${String(key)}`, arena, () => (arena as unknown as Record<PropertyKey, unknown>)[key]);
       }
     }
-    const types = [
-      Int8Array,
-      Uint8Array,
-      Uint8ClampedArray,
-      Int16Array,
-      Uint16Array,
-      Int32Array,
-      Uint32Array,
-      Float32Array,
-      Float64Array,
-      BigInt64Array,
-      BigUint64Array,
-    ];
+    const types = TYPED_ARRAY_CLASSES;
     // Every type value with every length value, against a spread of alignments.
     const typeValues: [string, unknown][] = [...types.map((t) => [t.name, t] as [string, unknown]), ...VALUES];
     const ALIGN_LABELS = [

@@ -25,7 +25,7 @@ import {
   resetThreadArena,
   threadArena,
 } from '../../dist/index.js';
-import { arenaOffset } from '../fixtures/arena-helpers';
+import { arenaOffset, TYPED_ARRAY_CLASSES } from '../fixtures/arena-helpers';
 
 const RUNS = Number(process.env.ENGRAM_PROPERTY_RUNS ?? 1000);
 const SEED = process.env.ENGRAM_PROPERTY_SEED === undefined ? undefined : Number(process.env.ENGRAM_PROPERTY_SEED);
@@ -49,19 +49,7 @@ type TypedCtor =
   | Float64ArrayConstructor
   | BigInt64ArrayConstructor
   | BigUint64ArrayConstructor;
-const TYPED: TypedCtor[] = [
-  Int8Array,
-  Uint8Array,
-  Uint8ClampedArray,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  Float32Array,
-  Float64Array,
-  BigInt64Array,
-  BigUint64Array,
-];
+const TYPED: TypedCtor[] = [...TYPED_ARRAY_CLASSES];
 
 // ---------------------------------------------------------------- the model
 

@@ -10,7 +10,7 @@ import {
   resetConfig,
   resetMetrics,
 } from '../../dist/index.js';
-import { arenaOffset, expectThrow, thrown } from '../fixtures/arena-helpers';
+import { arenaOffset, expectThrow, TYPED_ARRAY_CLASSES, thrown } from '../fixtures/arena-helpers';
 
 describe('Arena basics', () => {
   it('hands out real Buffers that live in the arena', () => {
@@ -114,19 +114,7 @@ describe('Arena basics', () => {
 
 const ALIGNMENTS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
 
-const TYPED_ARRAYS = [
-  Int8Array,
-  Uint8Array,
-  Uint8ClampedArray,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  Float32Array,
-  Float64Array,
-  BigInt64Array,
-  BigUint64Array,
-] as const;
+const TYPED_ARRAYS = TYPED_ARRAY_CLASSES;
 
 afterEach(() => {
   resetConfig();
