@@ -31,6 +31,7 @@ pub fn build(b: *std.Build) void {
     // whole addon (measured: reset zeroing 1.6x slower).
     lib.bundle_compiler_rt = b.option(bool, "bundle-compiler-rt", "Put Zig's compiler_rt in the archive (default true)") orelse true;
     lib.installHeader(b.path("zig/include/engram_arena.h"), "engram_arena.h");
+    lib.installHeader(b.path("zig/include/engram_arena_abi.h"), "engram_arena_abi.h");
     b.installArtifact(lib);
 
     const test_step = b.step("test", "Run the Zig unit tests, the model test and the C ABI test");
@@ -38,8 +39,31 @@ pub fn build(b: *std.Build) void {
     addModelTests(b, test_step, target);
     addCAbiTests(b, test_step, target, lib);
     addLinkChecks(b, test_step, target, lib);
+    addAbiGen(b, test_step);
 
     addBench(b, target);
+}
+
+/// `zig build gen` writes zig/include/engram_arena_abi.h and lib/abi.ts from
+/// zig/src/abi.zig; `zig build test` fails when they differ from what it
+/// would write. Both are committed: users build without Zig's help.
+fn addAbiGen(b: *std.Build, test_step: *std.Build.Step) void {
+    const generator = b.addExecutable(.{
+        .name = "gen_abi",
+        .root_source_file = b.path("zig/tools/gen_abi.zig"),
+        .target = b.graph.host,
+        .optimize = .Debug,
+    });
+    generator.root_module.addAnonymousImport("abi", .{ .root_source_file = b.path("zig/src/abi.zig") });
+    const outputs = [_][]const u8{ "zig/src/abi.zig", "zig/include/engram_arena_abi.h", "lib/abi.ts" };
+    inline for (.{ "write", "check" }, .{ b.step("gen", "Write the header and the TypeScript generated from zig/src/abi.zig"), test_step }) |mode, step| {
+        const run = b.addRunArtifact(generator);
+        run.addArg(mode);
+        for (outputs) |path| run.addArg(b.pathFromRoot(path));
+        // The files are inputs of the check and outputs of the write: rerun every time.
+        run.has_side_effects = true;
+        step.dependOn(&run.step);
+    }
 }
 
 /// ReleaseFast unless -Doptimize or --release says otherwise: the library is

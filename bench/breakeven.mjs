@@ -11,7 +11,7 @@ const { ArenaPool } = require('../dist/index.js');
 const SIZES = [64, 1024, 4096, 16384];
 const COUNTS = [1, 8, 64, 256];
 const SECONDS = Number(process.env.ENGRAM_BENCH_SECONDS || 0.2);
-const pools = [true, false].map((zeroOnReset) => new ArenaPool({ arenaSize: 8 << 20, maxArenas: 1, zeroOnReset }));
+const pools = [true, false].map((zeroOnReset) => new ArenaPool({ size: 8 << 20, maxArenas: 1, zeroOnReset }));
 let sink = 0;
 
 const METHODS = {

@@ -12,7 +12,7 @@ import { consume } from './methods.mjs';
 const require = createRequire(import.meta.url);
 const { Arena, ArenaPool } = require('../dist/index.js');
 const { MOVE } = require('../dist/memory.js');
-const { binding } = require('../dist/binding.js');
+const { LIMITS } = require('../dist/abi.js');
 
 const ARENA_BYTES = 1024 * 1024;
 
@@ -31,7 +31,7 @@ export const SERIES = [
  */
 function floorRequests() {
   const FastBuffer = Buffer[Symbol.species];
-  let block = new ArrayBuffer(ARENA_BYTES + binding.limits.hostedSlack);
+  let block = new ArrayBuffer(ARENA_BYTES + LIMITS.hostedSlackBytes);
   const move = MOVE === 'transfer' ? (b) => b.transfer() : (b) => structuredClone(b, { transfer: [b] });
   return () => {
     for (let r = 0; r < REQUESTS; r++) {
@@ -68,7 +68,7 @@ function unsafeRequests(size, count) {
  * the other, alternating over rounds; best round of each, ns per call.
  */
 async function poolOverhead(calls, rounds) {
-  const pool = new ArenaPool({ arenaSize: ARENA_BYTES, maxArenas: 4 });
+  const pool = new ArenaPool({ size: ARENA_BYTES, maxArenas: 4 });
   const plain = async () => consume(Buffer.allocUnsafe(64));
   const pooled = () => pool.run(async (arena) => consume(arena.alloc(64)));
   const time = async (fn) => {

@@ -60,7 +60,7 @@ export const METHODS = [
     name: 'threadArena().alloc',
     make(size, zeroed) {
       engram.deinitThreadArena();
-      engram.configure({ poolSize: arenaBytesFor(size), zeroOnReset: zeroed });
+      engram.configure({ size: arenaBytesFor(size), zeroOnReset: zeroed });
       engram.threadArena();
       return (batch) => {
         for (let i = 0; i < batch; i++) consume(engram.threadArena().alloc(size));

@@ -140,7 +140,7 @@ function printReport(result, m, pool) {
   ]);
   printTable(`Pool '${pool.name}' (pool.stats())`, [
     ['arenas (max)', `${pool.arenas} (${pool.maxArenas})`],
-    ['arena size', kib(pool.arenaSize)],
+    ['arena size', kib(pool.size)],
     ['peak in use', pool.peakInUse],
     ['acquired', pool.acquired],
     ['waited in queue', pool.waited],

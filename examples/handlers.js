@@ -32,7 +32,7 @@ const HEAP = {
 function demoPoolOptions(concurrency, workload = undefined) {
   const base = {
     name: 'http',
-    arenaSize: 64 * 1024,
+    size: 64 * 1024,
     maxArenas: concurrency,
     maxWaiting: 256,
     acquireTimeoutMs: 2000,
@@ -267,7 +267,7 @@ const WORKLOADS = {
   scratch: {
     path: (seed) => `/scratch?seed=${seed}&n=${SCRATCH_TILES}`,
     expected: (seed) => Buffer.from(renderScratchBody(HEAP.alloc, seed, SCRATCH_TILES)),
-    pool: { arenaSize: 1024 * 1024, zeroOnReset: false },
+    pool: { size: 1024 * 1024, zeroOnReset: false },
   },
 };
 

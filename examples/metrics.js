@@ -3,7 +3,7 @@ const { Registry } = require('prom-client');
 const { ArenaPool, registerMetrics } = require('engram-arena');
 
 const registry = new Registry();
-const pool = new ArenaPool({ name: 'web', arenaSize: 64 * 1024 });
+const pool = new ArenaPool({ name: 'web', size: 64 * 1024 });
 registerMetrics(registry, { pools: [pool] });
 
 async function main() {

@@ -4,7 +4,7 @@ const { ArenaPool, currentArena } = require('engram-arena');
 const { setTimeout: sleep } = require('node:timers/promises');
 
 // context: true lets currentArena() find a run's arena after await (below).
-const pool = new ArenaPool({ arenaSize: 64 * 1024, maxArenas: 2, acquireTimeoutMs: 1000, context: true });
+const pool = new ArenaPool({ size: 64 * 1024, maxArenas: 2, acquireTimeoutMs: 1000, context: true });
 
 // Code deep in the call tree can reach the request's arena without a parameter.
 function tag(id) {

@@ -1,6 +1,18 @@
 // The Arena class: JavaScript ergonomics over the native arena handle. The
 // arena's memory is an ArrayBuffer the engine owns (lib/memory.ts); the Zig
 // arena keeps the counters and zeroes, and never owns that memory.
+
+import {
+  STATE_WORD_ALLOCATIONS as ALLOCATIONS,
+  type ArenaOptions,
+  type ArenaStats,
+  STATE_WORD_BYTES_ALLOCATED as BYTES_ALLOCATED,
+  STATE_WORD_FALLBACKS as FALLBACKS,
+  STATE_WORD_HIGH_WATER_MARK as HIGH_WATER_MARK,
+  LIMITS,
+  STATE_WORD_OFFSET as OFFSET,
+  STATE_WORD_OVERFLOWS as OVERFLOWS,
+} from './abi';
 import { binding, type NativeArena } from './binding';
 import { getConfig } from './config';
 import { ArenaDestroyedError, arenaError, rangeError, typeError } from './errors';
@@ -15,35 +27,18 @@ import {
   holdUntilSettled,
 } from './hold';
 import { BufferView, bury, byteLengthOf, moveOut, reserveMemory, wordsOver } from './memory';
+import { toNative } from './options';
 import { NumberIsInteger, ObjectDefineProperty, ObjectFreeze } from './primordials';
 import { type NotThenable, runScoped } from './scope';
-import {
-  ALLOCATIONS,
-  BUMPS_IN_JS,
-  BYTES_ALLOCATED,
-  FALLBACK_COUNT,
-  HIGH_WATER_MARK,
-  OFFSET,
-  OVERFLOW_COUNT,
-  TWO_32,
-} from './state-words';
+import { BUMPS_IN_JS, TWO_32 } from './state-words';
 import { isTypedArrayConstructor, type TypedArrayConstructor } from './typed-arrays';
-import type { ArenaStats, OverflowStrategy } from './types';
 import { arenaSettings, optionsObject } from './validate';
 
-export type { NotThenable, TypedArrayConstructor };
+export type { ArenaOptions, NotThenable, TypedArrayConstructor };
 
-/** Options of `new Arena()`; omitted fields come from {@link getConfig}. */
-export interface ArenaOptions {
-  /** Capacity in bytes, 1 byte to 1 GiB; defaults to the configured `poolSize`. */
-  size?: number;
-  overflowStrategy?: OverflowStrategy;
-  zeroOnReset?: boolean;
-}
-
-const MAX_ALIGNMENT = binding.limits.maxAlignment;
-/** Bytes an arena's memory block has beyond its capacity, so that byte 0 can sit on a page. */
-const SLACK_BYTES = binding.limits.hostedSlack;
+const MAX_ALIGNMENT = LIMITS.maxAlignment;
+/** Bytes an arena's memory block has beyond its size, so that byte 0 can sit on a page. */
+const SLACK_BYTES = LIMITS.hostedSlackBytes;
 
 /** Passed instead of options by handOver() alone: module-private, so no user can. */
 const HANDOVER: unique symbol = Symbol('hand over');
@@ -66,7 +61,7 @@ export class Arena {
   readonly #native: NativeArena;
   /** `#native.reset`, bound (see NativeArena::ResetFunction). */
   readonly #nativeReset: (memory: ArrayBuffer, fresh: boolean) => number;
-  readonly #capacity: number;
+  readonly #size: number;
   readonly #options: Readonly<Required<ArenaOptions>>;
   /** The live counters (engram_arena_state_t), engine-owned, kept by the shim; never handed out. */
   readonly #state: Uint32Array;
@@ -75,7 +70,7 @@ export class Arena {
   /** Where arena byte 0 sits in #memory: the first page boundary. */
   #base: number;
   /**
-   * Bytes below which the JavaScript bump may hand memory out: the capacity,
+   * Bytes below which the JavaScript bump may hand memory out: the size,
    * or -1 (not even an empty view, whose `buffer` would show the block) after
    * a zeroing reset until the library's next allocation, which zeroes what
    * the reset left (engram_arena_reset: a write through a pointer taken
@@ -97,7 +92,7 @@ export class Arena {
       handingOver = null;
       this.#native = from.#native;
       this.#nativeReset = from.#nativeReset;
-      this.#capacity = from.#capacity;
+      this.#size = from.#size;
       this.#options = from.#options;
       this.#state = from.#state;
       this.#memory = from.#memory;
@@ -110,20 +105,16 @@ export class Arena {
       from.#dead = true;
       return;
     }
-    const settings = arenaSettings(optionsObject<ArenaOptions>(options, 'options'), 'size', getConfig());
-    this.#native = new binding.NativeArena(settings.poolSize, settings.overflowStrategy, settings.zeroOnReset);
-    this.#capacity = settings.poolSize;
-    this.#options = ObjectFreeze({
-      size: settings.poolSize,
-      overflowStrategy: settings.overflowStrategy,
-      zeroOnReset: settings.zeroOnReset,
-    });
+    const settings = arenaSettings(optionsObject<ArenaOptions>(options, 'options'), getConfig());
+    this.#native = new binding.NativeArena(toNative(settings));
+    this.#size = settings.size;
+    this.#options = ObjectFreeze(settings);
     this.#nativeReset = this.#native.resetFunction();
     this.#state = wordsOver(this.#native.state());
     try {
-      this.#memory = reserveMemory(settings.poolSize + SLACK_BYTES);
+      this.#memory = reserveMemory(settings.size + SLACK_BYTES);
       this.#base = this.#native.bind(this.#memory, true);
-      this.#limit = settings.poolSize;
+      this.#limit = settings.size;
     } catch (err) {
       this.#native.destroy();
       throw err;
@@ -166,7 +157,7 @@ export class Arena {
       }
     }
     const where = this.#native.alloc(size, alignment, this.#liveMemory());
-    this.#limit = this.#capacity; // the library zeroed what a reset left
+    this.#limit = this.#size; // the library zeroed what a reset left
     if (where < 0) this.#fallbacks.serve(size, alignment);
     return where;
   }
@@ -187,13 +178,13 @@ export class Arena {
     const fresh = this.#blockForMovedOut();
     this.#base = this.#native.bind(fresh, true);
     this.#memory = fresh;
-    this.#limit = this.#capacity; // fresh memory has nothing left to zero
+    this.#limit = this.#size; // fresh memory has nothing left to zero
     return fresh;
   }
 
   /** A fresh block in place of one its user moved out or pinned, which is counted. */
   #blockForMovedOut(): ArrayBuffer {
-    const fresh = reserveMemory(this.#capacity + SLACK_BYTES);
+    const fresh = reserveMemory(this.#size + SLACK_BYTES);
     binding.countMovedOut();
     return fresh;
   }
@@ -334,7 +325,7 @@ export class Arena {
     this.#base = this.#nativeReset(next, fresh);
     // A zeroing reset leaves the zeroing to the library's next allocation,
     // fresh memory or not: until then the JavaScript bump hands nothing out.
-    if (!this.#options.zeroOnReset) this.#limit = this.#capacity;
+    if (!this.#options.zeroOnReset) this.#limit = this.#size;
   }
 
   /**
@@ -351,10 +342,10 @@ export class Arena {
   /** Bytes left before the arena overflows (alignment padding not yet counted). */
   remaining(): number {
     const stats = this.stats();
-    return stats.currentUsage >= stats.capacity ? 0 : stats.capacity - stats.currentUsage;
+    return stats.currentUsage >= stats.size ? 0 : stats.size - stats.currentUsage;
   }
 
-  /** Used fraction of the capacity, from 0 to 1. */
+  /** Used fraction of the size, from 0 to 1. */
   utilization(): number {
     return this.stats().utilization;
   }
@@ -368,15 +359,16 @@ export class Arena {
     const state = this.#state;
     if (!BUMPS_IN_JS) {
       const stats = this.stats();
-      counts.overflows += stats.overflowCount;
+      counts.overflows += stats.overflows;
       counts.fallbacks += stats.fallbacks;
       if (stats.highWaterMark > counts.highWaterMark) counts.highWaterMark = stats.highWaterMark;
       return;
     }
-    counts.overflows += state[OVERFLOW_COUNT] + state[OVERFLOW_COUNT + 1] * TWO_32;
-    counts.fallbacks += state[FALLBACK_COUNT] + state[FALLBACK_COUNT + 1] * TWO_32;
+    counts.overflows += state[OVERFLOWS] + state[OVERFLOWS + 1] * TWO_32;
+    counts.fallbacks += state[FALLBACKS] + state[FALLBACKS + 1] * TWO_32;
     // The word holds the mark as of the offset's last fall; the offset may be above it.
     const mark = state[HIGH_WATER_MARK];
+    // biome-ignore lint/complexity/useMathMinMax: Math.max is user-patchable; a comparison is not.
     const highWaterMark = state[OFFSET] > mark ? state[OFFSET] : mark;
     if (highWaterMark > counts.highWaterMark) counts.highWaterMark = highWaterMark;
   }
@@ -387,9 +379,9 @@ export class Arena {
     return this.#native.stats();
   }
 
-  /** Capacity in bytes (0 once destroyed). */
-  get capacity(): number {
-    return this.#dead ? 0 : this.#capacity;
+  /** Bytes the arena hands out (0 once destroyed). */
+  get size(): number {
+    return this.#dead ? 0 : this.#size;
   }
 
   /** The options this arena was made with. */

@@ -1,11 +1,12 @@
 // The compiled addon's surface as the facade sees it, loaded once.
+
+import type { ArenaMetrics, ArenaOptions, ArenaStats } from './abi';
 import { loadBinding } from './loader';
-import type { ArenaMetrics, ArenaStats, ConfigSnapshot, OverflowStrategy } from './types';
 
 /**
  * The native class behind {@link Arena}; see native/arena_wrap.h. Every call
  * that needs the arena's memory is handed it: `memory` is the engine-owned
- * block, attached, at least capacity + hostedSlack bytes.
+ * block, attached, at least size + LIMITS.hostedSlackBytes bytes.
  */
 export interface NativeArena {
   /** The engine-owned engram_arena_state_t the facade bumps, the same buffer for the arena's life. */
@@ -23,12 +24,18 @@ export interface NativeArena {
   destroy(): void;
 }
 
+/**
+ * engram_arena_options_t as the shim takes and gives it: each field a number,
+ * the C field's value (lib/options.ts converts).
+ */
+export type NativeOptions = { [K in keyof Required<ArenaOptions>]: number };
+
 /** The addon's exports; see native/api.h for where each group lives. */
 export interface Binding {
-  NativeArena: new (size: number, overflowStrategy: OverflowStrategy, zeroOnReset: boolean) => NativeArena;
+  NativeArena: new (options: NativeOptions) => NativeArena;
   setErrorClasses(classes: Record<string, abstract new (...args: never[]) => unknown>): void;
-  setConfig(poolSize: number, overflowStrategy: OverflowStrategy, zeroOnReset: boolean): void;
-  getConfig(): ConfigSnapshot;
+  setConfig(options: NativeOptions): void;
+  getConfig(): NativeOptions;
   resetConfig(): void;
   envErrors(): number;
   metrics(): ArenaMetrics;
@@ -47,19 +54,8 @@ export interface Binding {
    * @internal
    */
   testingFailReservations(count: number): void;
-  /** Word (uint32) index of each engram_arena_state_t field, from ENGRAM_STATE_FIELDS. */
-  stateWords: Readonly<Record<string, number>>;
-  limits: {
-    minPoolSize: number;
-    maxCapacity: number;
-    maxAlloc: number;
-    maxAlignment: number;
-    /** ENGRAM_HOSTED_SLACK_BYTES: how much larger than its capacity an arena's memory block is. */
-    hostedSlack: number;
-    envSizeInvalid: number;
-    envOverflowInvalid: number;
-    envZeroInvalid: number;
-  };
+  /** ENGRAM_ABI_HASH of the header the binary was built from (lib/abi.ts has the dist's). */
+  abiHash: number;
 }
 
 /** The loaded addon, shared by the whole facade. */

@@ -1,29 +1,25 @@
 // The global config of the seed, and the warnings for bad environment variables.
+import { type ArenaMetrics, type ArenaOptions, ENV_ERRORS, LIMITS, OVERFLOW_STRATEGIES } from './abi';
 import { binding } from './binding';
 import { typeError, warn } from './errors';
-import type { ArenaMetrics, ConfigSnapshot, OverflowStrategy } from './types';
-import { arenaSettings, optionsObject } from './validate';
+import { fromNative, toNative } from './options';
+import type { ConfigSnapshot } from './types';
+import { arenaSettings, listed, optionsObject } from './validate';
 
-/** Options of {@link configure}; omitted fields keep their current value. */
-export interface ConfigOptions {
-  /** Bytes of each thread arena and the default size of new arenas: 64 KiB to 1 GiB. */
-  poolSize?: number;
-  overflowStrategy?: OverflowStrategy;
-  zeroOnReset?: boolean;
-}
+/**
+ * Options of {@link configure}; omitted fields keep their current value. The
+ * config's size is also the thread arena's: 64 KiB to 1 GiB.
+ */
+export type ConfigOptions = ArenaOptions;
 
 const ENV_RULES = [
   {
-    bit: binding.limits.envSizeInvalid,
+    bit: ENV_ERRORS.size,
     name: 'ENGRAM_ARENA_SIZE',
-    accepts: 'a whole number of bytes from 65536 (64 KiB) to 1073741824 (1 GiB)',
+    accepts: `a whole number of bytes from ${LIMITS.minConfigSizeBytes} (64 KiB) to ${LIMITS.maxSizeBytes} (1 GiB)`,
   },
-  {
-    bit: binding.limits.envOverflowInvalid,
-    name: 'ENGRAM_ARENA_OVERFLOW',
-    accepts: "'panic', 'error_return' or 'fallback'",
-  },
-  { bit: binding.limits.envZeroInvalid, name: 'ENGRAM_ARENA_ZERO', accepts: "'true', 'false', '1' or '0'" },
+  { bit: ENV_ERRORS.overflow, name: 'ENGRAM_ARENA_OVERFLOW', accepts: listed(OVERFLOW_STRATEGIES) },
+  { bit: ENV_ERRORS.zero, name: 'ENGRAM_ARENA_ZERO', accepts: listed(['true', 'false', '1', '0']) },
 ];
 
 let envChecked = false;
@@ -67,12 +63,12 @@ function readOptionalEnv(name: string): string | undefined {
  * @returns A snapshot: later {@link configure} calls do not change it.
  * @example
  * ```ts
- * const { poolSize, overflowStrategy } = getConfig();
+ * const { size, overflowStrategy } = getConfig();
  * ```
  */
 export function getConfig(): ConfigSnapshot {
   checkEnvironment();
-  return binding.getConfig();
+  return fromNative(binding.getConfig());
 }
 
 /**
@@ -89,9 +85,9 @@ export function getConfig(): ConfigSnapshot {
  */
 export function configure(options: ConfigOptions): ConfigSnapshot {
   if (options === undefined) throw typeError('configure() needs an options object');
-  const settings = arenaSettings(optionsObject<ConfigOptions>(options, 'options'), 'poolSize', getConfig());
-  binding.setConfig(settings.poolSize, settings.overflowStrategy, settings.zeroOnReset);
-  return binding.getConfig();
+  const settings = arenaSettings(optionsObject<ConfigOptions>(options, 'options'), getConfig());
+  binding.setConfig(toNative(settings));
+  return fromNative(binding.getConfig());
 }
 
 /**

@@ -112,7 +112,7 @@ export class ArenaPool {
 
   /**
    * @throws TypeError (`ERR_INVALID_ARG_TYPE`) for an option of the wrong type;
-   * RangeError (`ERR_ARENA_INVALID_SIZE` for `arenaSize`, else `ERR_INVALID_ARG_VALUE`) for a bad value.
+   * RangeError (`ERR_ARENA_INVALID_SIZE` for `size`, else `ERR_INVALID_ARG_VALUE`) for a bad value.
    */
   constructor(options?: ArenaPoolOptions) {
     this.#options = poolSettings(optionsObject<ArenaPoolOptions>(options, 'options'), getConfig());
@@ -241,7 +241,7 @@ export class ArenaPool {
 
   /** A snapshot of the pool's gauges and counters. */
   stats(): ArenaPoolStats {
-    const { name, arenaSize, maxArenas, maxWaiting } = this.#options;
+    const { name, size, maxArenas, maxWaiting } = this.#options;
     let highWaterMark = this.#counts.highWaterMark;
     // Arenas in use have not folded in yet; their high-water mark spans their life.
     if (!this.#destroyed) {
@@ -254,7 +254,7 @@ export class ArenaPool {
     }
     return {
       name,
-      arenaSize,
+      size,
       maxArenas,
       maxWaiting,
       arenas: this.#destroyed ? 0 : this.#count(),
@@ -313,8 +313,8 @@ export class ArenaPool {
 
   #create(): Arena | undefined {
     if (this.#count() >= this.#options.maxArenas) return undefined;
-    const { arenaSize, overflowStrategy, zeroOnReset } = this.#options;
-    const arena = new Arena({ size: arenaSize, overflowStrategy, zeroOnReset });
+    // The pool's settings hold every arena option; Arena reads those alone.
+    const arena = new Arena(this.#options);
     WeakSetPrototypeAdd(this.#made, arena);
     this.#counts.created++;
     return arena;

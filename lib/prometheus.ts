@@ -140,8 +140,8 @@ const POOL: readonly PoolSpec[] = [
   {
     suffix: 'pool_arena_size_bytes',
     kind: 'gauge',
-    help: 'Capacity of each arena of the pool.',
-    value: (s) => s.arenaSize,
+    help: 'Bytes of each arena of the pool.',
+    value: (s) => s.size,
   },
   { suffix: 'pool_waiting', kind: 'gauge', help: 'Callers queued for an arena now.', value: (s) => s.waiting },
   {

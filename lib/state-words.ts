@@ -1,60 +1,33 @@
-// The layout of engram_arena_state_t as the facade reads it: the counters an
-// arena shares with the library through one engine-owned buffer, which the
-// JavaScript bump updates in place (see Arena#reserve).
+// The counters an arena shares with the library through one engine-owned
+// buffer (engram_arena_state_t), which the JavaScript bump updates in place
+// (see Arena#reserve). Their word indices are generated (lib/abi.ts); this
+// checks, once, that the binary was built from the same header.
 import { endianness } from 'node:os';
+import { ABI_HASH } from './abi';
 import { binding } from './binding';
 import { arenaError } from './errors';
-import { ObjectKeys } from './primordials';
 
-// Uint32 indices of the low words of engram_arena_state_t's u64 fields, as
-// literals for the hot path, checked once below against where the binary says
-// they are (ENGRAM_STATE_FIELDS in zig/include/engram_arena.h). Offsets stay
-// below 2^30 (capacity <= 1 GiB), so their high words are always zero; the
-// two counters carry into theirs.
-export const OFFSET = 0;
-export const CAPACITY = 2;
-export const HIGH_WATER_MARK = 4;
-export const OVERFLOW_COUNT = 6;
-export const ALLOCATIONS = 8;
-export const BYTES_ALLOCATED = 10;
-export const FALLBACK_COUNT = 12;
-checkStateWords(
-  {
-    offset: OFFSET,
-    capacity: CAPACITY,
-    highWaterMark: HIGH_WATER_MARK,
-    overflowCount: OVERFLOW_COUNT,
-    allocations: ALLOCATIONS,
-    bytesAllocated: BYTES_ALLOCATED,
-    fallbacks: FALLBACK_COUNT,
-  },
-  binding.stateWords,
-);
+checkAbi(ABI_HASH, binding.abiHash);
 
 /**
- * Throws if a word index the facade reads differs from the binary's layout: a
- * binary built from another header would otherwise bump the wrong counter.
+ * Throws unless the binary's ENGRAM_ABI_HASH is the facade's: a binary built
+ * from another header would otherwise bump the wrong counters.
  * @internal
  */
-export function checkStateWords(
-  used: Record<string, number>,
-  binary: Readonly<Record<string, number>> | undefined,
-): void {
-  const names = ObjectKeys(used);
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i];
-    if (binary?.[name] !== used[name]) {
-      throw arenaError(
-        `the native binary puts engram_arena_state_t.${name} at word ${String(binary?.[name])}, ` +
-          `not ${used[name]}: it was built from another engram_arena.h than this dist/`,
-        'ERR_ARENA_INTERNAL',
-      );
-    }
+export function checkAbi(facade: number, binary: unknown): void {
+  if (binary !== facade) {
+    throw arenaError(
+      `the native binary was built from another zig/src/abi.zig than this dist/ ` +
+        `(ENGRAM_ABI_HASH ${String(binary)}, expected ${facade}): rebuild it or reinstall the package`,
+      'ERR_ARENA_INTERNAL',
+    );
   }
 }
 
 // The facade bumps the shared counters itself only where its Uint32 words are
-// the low and high halves of the header's u64 fields.
+// the low and high halves of the header's u64 fields. Offsets stay below 2^30
+// (sizes are at most 1 GiB), so their high words are always zero; the two
+// counters carry into theirs.
 export const BUMPS_IN_JS = endianness() === 'LE';
 
 /** A u64 counter from its two Uint32 words. */

@@ -1,70 +1,25 @@
-/** What an arena does with a request that does not fit. */
-export type OverflowStrategy = 'panic' | 'error_return' | 'fallback';
+// The records the library shares with the facade are generated from
+// zig/src/abi.zig into lib/abi.ts; these are the facade's own.
+import type { ArenaOptions } from './abi';
+
+export type { ArenaMetrics, ArenaOptions, ArenaStats, OverflowStrategy } from './abi';
 
 /** The global config: defaults for the thread arena and for new arenas. */
-export interface ConfigSnapshot {
-  /** Bytes of each thread arena and the default size of new arenas. */
-  poolSize: number;
-  overflowStrategy: OverflowStrategy;
-  /** Whether reset() zeroes the bytes that were used. */
-  zeroOnReset: boolean;
-}
+export type ConfigSnapshot = Required<ArenaOptions>;
 
-// The shim builds these two from the field lists in zig/include/engram_arena.h
-// (ENGRAM_STATS_FIELDS, ENGRAM_METRICS_FIELDS); test/unit/types.test.ts fails when
-// the names here and there differ.
-
-/** One arena's counters; `highWaterMark` spans its life, the others the current epoch. */
-export interface ArenaStats {
-  capacity: number;
-  /** Bytes used, alignment padding included. */
-  currentUsage: number;
-  highWaterMark: number;
-  overflowCount: number;
-  /** currentUsage / capacity, from 0 to 1. */
-  utilization: number;
-  /** Successful allocations since the last reset, fallbacks included. */
-  allocations: number;
-  /** Allocations served from the heap because the arena was full. */
-  fallbacks: number;
-  /** Bytes requested by the successful allocations since the last reset. */
-  bytesAllocated: number;
-  /** Heap bytes held by fallbacks until the next reset. */
-  fallbackBytes: number;
-}
-
-/** Process-wide metrics. Counters fold in when an arena resets or is destroyed. */
-export interface ArenaMetrics {
-  totalResets: number;
-  totalOverflows: number;
-  maxHighWaterMark: number;
-  totalAllocations: number;
-  totalBytesAllocated: number;
-  totalFallbacks: number;
-  /** Blocks of arena memory that user code moved out (transfer, postMessage, a BYOB read, a pinned buffer); each arena went on with fresh memory. */
-  totalMovedOut: number;
-  /** Gauge: arenas holding memory now (instance arenas and thread arenas). */
-  liveArenas: number;
-  /** Gauge: bytes reserved by those arenas. */
-  reservedBytes: number;
-}
-
-/** Options of `new ArenaPool()`. */
-export interface ArenaPoolOptions {
+/**
+ * Options of `new ArenaPool()`: those of each arena it makes (omitted ones
+ * from the config, as for `new Arena()`), and the pool's own.
+ */
+export interface ArenaPoolOptions extends ArenaOptions {
   /** Label of the pool in stats and Prometheus metrics. Default `'default'`. */
   name?: string;
-  /** Capacity of each arena in bytes, 1 byte to 1 GiB. Default: the configured `poolSize`. */
-  arenaSize?: number;
   /** Most arenas the pool creates; more callers wait. Integer ≥ 1, default 16. */
   maxArenas?: number;
   /** Most callers waiting at once; the next one gets `ERR_ARENA_POOL_FULL`. Integer ≥ 0 or Infinity, default 1024. */
   maxWaiting?: number;
   /** How long a caller waits before `ERR_ARENA_POOL_TIMEOUT`, in ms: > 0 and ≤ 2147483647, or Infinity. Default 5000. */
   acquireTimeoutMs?: number;
-  /** Default: the configured `zeroOnReset`. */
-  zeroOnReset?: boolean;
-  /** Default: the configured `overflowStrategy`. `'panic'` ends the process: prefer the others in a service. */
-  overflowStrategy?: OverflowStrategy;
   /**
    * Track each run() in `AsyncLocalStorage` so that {@link currentArena} finds
    * its arena after `await`. Default false: on Node 20 and 22 any
@@ -76,7 +31,8 @@ export interface ArenaPoolOptions {
 /** A snapshot of an {@link ArenaPool}; counters span the pool's life. */
 export interface ArenaPoolStats {
   name: string;
-  arenaSize: number;
+  /** Bytes of each arena of the pool. */
+  size: number;
   maxArenas: number;
   maxWaiting: number;
   /** Arenas holding memory now (idle + in use); 0 once destroyed. */
@@ -100,7 +56,7 @@ export interface ArenaPoolStats {
   timedOut: number;
   /** Callers rejected with `ERR_ARENA_POOL_FULL`. */
   rejected: number;
-  /** Most bytes one arena of the pool held in one use: compare with `arenaSize` when sizing. */
+  /** Most bytes one arena of the pool held in one use: compare with `size` when sizing. */
   highWaterMark: number;
   /** Arenas given back while holds on them were out; recycled when the last hold is released. */
   held: number;

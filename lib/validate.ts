@@ -5,14 +5,16 @@
 // and checks the per-call arguments of alloc(), window() and reset(), which
 // must not cost a JavaScript check on the way; the Zig library checks the
 // limits it owns (1 GiB, 64 KiB pools, power-of-two alignments).
-import { binding } from './binding';
+import { ARENA_OPTIONS_FIELDS, LIMITS, OVERFLOW_STRATEGIES, type OverflowStrategy } from './abi';
 import { type Code, rangeError, typeError } from './errors';
+import type { ArenaSettings } from './options';
 import { NumberIsSafeInteger, ObjectCreate, ObjectKeys } from './primordials';
-import type { ArenaPoolOptions, ConfigSnapshot, OverflowStrategy } from './types';
+import type { ArenaPoolOptions } from './types';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const STRATEGIES: readonly unknown[] = ['panic', 'error_return', 'fallback'] satisfies OverflowStrategy[];
+/** Options earlier versions took, by their name now: given, they would otherwise be ignored. */
+const RENAMED: Readonly<Record<string, string>> = { __proto__: null, poolSize: 'size', arenaSize: 'size' } as never;
 
 /** A value as messages name it, the same words the shim uses ("a string", "null"). */
 function describe(value: unknown): string {
@@ -80,43 +82,69 @@ function string(value: unknown, name: string): string {
   return value;
 }
 
-function strategy(value: unknown): OverflowStrategy {
-  const name = string(value, 'overflowStrategy');
-  if (name !== STRATEGIES[0] && name !== STRATEGIES[1] && name !== STRATEGIES[2]) {
-    throw rangeError(`overflowStrategy must be 'panic', 'error_return' or 'fallback', got '${name}'`);
+/** 'a', 'b' or 'c', for messages. */
+export function listed(names: readonly string[]): string {
+  let text = '';
+  for (let i = 0; i < names.length; i++) {
+    text += `${i === 0 ? '' : i === names.length - 1 ? ' or ' : ', '}'${names[i]}'`;
   }
-  return name as OverflowStrategy;
+  return text;
+}
+
+function strategy(value: unknown, name: string): OverflowStrategy {
+  const text = string(value, name);
+  for (let i = 0; i < OVERFLOW_STRATEGIES.length; i++)
+    if (OVERFLOW_STRATEGIES[i] === text) return text as OverflowStrategy;
+  throw rangeError(`${name} must be ${listed(OVERFLOW_STRATEGIES)}, got '${text}'`);
+}
+
+/** Refuses an option under a name earlier versions used, saying its name now. */
+function refuseRenamed(options: Record<string, unknown>): void {
+  const keys = ObjectKeys(options);
+  for (let i = 0; i < keys.length; i++) {
+    const now = RENAMED[keys[i]];
+    if (now !== undefined) throw typeError(`${keys[i]} is now called ${now}`, 'ERR_INVALID_ARG_VALUE');
+  }
 }
 
 /**
- * The settings of an arena (or of the config, whose size is `poolSize`), the
- * omitted ones from `defaults`. Checked in the order the fields are listed;
- * the size's limits are the library's to enforce.
+ * The settings of an arena (or of the config), the omitted ones from
+ * `defaults`, each option checked by what it holds, in the header's order.
+ * The size's limits are the library's to enforce.
  */
-export function arenaSettings(
-  options: { overflowStrategy?: unknown; zeroOnReset?: unknown },
-  sizeName: 'size' | 'poolSize',
-  defaults: ConfigSnapshot,
-): ConfigSnapshot {
-  const size = (options as Record<string, unknown>)[sizeName];
-  return {
-    poolSize: count(given(size, defaults.poolSize), sizeName, 'ERR_ARENA_INVALID_SIZE'),
-    overflowStrategy: strategy(given(options.overflowStrategy, defaults.overflowStrategy)),
-    zeroOnReset: boolean(given(options.zeroOnReset, defaults.zeroOnReset), 'zeroOnReset'),
-  };
+export function arenaSettings(options: Record<string, unknown>, defaults: ArenaSettings): ArenaSettings {
+  refuseRenamed(options);
+  const settings = ObjectCreate(null) as Record<string, unknown>;
+  for (let i = 0; i < ARENA_OPTIONS_FIELDS.length; i++) {
+    const { name, kind } = ARENA_OPTIONS_FIELDS[i];
+    const value = given(options[name], defaults[name]);
+    switch (kind) {
+      case 'bytes':
+        settings[name] = count(value, name, 'ERR_ARENA_INVALID_SIZE');
+        break;
+      case 'OverflowStrategy':
+        settings[name] = strategy(value, name);
+        break;
+      case 'boolean':
+        settings[name] = boolean(value, name);
+        break;
+    }
+  }
+  return settings as ArenaSettings;
 }
 
 /** The options of `new ArenaPool()`, the omitted ones from their defaults and the config. */
-export function poolSettings(options: Partial<ArenaPoolOptions>, config: ConfigSnapshot): Required<ArenaPoolOptions> {
+export function poolSettings(options: Partial<ArenaPoolOptions>, config: ArenaSettings): Required<ArenaPoolOptions> {
   const name = string(given(options.name, 'default'), 'name');
   if (name.length === 0) throw rangeError('name must not be empty');
 
-  // Checked here rather than left to the first Arena: pools create lazily, and a
-  // bad size should fail at construction, not in the middle of a request.
-  const arenaSize = number(given(options.arenaSize, config.poolSize), 'arenaSize');
-  if (!NumberIsSafeInteger(arenaSize) || arenaSize < 1 || arenaSize > binding.limits.maxCapacity) {
+  // The arenas' own options, checked here rather than left to the first Arena:
+  // pools create lazily, and a bad size should fail at construction, not in
+  // the middle of a request.
+  const arena = arenaSettings(options as Record<string, unknown>, config);
+  if (arena.size < 1 || arena.size > LIMITS.maxSizeBytes) {
     throw rangeError(
-      `arenaSize must be an integer from 1 to ${binding.limits.maxCapacity}, got ${arenaSize}`,
+      `size must be an integer from 1 to ${LIMITS.maxSizeBytes}, got ${arena.size}`,
       'ERR_ARENA_INVALID_SIZE',
     );
   }
@@ -126,10 +154,8 @@ export function poolSettings(options: Partial<ArenaPoolOptions>, config: ConfigS
   if (acquireTimeoutMs !== Infinity && !(acquireTimeoutMs > 0 && acquireTimeoutMs <= MAX_TIMER_MS)) {
     throw rangeError(`acquireTimeoutMs must be > 0 and ≤ ${MAX_TIMER_MS}, or Infinity, got ${acquireTimeoutMs}`);
   }
-  const zeroOnReset = boolean(given(options.zeroOnReset, config.zeroOnReset), 'zeroOnReset');
-  const overflowStrategy = strategy(given(options.overflowStrategy, config.overflowStrategy));
   const context = boolean(given(options.context, false), 'context');
-  return { name, arenaSize, maxArenas, maxWaiting, acquireTimeoutMs, zeroOnReset, overflowStrategy, context };
+  return { ...arena, name, maxArenas, maxWaiting, acquireTimeoutMs, context };
 }
 
 /** registerMetrics()'s name prefix: empty, or the start of a valid Prometheus name. */

@@ -6,7 +6,7 @@
 
 /// setErrorClasses (errors.cc): the facade's classes for the errors the shim throws.
 void RegisterErrorApi(Napi::Env env, Napi::Object exports);
-/// setConfig, getConfig, resetConfig, envErrors, metrics, resetMetrics, limits (config_api.cc).
+/// setConfig, getConfig, resetConfig, envErrors, metrics, resetMetrics, abiHash (config_api.cc).
 void RegisterConfigApi(Napi::Env env, Napi::Object exports);
 /// paddingFor, discardMemory, freeMemory, countMovedOut (memory_api.cc).
 void RegisterMemoryApi(Napi::Env env, Napi::Object exports);

@@ -9,18 +9,18 @@
 namespace {
 
 /// The facade's copy of the counters is the truth between calls: it bumps
-/// offset, allocations and bytes itself (the library derives the high-water
-/// mark from the offset). One call's worth of syncing: those three in at the
-/// start, every field back out at the end (also
-/// when the call throws: an overflow is counted). The library never trusts
-/// the offset it is given (engram_arena.h), and nothing else is copied in.
+/// the fields of ENGRAM_ARENA_STATE_HOST_FIELDS itself (the library derives
+/// the high-water mark from the offset). One call's worth of syncing: those
+/// in at the start, every field back out at the end (also when the call
+/// throws: an overflow is counted). The library never trusts the offset it is
+/// given (engram_arena_abi.h), and nothing else is copied in.
 class StateSync {
  public:
   StateSync(engram_arena* arena, engram_arena_state_t* host) : arena_(arena), host_(host) {
     engram_arena_state_t* own = engram_arena_state(arena_);
-    own->offset = host->offset;
-    own->allocation_count = host->allocation_count;
-    own->bytes_allocated = host->bytes_allocated;
+#define ENGRAM_COPY_IN(c_field, js_name) own->c_field = host->c_field;
+    ENGRAM_ARENA_STATE_HOST_FIELDS(ENGRAM_COPY_IN)
+#undef ENGRAM_COPY_IN
   }
   StateSync(const StateSync&) = delete;
   StateSync& operator=(const StateSync&) = delete;
@@ -46,13 +46,11 @@ Napi::Function NativeArena::Define(Napi::Env env) {
                      });
 }
 
-// new NativeArena(capacityBytes, overflowStrategy, zeroOnReset)
+// new NativeArena(options), options in OptionsObject's form.
 NativeArena::NativeArena(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeArena>(info) {
   Napi::Env env = info.Env();
-  const uint64_t capacity = convert::ToCount(env, info[0], "size", errors::kInvalidSize);
-  const uint8_t strategy = convert::ToStrategy(env, info[1]);
-  const bool zero_on_reset = convert::ToBool(env, info[2], "zeroOnReset");
-  errors::Check(env, engram_arena_create_hosted(capacity, strategy, zero_on_reset ? 1 : 0, &arena_));
+  const engram_arena_options_t options = convert::ToOptions(env, info[0]);
+  errors::CheckOptions(env, engram_arena_create_hosted(&options, &arena_));
   void* data = nullptr;
   napi_value buffer = nullptr;
   if (napi_create_arraybuffer(env, sizeof(engram_arena_state_t), &data, &buffer) != napi_ok) {
@@ -125,7 +123,7 @@ Napi::Value NativeArena::Alloc(const Napi::CallbackInfo& info) {
   const uint64_t alignment = convert::ToCount(env, info[1], "alignment", errors::kInvalidAlignment);
   StateSync sync(arena, state_);
   BindMemory(env, info[2], false);
-  engram_alloc_t out;
+  engram_allocation_t out;
   const int32_t code = engram_arena_alloc(arena, size, alignment, &out);
   if (code != ENGRAM_OK) {
     const errors::Request request{size, alignment, engram_arena_remaining(arena)};

@@ -1,4 +1,4 @@
-// The global config, the global metrics and the library's limits.
+// The global config, the global metrics and the ABI's identity.
 #include <napi.h>
 
 #include "api.h"
@@ -8,26 +8,19 @@
 
 namespace {
 
-// setConfig(poolSizeBytes, overflowStrategy, zeroOnReset)
+// setConfig(options): the whole config, in OptionsObject's form.
 Napi::Value SetConfig(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  engram_config_t config = {};
-  config.pool_size_bytes = convert::ToCount(env, info[0], "poolSize", errors::kInvalidSize);
-  config.overflow_strategy = convert::ToStrategy(env, info[1]);
-  config.zero_on_reset = convert::ToBool(env, info[2], "zeroOnReset") ? 1 : 0;
-  errors::Check(env, engram_set_config(&config));
+  const engram_arena_options_t options = convert::ToOptions(env, info[0]);
+  errors::CheckOptions(env, engram_set_config(&options));
   return env.Undefined();
 }
 
+// getConfig() -> the config in force, in OptionsObject's form.
 Napi::Value GetConfig(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  engram_config_t config;
-  engram_get_config(&config);
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("poolSize", static_cast<double>(config.pool_size_bytes));
-  out.Set("overflowStrategy", convert::StrategyName(config.overflow_strategy));
-  out.Set("zeroOnReset", config.zero_on_reset != 0);
-  return out;
+  engram_arena_options_t options;
+  engram_get_config(&options);
+  return OptionsObject(info.Env(), options);
 }
 
 Napi::Value ResetConfig(const Napi::CallbackInfo& info) {
@@ -37,13 +30,13 @@ Napi::Value ResetConfig(const Napi::CallbackInfo& info) {
 
 // envErrors() -> ENGRAM_ENV_* bits for the variables present but invalid.
 Napi::Value EnvErrors(const Napi::CallbackInfo& info) {
-  engram_config_t config;
+  engram_arena_options_t config;
   engram_get_config(&config);  // loads the environment if nothing has yet
   return Napi::Number::New(info.Env(), engram_config_env_errors());
 }
 
 Napi::Value Metrics(const Napi::CallbackInfo& info) {
-  engram_metrics_t metrics;
+  engram_arena_metrics_t metrics;
   engram_get_metrics(&metrics);
   return MetricsObject(info.Env(), metrics);
 }
@@ -63,15 +56,7 @@ void RegisterConfigApi(Napi::Env env, Napi::Object exports) {
   exports.Set("metrics", Napi::Function::New<Metrics>(env));
   exports.Set("resetMetrics", Napi::Function::New<ResetMetrics>(env));
 
-  Napi::Object limits = Napi::Object::New(env);
-  limits.Set("minPoolSize", static_cast<double>(ENGRAM_MIN_POOL_SIZE_BYTES));
-  limits.Set("maxCapacity", static_cast<double>(ENGRAM_MAX_CAPACITY_BYTES));
-  limits.Set("maxAlloc", static_cast<double>(ENGRAM_MAX_ALLOC_BYTES));
-  limits.Set("maxAlignment", static_cast<double>(ENGRAM_MAX_ALIGNMENT));
-  limits.Set("hostedSlack", static_cast<double>(ENGRAM_HOSTED_SLACK_BYTES));
-  limits.Set("envSizeInvalid", static_cast<double>(ENGRAM_ENV_SIZE_INVALID));
-  limits.Set("envOverflowInvalid", static_cast<double>(ENGRAM_ENV_OVERFLOW_INVALID));
-  limits.Set("envZeroInvalid", static_cast<double>(ENGRAM_ENV_ZERO_INVALID));
-  exports.Set("limits", limits);
-  exports.Set("stateWords", StateWordsObject(env));
+  // The facade's generated lib/abi.ts carries the same hash: a binary built
+  // from another zig/src/abi.zig than the dist/ beside it is refused at load.
+  exports.Set("abiHash", static_cast<double>(ENGRAM_ABI_HASH));
 }

@@ -1,6 +1,7 @@
 #include "convert.h"
 
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "errors.h"
@@ -9,15 +10,6 @@ namespace convert {
 namespace {
 
 constexpr double kMaxSafeInteger = 9007199254740991.0;
-
-/// The names of the ENGRAM_OVERFLOW_* values, both ways.
-struct Strategy {
-  const char* name;
-  uint8_t value;
-};
-constexpr Strategy kStrategies[] = {{"panic", ENGRAM_OVERFLOW_PANIC},
-                                    {"error_return", ENGRAM_OVERFLOW_ERROR_RETURN},
-                                    {"fallback", ENGRAM_OVERFLOW_FALLBACK}};
 
 std::string Describe(Napi::Value value) {
   switch (value.Type()) {
@@ -57,24 +49,27 @@ uint64_t ToCount(Napi::Env env, Napi::Value value, const char* name, const char*
   return static_cast<uint64_t>(number);
 }
 
-uint8_t ToStrategy(Napi::Env env, Napi::Value value) {
-  if (!value.IsString()) {
-    errors::ThrowTypeError(env, errors::kInvalidArgType, "overflowStrategy must be a string, got " + Describe(value));
+/// `count` as the type of `field`, or a RangeError when it does not fit.
+template <typename Field>
+Field Narrow(Napi::Env env, uint64_t count, const char* name) {
+  if (count > std::numeric_limits<Field>::max()) {
+    errors::ThrowRangeError(env, errors::kInvalidArgValue, std::string(name) + " is out of range");
   }
-  const std::string name = value.As<Napi::String>().Utf8Value();
-  for (const Strategy& strategy : kStrategies) {
-    if (name == strategy.name) return strategy.value;
-  }
-  // The facade refuses unknown names with the message users see (lib/validate.ts);
-  // only a direct call of the internal binding gets here.
-  errors::ThrowRangeError(env, errors::kInvalidArgValue, "unknown overflowStrategy '" + name + "'");
+  return static_cast<Field>(count);
 }
 
-const char* StrategyName(uint8_t strategy) {
-  for (const Strategy& known : kStrategies) {
-    if (strategy == known.value) return known.name;
+engram_arena_options_t ToOptions(Napi::Env env, Napi::Value value) {
+  if (!value.IsObject()) {
+    errors::ThrowTypeError(env, errors::kInvalidArgType, "options must be an object, got " + Describe(value));
   }
-  return "error_return";
+  const Napi::Object object = value.As<Napi::Object>();
+  engram_arena_options_t options = {};
+#define ENGRAM_READ_FIELD(c_field, js_name)            \
+  options.c_field = Narrow<decltype(options.c_field)>( \
+      env, ToCount(env, object.Get(#js_name), #js_name, errors::kInvalidArgValue), #js_name);
+  ENGRAM_ARENA_OPTIONS_FIELDS(ENGRAM_READ_FIELD)
+#undef ENGRAM_READ_FIELD
+  return options;
 }
 
 bool ToBool(Napi::Env env, Napi::Value value, const char* name) {

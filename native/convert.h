@@ -13,12 +13,11 @@ namespace convert {
 /// `range_code` names the RangeError (size or alignment).
 uint64_t ToCount(Napi::Env env, Napi::Value value, const char* name, const char* range_code);
 
-/// 'panic' | 'error_return' | 'fallback' to ENGRAM_OVERFLOW_*: a type check and a
-/// lookup. Which names are valid, and the message for the others, is the
-/// facade's (lib/validate.ts); an unknown name here means the internal binding
-/// was called directly, and gets a generic RangeError.
-uint8_t ToStrategy(Napi::Env env, Napi::Value value);
-const char* StrategyName(uint8_t strategy);
+/// An object of numbers, one per engram_arena_options_t field under its
+/// JavaScript name (OptionsObject's form), as the C struct: a TypeError or
+/// RangeError for a value no field can hold. Which values are valid options is
+/// the library's to say (and the facade's to word).
+engram_arena_options_t ToOptions(Napi::Env env, Napi::Value value);
 
 /// The bytes of an ArrayBuffer argument.
 struct Bytes {

@@ -67,7 +67,7 @@ void Throw(Napi::Env env, int32_t code, const Request* request) {
     case ENGRAM_ERR_INVALID_SIZE:
       ThrowRangeError(env, kInvalidSize,
                       "size must be at most " + std::to_string(ENGRAM_MAX_ALLOC_BYTES) +
-                          " bytes (1 GiB); pool sizes at least " + std::to_string(ENGRAM_MIN_POOL_SIZE_BYTES));
+                          " bytes (1 GiB); config sizes at least " + std::to_string(ENGRAM_MIN_CONFIG_SIZE_BYTES));
     case ENGRAM_ERR_INIT_FAILED:
       ThrowClass(env, GetEnvData(env)->init_error, kInit, "could not reserve memory for the arena",
                  Napi::Object::New(env));
@@ -76,6 +76,13 @@ void Throw(Napi::Env env, int32_t code, const Request* request) {
     default:
       ThrowArenaError(env, kInternal, "engram-arena internal error: status " + std::to_string(code));
   }
+}
+
+void CheckOptions(Napi::Env env, int32_t code) {
+  if (code == ENGRAM_ERR_INVALID_ARGUMENT) {
+    ThrowRangeError(env, kInvalidArgValue, "options: an unknown overflow strategy, or a flag neither 0 nor 1");
+  }
+  Check(env, code);
 }
 
 }  // namespace errors

@@ -44,4 +44,8 @@ inline void Check(Napi::Env env, int32_t code) {
   if (code != ENGRAM_OK) Throw(env, code);
 }
 
+/// Check for a call given engram_arena_options_t: there ENGRAM_ERR_INVALID_ARGUMENT
+/// means a field's value is none the library knows (a RangeError), not a bug.
+void CheckOptions(Napi::Env env, int32_t code);
+
 }  // namespace errors

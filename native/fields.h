@@ -1,41 +1,34 @@
-// The JavaScript objects of engram_arena.h's counter structs, built from the
-// header's field lists so that no field is named here again.
+// The JavaScript objects of engram_arena_abi.h's records, built from its
+// generated field lists so that no field is named here: a field added in
+// zig/src/abi.zig reaches JavaScript with no change in this folder.
 #pragma once
 #include <napi.h>
-
-#include <cstddef>
 
 #include "engram_arena.h"
 
 // Expanded inside the functions below, where `out` and `source` exist.
 #define ENGRAM_COPY_FIELD(c_field, js_name) out.Set(#js_name, static_cast<double>(source.c_field));
 
-/// engram_arena_stats_t as lib/types.ts's ArenaStats.
+/// engram_arena_stats_t as lib/abi.ts's ArenaStats.
 inline Napi::Object StatsObject(Napi::Env env, const engram_arena_stats_t& source) {
   Napi::Object out = Napi::Object::New(env);
-  ENGRAM_STATS_FIELDS(ENGRAM_COPY_FIELD)
+  ENGRAM_ARENA_STATS_FIELDS(ENGRAM_COPY_FIELD)
   return out;
 }
 
-/// engram_metrics_t as lib/types.ts's ArenaMetrics.
-inline Napi::Object MetricsObject(Napi::Env env, const engram_metrics_t& source) {
+/// engram_arena_metrics_t as lib/abi.ts's ArenaMetrics.
+inline Napi::Object MetricsObject(Napi::Env env, const engram_arena_metrics_t& source) {
   Napi::Object out = Napi::Object::New(env);
-  ENGRAM_METRICS_FIELDS(ENGRAM_COPY_FIELD)
+  ENGRAM_ARENA_METRICS_FIELDS(ENGRAM_COPY_FIELD)
+  return out;
+}
+
+/// engram_arena_options_t as numbers, each the C field's value (the strategy's
+/// ENGRAM_OVERFLOW_* value, zero_on_reset 0 or 1): names are the facade's.
+inline Napi::Object OptionsObject(Napi::Env env, const engram_arena_options_t& source) {
+  Napi::Object out = Napi::Object::New(env);
+  ENGRAM_ARENA_OPTIONS_FIELDS(ENGRAM_COPY_FIELD)
   return out;
 }
 
 #undef ENGRAM_COPY_FIELD
-
-// The low 32-bit word of each engram_arena_state_t field, by index into a
-// Uint32Array over the struct (the facade reads the struct in place).
-#define ENGRAM_STATE_WORD(c_field, js_name) \
-  out.Set(#js_name, static_cast<double>(offsetof(engram_arena_state_t, c_field) / sizeof(uint32_t)));
-
-/// {jsName: word index} for every engram_arena_state_t field.
-inline Napi::Object StateWordsObject(Napi::Env env) {
-  Napi::Object out = Napi::Object::New(env);
-  ENGRAM_STATE_FIELDS(ENGRAM_STATE_WORD)
-  return out;
-}
-
-#undef ENGRAM_STATE_WORD

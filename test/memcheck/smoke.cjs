@@ -76,9 +76,9 @@ function exercise(tag) {
 
 function main() {
   resetMetrics();
-  configure({ poolSize: 128 * 1024, overflowStrategy: 'error_return', zeroOnReset: true });
+  configure({ size: 128 * 1024, overflowStrategy: 'error_return', zeroOnReset: true });
   getConfig();
-  expectThrow(() => configure({ poolSize: 10 }), RangeError);
+  expectThrow(() => configure({ size: 10 }), RangeError);
   expectThrow(() => new Arena({ size: 0 }), RangeError);
   expectThrow(() => new Arena({ overflowStrategy: 'nope' }), RangeError);
   expectThrow(() => new Arena({ zeroOnReset: 1 }), TypeError);

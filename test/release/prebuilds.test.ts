@@ -227,7 +227,7 @@ describe('loading the cross-compiled binaries', () => {
     });
     expect(smoke.status, smoke.output).toBe(0);
     const result = JSON.parse(smoke.stdout);
-    expect(result).toMatchObject({ ok: true, arch: 'x64', poolSize: 2097152, fromWorker: 3 * 4096 });
+    expect(result).toMatchObject({ ok: true, arch: 'x64', size: 2097152, fromWorker: 3 * 4096 });
     expect(result.binary).toBe(path.join('build', 'cross', 'linux-x64-glibc', 'engram-arena.napi.glibc.node'));
   });
 
@@ -266,7 +266,7 @@ describe('loading the cross-compiled binaries', () => {
           ok: true,
           arch,
           node: `v${qemu.GUESTS[guest].node.version}`,
-          poolSize: 2097152,
+          size: 2097152,
           fromWorker: 3 * 4096,
         });
         expect(result.binary).toBe(path.relative(root, prebuildPath('linux', arch, 'glibc', root)));
@@ -298,7 +298,7 @@ describe('loading the cross-compiled binaries', () => {
       expect(smoke.error).toBeUndefined();
       expect(smoke.status, `${smoke.stdout}${smoke.stderr}`).toBe(0);
       const result = JSON.parse(smoke.stdout.trim().split('\n').pop()!);
-      expect(result).toMatchObject({ ok: true, arch: 'x64', poolSize: 2097152, fromWorker: 3 * 4096 });
+      expect(result).toMatchObject({ ok: true, arch: 'x64', size: 2097152, fromWorker: 3 * 4096 });
       expect(result.binary).toBe(path.win32.join('prebuilds', 'win32-x64', 'engram-arena.napi.node'));
     },
     300_000,
@@ -320,7 +320,7 @@ describe('loading the cross-compiled binaries', () => {
       expect(smoke.error).toBeUndefined();
       expect(smoke.status, `${smoke.stdout}${smoke.stderr}`).toBe(0);
       const result = JSON.parse(smoke.stdout.trim().split('\n').pop()!);
-      expect(result).toMatchObject({ ok: true, arch: 'x64', poolSize: 2097152, fromWorker: 3 * 4096 });
+      expect(result).toMatchObject({ ok: true, arch: 'x64', size: 2097152, fromWorker: 3 * 4096 });
       expect(result.binary).toBe(path.win32.join('prebuilds', 'win32-x64', 'engram-arena.napi.node'));
     },
     300_000,

@@ -32,7 +32,7 @@ describe('memory moved out of an arena', () => {
         `${how} from the ${owner} arena: the user keeps the bytes, the arena goes on with fresh memory${needs}`,
         () => {
           expect(run(how, owner)).toEqual({
-            movedBeyondCapacity: 4096, // the whole block moves: capacity + binding.limits.hostedSlack
+            movedBeyondCapacity: 4096, // the whole block moves: size + LIMITS.hostedSlackBytes
             viewsDetached: true, // every view of the epoch, not only the one read into
             movedReads: true,
             allocAfter: 'ok',

@@ -7,6 +7,7 @@
 
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARENA_OPTIONS_FIELDS, LIMITS } from '../../dist/abi.js';
 import { binding } from '../../dist/binding.js';
 import * as api from '../../dist/index.js';
 import { arenaOffset, TYPED_ARRAY_CLASSES } from '../fixtures/arena-helpers';
@@ -167,15 +168,12 @@ function buildValues(scratch: InstanceType<typeof Arena>): [string, unknown][] {
     ['options {size:4096}', { size: 4096 }],
     ['options {size:-1}', { size: -1 }],
     ['options {overflowStrategy:"nope"}', { overflowStrategy: 'nope' }],
-    ['options {poolSize:65536}', { poolSize: 65536 }],
+    ['options {size:65536}', { size: 65536 }],
     ['options {zeroOnReset:1}', { zeroOnReset: 1 }],
     [
       'getter throws',
       {
         get size() {
-          return userThrow();
-        },
-        get poolSize() {
           return userThrow();
         },
       },
@@ -251,13 +249,12 @@ describe('fuzz: the argument surface', () => {
       if (!allowed(err)) throw new Error(`${label} threw ${name}: ${String((err as Error)?.message ?? err)}`);
       if (!mayChangeOnThrow) {
         const after = snapshot(watched);
-        // An overflow is counted by contract (overflowCount + 1); nothing else moves.
+        // An overflow is counted by contract (overflows + 1); nothing else moves.
         if (err instanceof ArenaOverflowError && before.stats !== null && after.stats !== null) {
-          const b = before.stats as { overflowCount: number };
-          const a = after.stats as { overflowCount: number };
-          if (a.overflowCount !== b.overflowCount + 1)
-            throw new Error(`${label}: overflowCount ${b.overflowCount} -> ${a.overflowCount}`);
-          a.overflowCount = b.overflowCount;
+          const b = before.stats as { overflows: number };
+          const a = after.stats as { overflows: number };
+          if (a.overflows !== b.overflows + 1) throw new Error(`${label}: overflows ${b.overflows} -> ${a.overflows}`);
+          a.overflows = b.overflows;
         }
         if (!sameState(after, before)) {
           throw new Error(
@@ -320,7 +317,7 @@ describe('fuzz: the argument surface', () => {
         settle();
       }
     }
-    for (const field of ['poolSize', 'overflowStrategy', 'zeroOnReset']) {
+    for (const field of ['size', 'overflowStrategy', 'zeroOnReset']) {
       for (const [label, v] of VALUES) {
         attempt(`configure({${field}: ${label}})`, null, () => configure({ [field]: v } as never));
         settle();
@@ -329,11 +326,11 @@ describe('fuzz: the argument surface', () => {
     // configure with two fields at once, every pair of values.
     for (const [l1, v1] of VALUES) {
       for (const [l2, v2] of VALUES) {
-        attempt(`configure({poolSize: ${l1}, overflowStrategy: ${l2}})`, null, () =>
-          configure({ poolSize: v1, overflowStrategy: v2 } as never),
+        attempt(`configure({size: ${l1}, overflowStrategy: ${l2}})`, null, () =>
+          configure({ size: v1, overflowStrategy: v2 } as never),
         );
-        attempt(`configure({zeroOnReset: ${l1}, poolSize: ${l2}})`, null, () =>
-          configure({ zeroOnReset: v1, poolSize: v2 } as never),
+        attempt(`configure({zeroOnReset: ${l1}, size: ${l2}})`, null, () =>
+          configure({ zeroOnReset: v1, size: v2 } as never),
         );
         resetConfig();
       }
@@ -487,12 +484,15 @@ describe('fuzz: the argument surface', () => {
     const Native = binding.NativeArena as unknown as new (
       ...a: unknown[]
     ) => Record<string, (...a: unknown[]) => unknown>;
-    const good: unknown[] = [4096, 'error_return', true];
-    for (let slot = 0; slot < 3; slot++) {
-      for (const [label, v] of VALUES) {
-        const args = good.slice();
-        args[slot] = v;
-        const made = attempt(`new NativeArena(arg${slot}=${label})`, null, () => new Native(...args));
+    const good = { size: 4096, overflowStrategy: 1, zeroOnReset: 1 };
+    // The options object itself, then each of its fields, given every value.
+    const variants: [string, unknown[]][] = VALUES.map(([label, v]) => [`options=${label}`, [v]]);
+    for (const field of ARENA_OPTIONS_FIELDS) {
+      for (const [label, v] of VALUES) variants.push([`${field.name}=${label}`, [{ ...good, [field.name]: v }]]);
+    }
+    for (const [label, args] of variants) {
+      {
+        const made = attempt(`new NativeArena(${label})`, null, () => new Native(...args));
         if (made) (made as { destroy(): void }).destroy();
         attempt(`NativeArena(${label}) without new`, null, () =>
           (Native as unknown as (...a: unknown[]) => unknown)(...args),
@@ -500,8 +500,8 @@ describe('fuzz: the argument surface', () => {
       }
     }
     // A raw arena and a block of memory it may use (capacity + hostedSlack bytes).
-    const native = new Native(4096, 'error_return', true);
-    const memory = new ArrayBuffer(4096 + binding.limits.hostedSlack);
+    const native = new Native(good);
+    const memory = new ArrayBuffer(4096 + LIMITS.hostedSlackBytes);
     native.bind(memory, true);
     // The raw arena, watched as attempt() watches an Arena: a call that throws changes no counter.
     const watchedNative = { destroyed: false, stats: () => native.stats() } as unknown as InstanceType<typeof Arena>;
@@ -771,7 +771,7 @@ describe('fuzz: the argument surface', () => {
       ['configure', (a) => configure(a[0] as never), () => null, false],
       [
         'configure(fields)',
-        (a) => configure({ poolSize: a[0], overflowStrategy: a[1], zeroOnReset: a[2] } as never),
+        (a) => configure({ size: a[0], overflowStrategy: a[1], zeroOnReset: a[2] } as never),
         () => null,
         false,
       ],
@@ -796,8 +796,8 @@ describe('fuzz: the argument surface', () => {
         false,
       ],
     ];
-    const raw = new binding.NativeArena(1 << 16, 'error_return', true);
-    const rawMemory = new ArrayBuffer((1 << 16) + binding.limits.hostedSlack);
+    const raw = new binding.NativeArena({ size: 1 << 16, overflowStrategy: 1, zeroOnReset: 1 });
+    const rawMemory = new ArrayBuffer((1 << 16) + LIMITS.hostedSlackBytes);
     raw.bind(rawMemory, true);
     const watchedRaw = { destroyed: false, stats: () => raw.stats() } as unknown as InstanceType<typeof Arena>;
     fc.assert(

@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { binding } from '../../dist/binding.js';
+import { LIMITS } from '../../dist/abi.js';
 import { Arena, deinitThreadArena, threadArena } from '../../dist/index.js';
 import { arenaOffset } from '../fixtures/arena-helpers';
 import { NEEDS_TRANSFER, transferFlags } from '../fixtures/node-line';
@@ -415,14 +415,14 @@ function runMover(flags: string[], how: string, kind: string) {
   // only the fallback's own buffer (its alignment padding at most beyond it).
   const beyond = result.movedBeyondView;
   if (kind === 'fallback') expect(beyond).toBeLessThanOrEqual(8);
-  else expect(beyond).toBe(result.capacity + binding.limits.hostedSlack - 16);
+  else expect(beyond).toBe(result.size + LIMITS.hostedSlackBytes - 16);
   // Nothing throws: the arena goes on with fresh memory, resets and is destroyed
   // as usual; the moved buffer never sees another epoch's bytes, keeps its own,
   // and writes through it never land in memory handed out again.
   expect(result).toEqual({
     how,
     kind,
-    capacity: kind === 'fallback' ? 64 : result.capacity,
+    size: kind === 'fallback' ? 64 : result.size,
     moveThrew: null,
     movedBeyondView: beyond,
     allocAfterMove: 'ok',

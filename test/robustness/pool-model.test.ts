@@ -91,7 +91,7 @@ describe('ArenaPool under misuse (randomized model)', () => {
         fc.integer({ min: 1, max: 3 }),
         fc.array(op, { minLength: 20, maxLength: 60 }),
         async (maxArenas, ops) => {
-          const pool = new ArenaPool({ arenaSize: 1 << 14, maxArenas, maxWaiting: 64, acquireTimeoutMs: Infinity });
+          const pool = new ArenaPool({ size: 1 << 14, maxArenas, maxWaiting: 64, acquireTimeoutMs: Infinity });
           const users: User[] = Array.from({ length: SLOTS }, () => ({ arena: null, pending: false, written: [] }));
           const released: Arena[] = [];
           const holds: Deferred[] = [];

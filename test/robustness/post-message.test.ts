@@ -14,7 +14,7 @@ const result = (() => {
 // The same on both sides: the sender's view and its neighbour go dark, its
 // next allocation is fresh zeroed memory right after them (4096 + 64), and
 // the move is counted once; the receiver gets the whole block (capacity +
-// binding.limits.hostedSlack) with the view's and the neighbour's bytes, and
+// LIMITS.hostedSlackBytes) with the view's and the neighbour's bytes, and
 // none written after the move by anyone.
 const sender = { viewsDetached: true, nextOffset: 4160, nextZero: true, counted: 1 };
 const received = { blockBeyondCapacity: 4096, view: true, neighbour: true, foreign: false, othersIntact: true };

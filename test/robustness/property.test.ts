@@ -11,6 +11,7 @@
 import { receiveMessageOnPort } from 'node:worker_threads';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { LIMITS } from '../../dist/abi.js';
 import { binding } from '../../dist/binding.js';
 import {
   Arena,
@@ -33,7 +34,7 @@ const MAX_ALLOC = 2 ** 30;
 const MAX_ALIGN = 4096;
 const MAX_ARENAS = 6;
 /** An arena's memory block is its capacity plus this, so that byte 0 can sit on a page. */
-const SLACK = binding.limits.hostedSlack;
+const SLACK = LIMITS.hostedSlackBytes;
 const HAS_TRANSFER = typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer === 'function';
 
 type Strategy = 'error_return' | 'fallback';
@@ -54,7 +55,7 @@ const TYPED: TypedCtor[] = [...TYPED_ARRAY_CLASSES];
 // ---------------------------------------------------------------- the model
 
 interface MArena {
-  capacity: number;
+  size: number;
   strategy: Strategy;
   zero: boolean;
   offset: number;
@@ -82,7 +83,7 @@ interface Totals {
 }
 
 interface ConfigModel {
-  poolSize: number;
+  size: number;
   overflowStrategy: string;
   zeroOnReset: boolean;
 }
@@ -139,7 +140,7 @@ const zeroTotals = (): Totals => ({
 
 function newModelArena(capacity: number, strategy: Strategy, zero: boolean): MArena {
   return {
-    capacity,
+    size: capacity,
     strategy,
     zero,
     offset: 0,
@@ -197,7 +198,7 @@ function modelRetire(m: Model, a: MArena): void {
   notice(m, a);
   a.destroyed = true;
   m.live -= 1;
-  m.reserved -= a.capacity;
+  m.reserved -= a.size;
 }
 
 type Failure = 'type' | 'range';
@@ -234,9 +235,9 @@ function modelAlloc(a: MArena, size: unknown, alignment: unknown): AllocOutcome 
 
 function bump(a: MArena, size: number, alignment: number): AllocOutcome {
   const start = Math.ceil(a.offset / alignment) * alignment;
-  if (start > a.capacity || size > a.capacity - start) {
+  if (start > a.size || size > a.size - start) {
     a.overflows += 1;
-    if (a.strategy === 'error_return') return { kind: 'overflow', remaining: a.capacity - a.offset };
+    if (a.strategy === 'error_return') return { kind: 'overflow', remaining: a.size - a.offset };
     a.allocations += 1;
     a.bytes += size;
     a.fallbacks += 1;
@@ -252,11 +253,11 @@ function bump(a: MArena, size: number, alignment: number): AllocOutcome {
 
 function modelStats(a: MArena) {
   return {
-    capacity: a.capacity,
+    size: a.size,
     currentUsage: a.offset,
     highWaterMark: a.hwm,
-    overflowCount: a.overflows,
-    utilization: a.offset / a.capacity,
+    overflows: a.overflows,
+    utilization: a.offset / a.size,
     allocations: a.allocations,
     fallbacks: a.fallbacks,
     bytesAllocated: a.bytes,
@@ -285,9 +286,9 @@ function verifyArena(label: string, ma: MArena, ra: RArena): void {
     expect(() => ra.arena.remaining()).toThrow(ArenaDestroyedError);
   } else {
     expect(ra.arena.stats(), `${label} stats`).toEqual(modelStats(ma));
-    expect(ra.arena.remaining(), `${label} remaining`).toBe(ma.capacity - ma.offset);
-    expect(ra.arena.utilization(), `${label} utilization`).toBe(ma.offset / ma.capacity);
-    expect(ra.arena.capacity, `${label} capacity`).toBe(ma.capacity);
+    expect(ra.arena.remaining(), `${label} remaining`).toBe(ma.size - ma.offset);
+    expect(ra.arena.utilization(), `${label} utilization`).toBe(ma.offset / ma.size);
+    expect(ra.arena.size, `${label} capacity`).toBe(ma.size);
   }
   let block: ArrayBufferLike | null = null;
   for (const v of ra.views) {
@@ -322,9 +323,9 @@ function verifyArena(label: string, ma: MArena, ra: RArena): void {
     // model's memory. Past the high-water mark nothing was ever handed out:
     // the first page there is compared too, the rest (up to 1 MiB of zeros)
     // is not.
-    expect(block.byteLength).toBe(ma.capacity + SLACK);
+    expect(block.byteLength).toBe(ma.size + SLACK);
     const base = binding.paddingFor(block as ArrayBuffer, 4096);
-    const n = Math.min(ma.capacity, ma.hwm + 4096);
+    const n = Math.min(ma.size, ma.hwm + 4096);
     expect(Buffer.from(block, base, n).equals(Buffer.from(ma.shadow.buffer, 0, n)), `${label} arena memory`).toBe(true);
     memoryBytesCompared += n;
   }
@@ -439,7 +440,7 @@ function doAlloc(
     // itself (from the block's start) is only promised that up to 16.
     expect(arenaOffset(bytes) % align).toBe(0);
     expect(bytes.byteOffset % Math.min(align, 16)).toBe(0);
-    expect(bytes.buffer.byteLength).toBe(ma.capacity + SLACK);
+    expect(bytes.buffer.byteLength).toBe(ma.size + SLACK);
     // Fresh bytes are what the model says: zero, or kept from before the reset.
     expect(
       Buffer.from(bytes.buffer, bytes.byteOffset, length).equals(Buffer.from(ma.shadow.buffer, outcome.start, length)),
@@ -458,7 +459,7 @@ class CreateCmd implements Cmd {
   }
   run(m: Model, r: Real) {
     const o = this.opts ?? {};
-    const size = o.size ?? m.config.poolSize;
+    const size = o.size ?? m.config.size;
     const strategy = o.overflowStrategy ?? m.config.overflowStrategy;
     const zero = o.zeroOnReset ?? m.config.zeroOnReset;
     const make = () => new Arena(this.opts as never);
@@ -627,8 +628,8 @@ class MoveOutCmd implements Cmd {
     const moved = moveOut(memory, this.way);
     movesOut += 1;
     expect(memory.byteLength).toBe(0);
-    expect(moved.byteLength).toBe(ma.capacity + SLACK);
-    const n = Math.min(ma.capacity, ma.hwm + 4096);
+    expect(moved.byteLength).toBe(ma.size + SLACK);
+    const n = Math.min(ma.size, ma.hwm + 4096);
     const expected = Uint8Array.from(ma.shadow.subarray(0, n));
     // The bytes moved are exactly the arena's: nothing lost, nothing zeroed.
     expect(Buffer.from(moved, base, n).equals(expected)).toBe(true);
@@ -644,21 +645,21 @@ class MoveOutCmd implements Cmd {
 }
 
 class ConfigureCmd implements Cmd {
-  constructor(readonly opts: { poolSize?: unknown; overflowStrategy?: unknown; zeroOnReset?: unknown }) {}
+  constructor(readonly opts: { size?: unknown; overflowStrategy?: unknown; zeroOnReset?: unknown }) {}
   check() {
     return true;
   }
   run(m: Model, r: Real) {
     const o = this.opts;
     const next = {
-      poolSize: o.poolSize ?? m.config.poolSize,
+      size: o.size ?? m.config.size,
       overflowStrategy: o.overflowStrategy ?? m.config.overflowStrategy,
       zeroOnReset: o.zeroOnReset ?? m.config.zeroOnReset,
     };
     const call = () => configure(this.opts as never);
-    const p = next.poolSize as number;
+    const p = next.size as number;
     const failure = firstFailure(
-      countCheck(next.poolSize),
+      countCheck(next.size),
       strategyCheck(next.overflowStrategy, STRATEGIES),
       boolCheck(next.zeroOnReset),
       p < 65536 || p > MAX_ALLOC ? 'range' : null,
@@ -711,9 +712,9 @@ function ensureThread(m: Model, r: Real): void {
   const arena = threadArena();
   if (m.thread === null) {
     const c = m.config;
-    m.thread = newModelArena(c.poolSize, c.overflowStrategy as Strategy, c.zeroOnReset);
+    m.thread = newModelArena(c.size, c.overflowStrategy as Strategy, c.zeroOnReset);
     m.live += 1;
-    m.reserved += c.poolSize;
+    m.reserved += c.size;
     r.thread = { arena, epoch: 0, views: [] };
   }
   expect(r.thread!.arena).toBe(arena);
@@ -823,7 +824,7 @@ const arbCreate = fc
 const arbConfigure = fc
   .record(
     {
-      poolSize: fc.oneof(
+      size: fc.oneof(
         { weight: 8, arbitrary: fc.constantFrom(65536, 65536 + 8, 100000, 131072) },
         { weight: 2, arbitrary: fc.constantFrom<unknown>(1000, 65535, MAX_ALLOC + 1, 1.5e5 + 0.5, NaN, '65536') },
       ),

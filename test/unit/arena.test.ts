@@ -32,7 +32,7 @@ describe('Arena basics', () => {
     expect(a.toString('utf8', 0, 5)).toBe('hello');
     expect(a.subarray(0, 5).toString()).toBe('hello');
     const stats = arena.stats();
-    expect(stats.capacity).toBe(4096);
+    expect(stats.size).toBe(4096);
     expect(stats.currentUsage).toBe(arenaOffset(b) + 50);
     expect(stats.allocations).toBe(2);
     expect(arena.remaining()).toBe(4096 - stats.currentUsage);
@@ -43,9 +43,9 @@ describe('Arena basics', () => {
   it('defaults come from the global config', () => {
     const arena = new Arena();
     const config = getConfig();
-    expect(arena.capacity).toBe(config.poolSize);
+    expect(arena.size).toBe(config.size);
     expect(arena.options).toEqual({
-      size: config.poolSize,
+      size: config.size,
       overflowStrategy: config.overflowStrategy,
       zeroOnReset: config.zeroOnReset,
     });
@@ -90,7 +90,7 @@ describe('Arena basics', () => {
     expect(overflow.remaining).toBe(24);
     const after = arena.stats();
     expect(after.currentUsage).toBe(before.currentUsage);
-    expect(after.overflowCount).toBe(before.overflowCount + 1);
+    expect(after.overflows).toBe(before.overflows + 1);
     arena.destroy();
   });
 
@@ -123,14 +123,14 @@ afterEach(() => {
 describe('Arena construction and getters', () => {
   it('takes every option and reports them', () => {
     const arena = new Arena({ size: 12345, overflowStrategy: 'fallback', zeroOnReset: false });
-    expect(arena.capacity).toBe(12345);
+    expect(arena.size).toBe(12345);
     expect(arena.options).toEqual({ size: 12345, overflowStrategy: 'fallback', zeroOnReset: false });
     expect(arena.destroyed).toBe(false);
     expect(arena.stats()).toEqual({
-      capacity: 12345,
+      size: 12345,
       currentUsage: 0,
       highWaterMark: 0,
-      overflowCount: 0,
+      overflows: 0,
       utilization: 0,
       allocations: 0,
       fallbacks: 0,
@@ -144,7 +144,7 @@ describe('Arena construction and getters', () => {
   });
 
   it('omitted options come from configure(), each on its own', () => {
-    configure({ poolSize: 131072, overflowStrategy: 'fallback', zeroOnReset: false });
+    configure({ size: 131072, overflowStrategy: 'fallback', zeroOnReset: false });
     const all = new Arena();
     expect(all.options).toEqual({ size: 131072, overflowStrategy: 'fallback', zeroOnReset: false });
     const some = new Arena({ size: 4096 });
@@ -155,7 +155,7 @@ describe('Arena construction and getters', () => {
     const undef = new Arena({ size: undefined, overflowStrategy: undefined, zeroOnReset: true });
     expect(undef.options).toEqual({ size: 131072, overflowStrategy: 'fallback', zeroOnReset: true });
     // An existing arena keeps its options when the config changes.
-    configure({ poolSize: 65536, overflowStrategy: 'panic', zeroOnReset: true });
+    configure({ size: 65536, overflowStrategy: 'panic', zeroOnReset: true });
     expect(all.options).toEqual({ size: 131072, overflowStrategy: 'fallback', zeroOnReset: false });
     for (const arena of [all, some, other, undef]) arena.destroy();
   });
@@ -167,7 +167,7 @@ describe('Arena construction and getters', () => {
     one.destroy();
     // 1 GiB is reserved lazily by the system; nothing is touched here.
     const max = new Arena({ size: 2 ** 30, zeroOnReset: false });
-    expect(max.capacity).toBe(2 ** 30);
+    expect(max.size).toBe(2 ** 30);
     expect(max.remaining()).toBe(2 ** 30);
     max.destroy();
   });
@@ -201,7 +201,7 @@ describe('alloc, stats, remaining, utilization', () => {
       highWaterMark: 32,
       allocations: 3,
       bytesAllocated: 13,
-      overflowCount: 0,
+      overflows: 0,
     });
     expect(arena.remaining()).toBe(4096 - 32);
     expect(arena.utilization()).toBe(32 / 4096);
@@ -248,10 +248,10 @@ describe('alloc, stats, remaining, utilization', () => {
       remaining: 24,
     });
     expect(error.message).toContain('16');
-    expect(arena.stats()).toEqual({ ...before, overflowCount: before.overflowCount + 1 });
+    expect(arena.stats()).toEqual({ ...before, overflows: before.overflows + 1 });
     // 2^30 is a valid size, so it overflows rather than being refused.
     expect(thrown(() => arena.alloc(2 ** 30, 1))).toMatchObject({ code: 'ERR_ARENA_OVERFLOW', requested: 2 ** 30 });
-    expect(arena.stats().overflowCount).toBe(before.overflowCount + 2);
+    expect(arena.stats().overflows).toBe(before.overflows + 2);
     arena.destroy();
   });
 
@@ -261,10 +261,10 @@ describe('alloc, stats, remaining, utilization', () => {
     expect(thrown(() => arena.alloc(5000, 1))).toBeInstanceOf(ArenaOverflowError);
     arena.reset();
     expect(arena.stats()).toEqual({
-      capacity: 8192,
+      size: 8192,
       currentUsage: 0,
       highWaterMark: 5000,
-      overflowCount: 0,
+      overflows: 0,
       utilization: 0,
       allocations: 0,
       fallbacks: 0,

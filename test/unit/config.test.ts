@@ -14,7 +14,7 @@ import {
 } from '../../dist/index.js';
 import { jsonOf, runFixture, thrown } from '../fixtures/arena-helpers';
 
-const DEFAULTS = { poolSize: 1024 * 1024, overflowStrategy: 'error_return', zeroOnReset: true };
+const DEFAULTS = { size: 1024 * 1024, overflowStrategy: 'error_return', zeroOnReset: true };
 const envSet = ['ENGRAM_ARENA_SIZE', 'ENGRAM_ARENA_OVERFLOW', 'ENGRAM_ARENA_ZERO'].some((name) => name in process.env);
 
 afterEach(() => {
@@ -29,23 +29,23 @@ describe('configure, getConfig, resetConfig', () => {
 
   it('configure() returns the new config and changes only the fields given', () => {
     const start = getConfig();
-    expect(configure({ poolSize: 262144 })).toEqual({ ...start, poolSize: 262144 });
+    expect(configure({ size: 262144 })).toEqual({ ...start, size: 262144 });
     expect(configure({ overflowStrategy: 'fallback' })).toEqual({
       ...start,
-      poolSize: 262144,
+      size: 262144,
       overflowStrategy: 'fallback',
     });
     expect(configure({ zeroOnReset: !start.zeroOnReset })).toEqual({
-      poolSize: 262144,
+      size: 262144,
       overflowStrategy: 'fallback',
       zeroOnReset: !start.zeroOnReset,
     });
     expect(configure({})).toEqual(getConfig());
-    expect(configure({ poolSize: undefined, overflowStrategy: 'panic' })).toMatchObject({
-      poolSize: 262144,
+    expect(configure({ size: undefined, overflowStrategy: 'panic' })).toMatchObject({
+      size: 262144,
       overflowStrategy: 'panic',
     });
-    expect(getConfig()).toEqual({ poolSize: 262144, overflowStrategy: 'panic', zeroOnReset: !start.zeroOnReset });
+    expect(getConfig()).toEqual({ size: 262144, overflowStrategy: 'panic', zeroOnReset: !start.zeroOnReset });
   });
 
   it('each strategy round-trips', () => {
@@ -57,34 +57,34 @@ describe('configure, getConfig, resetConfig', () => {
 
   it('getConfig() returns a copy', () => {
     const config = getConfig();
-    (config as any).poolSize = 1;
-    expect(getConfig().poolSize).not.toBe(1);
+    (config as any).size = 1;
+    expect(getConfig().size).not.toBe(1);
   });
 
   it.skipIf(envSet)('resetConfig() forgets configure()', () => {
-    configure({ poolSize: 65536, overflowStrategy: 'fallback', zeroOnReset: false });
+    configure({ size: 65536, overflowStrategy: 'fallback', zeroOnReset: false });
     resetConfig();
     expect(getConfig()).toEqual(DEFAULTS);
   });
 
   it('the config drives new arenas and a new thread arena, not existing ones', () => {
     deinitThreadArena();
-    configure({ poolSize: 131072, overflowStrategy: 'fallback', zeroOnReset: false });
+    configure({ size: 131072, overflowStrategy: 'fallback', zeroOnReset: false });
     const arena = new Arena();
     const thread = threadArena();
     expect(arena.options).toEqual({ size: 131072, overflowStrategy: 'fallback', zeroOnReset: false });
-    expect(thread.capacity).toBe(131072);
+    expect(thread.size).toBe(131072);
     expect(thread.options).toEqual({ size: 131072, overflowStrategy: 'fallback', zeroOnReset: false });
     // The thread arena really falls back: the config's strategy is in force, not just reported.
     thread.alloc(131072, 1);
     expect(thread.alloc(10, 1).length).toBe(10);
     expect(thread.stats().fallbacks).toBe(1);
-    configure({ poolSize: 65536, overflowStrategy: 'error_return', zeroOnReset: true });
+    configure({ size: 65536, overflowStrategy: 'error_return', zeroOnReset: true });
     expect(arena.options.size).toBe(131072);
-    expect(threadArena().capacity).toBe(131072); // the same thread arena until deinit
+    expect(threadArena().size).toBe(131072); // the same thread arena until deinit
     deinitThreadArena();
     const fresh = threadArena();
-    expect(fresh.capacity).toBe(65536);
+    expect(fresh.size).toBe(65536);
     fresh.alloc(65536, 1);
     expect(thrown(() => fresh.alloc(1, 1))).toBeInstanceOf(ArenaOverflowError);
     arena.destroy();
@@ -168,17 +168,16 @@ describe('ENGRAM_ARENA_* in a child process', () => {
     const result = runFixture('arena-env.js', { env: VALID });
     expect(result.status).toBe(0);
     const out = jsonOf(result);
-    const expected = { poolSize: 2097152, overflowStrategy: 'fallback', zeroOnReset: false };
+    const expected = { size: 2097152, overflowStrategy: 'fallback', zeroOnReset: false };
     expect(out.config).toEqual(expected);
     expect(out.first).toEqual(expected);
     expect(out.arenaOptions).toEqual({ size: 2097152, overflowStrategy: 'fallback', zeroOnReset: false });
     expect(out.threadOptions).toEqual({
-      capacity: 2097152,
       size: 2097152,
       overflowStrategy: 'fallback',
       zeroOnReset: false,
     });
-    expect(out.configured).toEqual({ poolSize: 65536, overflowStrategy: 'panic', zeroOnReset: true });
+    expect(out.configured).toEqual({ size: 65536, overflowStrategy: 'panic', zeroOnReset: true });
     expect(out.afterReset).toEqual(expected); // resetConfig() reads the environment again
     expect(out.warnings).toEqual([]);
     expect(out.emittedByFirstUse).toBe(0);
@@ -200,7 +199,7 @@ describe('ENGRAM_ARENA_* in a child process', () => {
       const out = jsonOf(
         runFixture('arena-env.js', { env: { ENGRAM_ARENA_SIZE: String(size), ENGRAM_ARENA_ZERO: 'false' } }),
       );
-      expect(out.config.poolSize).toBe(size);
+      expect(out.config.size).toBe(size);
       expect(out.warnings).toEqual([]);
     }
   });
@@ -212,8 +211,8 @@ describe('ENGRAM_ARENA_* in a child process', () => {
     expect(result.status).toBe(0);
     const out = jsonOf(result);
     expect(out.config).toEqual(DEFAULTS);
-    expect(out.arenaOptions).toEqual({ size: DEFAULTS.poolSize, overflowStrategy: 'error_return', zeroOnReset: true });
-    expect(out.threadOptions.capacity).toBe(DEFAULTS.poolSize);
+    expect(out.arenaOptions).toEqual({ size: DEFAULTS.size, overflowStrategy: 'error_return', zeroOnReset: true });
+    expect(out.threadOptions.size).toBe(DEFAULTS.size);
     expect(out.warnings).toHaveLength(3);
     expect(out.emittedByFirstUse).toBe(3);
     for (const warning of out.warnings) expect(warning.code).toBe('ENGRAM_ARENA_ENV');
@@ -263,8 +262,8 @@ describe('ENGRAM_ARENA_* in a child process', () => {
     expect(out.warnings[0]).toMatchObject({ code: 'ENGRAM_ARENA_ENV', name: 'EngramArenaWarning' });
     expect(out.warnings[0].message).toContain(name);
     expect(out.warnings[0].message).toContain(JSON.stringify(value));
-    const expected = { poolSize: 2097152, overflowStrategy: 'fallback', zeroOnReset: false };
-    if (name === 'ENGRAM_ARENA_SIZE') expected.poolSize = DEFAULTS.poolSize;
+    const expected = { size: 2097152, overflowStrategy: 'fallback', zeroOnReset: false };
+    if (name === 'ENGRAM_ARENA_SIZE') expected.size = DEFAULTS.size;
     if (name === 'ENGRAM_ARENA_OVERFLOW') expected.overflowStrategy = DEFAULTS.overflowStrategy;
     if (name === 'ENGRAM_ARENA_ZERO') expected.zeroOnReset = DEFAULTS.zeroOnReset;
     expect(out.config).toEqual(expected);
@@ -277,6 +276,6 @@ describe('ENGRAM_ARENA_* in a child process', () => {
     expect(out.warnings).toHaveLength(1);
     expect(out.emittedByFirstUse).toBe(1); // by that call itself, not by a later getConfig()
     expect(out.warnings[0].message).toContain('ENGRAM_ARENA_SIZE');
-    expect(out.first).toMatchObject({ size: DEFAULTS.poolSize, zeroOnReset: false });
+    expect(out.first).toMatchObject({ size: DEFAULTS.size, zeroOnReset: false });
   });
 });

@@ -154,7 +154,7 @@ describe('ArenaInitError: memory cannot be reserved', () => {
     expect(metrics().liveArenas).toBe(before.liveArenas + 1);
   });
 
-  it('a fallback allocation that cannot be reserved throws ArenaInitError; only overflowCount moves', () => {
+  it('a fallback allocation that cannot be reserved throws ArenaInitError; only overflows moves', () => {
     const arena = new Arena({ size: 4096, overflowStrategy: 'fallback' });
     arena.alloc(4000, 1);
     const before = snapshot(arena);
@@ -162,12 +162,12 @@ describe('ArenaInitError: memory cannot be reserved', () => {
     binding.testingFailReservations(1);
     expectThrow(() => arena.alloc(1000, 1), ArenaInitError, 'ERR_ARENA_INIT');
     const after = snapshot(arena) as any;
-    expect(after).toEqual({ ...before, stats: { ...(before.stats as object), overflowCount: 1 } });
+    expect(after).toEqual({ ...before, stats: { ...(before.stats as object), overflows: 1 } });
     expect(metrics()).toEqual(m);
     // The next one is served from the heap as usual.
     const served = arena.alloc(1000, 1);
     expect(served.length).toBe(1000);
-    expect(arena.stats()).toMatchObject({ fallbacks: 1, fallbackBytes: 1000, overflowCount: 2 });
+    expect(arena.stats()).toMatchObject({ fallbacks: 1, fallbackBytes: 1000, overflows: 2 });
     arena.destroy();
   });
 

@@ -27,7 +27,7 @@ describe('overflowStrategy: fallback', () => {
     expect(inArena.every((b) => b === 0x11)).toBe(true); // the arena's bytes are untouched
     expect(arena.stats()).toEqual({
       ...before,
-      overflowCount: 1,
+      overflows: 1,
       allocations: 2,
       bytesAllocated: 5000,
       fallbacks: 1,
@@ -76,7 +76,7 @@ describe('overflowStrategy: fallback', () => {
       fallbacks: 0,
       fallbackBytes: 0,
       currentUsage: 0,
-      overflowCount: 0,
+      overflows: 0,
       allocations: 0,
     });
     expect(metrics()).toMatchObject({

@@ -6,16 +6,17 @@
 // of capacity + hostedSlack bytes.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { LIMITS } from '../../dist/abi.js';
 import { binding } from '../../dist/binding.js';
 import { Arena } from '../../dist/index.js';
 import { arenaOffset } from '../fixtures/arena-helpers';
 
-const SLACK = binding.limits.hostedSlack;
+const SLACK = LIMITS.hostedSlackBytes;
 
 /** A raw native arena bound to a fresh block of its own. */
-function rawArena(capacity: number, strategy: 'error_return' | 'fallback') {
-  const native = new binding.NativeArena(capacity, strategy, true);
-  const memory = new ArrayBuffer(capacity + SLACK);
+function rawArena(size: number, strategy: 'error_return' | 'fallback') {
+  const native = new binding.NativeArena({ size, overflowStrategy: strategy === 'fallback' ? 2 : 1, zeroOnReset: 1 });
+  const memory = new ArrayBuffer(size + SLACK);
   const base = native.bind(memory, true);
   return { native, memory, base };
 }

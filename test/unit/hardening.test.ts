@@ -26,19 +26,19 @@ describe('answers that must agree with the README', () => {
     arena.alloc(100);
     const before = arena.stats();
     expect(() => arena.alloc(8192)).toThrow(ArenaOverflowError);
-    expect(arena.stats()).toEqual({ ...before, overflowCount: before.overflowCount + 1 });
+    expect(arena.stats()).toEqual({ ...before, overflows: before.overflows + 1 });
     arena.destroy();
   });
 
   it('a destroyed arena, and a deinitialised thread arena, report capacity 0; options keep what they were made with', () => {
     const arena = new Arena({ size: 8192 });
     arena.destroy();
-    expect(arena.capacity).toBe(0);
+    expect(arena.size).toBe(0);
     expect(arena.options.size).toBe(8192);
     const thread = threadArena();
-    expect(thread.capacity).toBeGreaterThan(0);
+    expect(thread.size).toBeGreaterThan(0);
     deinitThreadArena();
-    expect(thread.capacity).toBe(0);
+    expect(thread.size).toBe(0);
   });
 
   it('bytes written past an allocation through view.buffer are what the next allocation of the epoch holds, and are zero after reset', () => {

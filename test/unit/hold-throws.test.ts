@@ -71,7 +71,7 @@ describe('holdUntil() with hostile promises', () => {
   });
 
   it('a pool with one arena serves the next run() after such a throw', async () => {
-    const pool = new ArenaPool({ arenaSize: 1 << 16, maxArenas: 1, acquireTimeoutMs: 200 });
+    const pool = new ArenaPool({ size: 1 << 16, maxArenas: 1, acquireTimeoutMs: 200 });
     await pool.run(async (arena) => {
       const p = Promise.resolve();
       Object.defineProperty(p, 'constructor', {

@@ -114,7 +114,7 @@ describe('real I/O into and out of arena memory under holds: zero corrupt bytes'
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'engram-hold-')), 'data');
     fs.writeFileSync(file, Buffer.alloc(1 << 20, 0xab));
     const fd = fs.openSync(file, 'r');
-    const pool = new ArenaPool({ arenaSize: 1 << 20, maxArenas: 2 });
+    const pool = new ArenaPool({ size: 1 << 20, maxArenas: 2 });
     let refused = 0;
     let dirty = 0;
     try {
@@ -163,7 +163,7 @@ describe('real I/O into and out of arena memory under holds: zero corrupt bytes'
     const server = net.createServer((socket) => socket.on('data', (chunk) => received.push(chunk)));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const { port } = server.address() as net.AddressInfo;
-    const pool = new ArenaPool({ arenaSize: 16 << 20, maxArenas: 1 });
+    const pool = new ArenaPool({ size: 16 << 20, maxArenas: 1 });
     const socket = net.connect(port, '127.0.0.1');
     await new Promise((r) => socket.once('connect', r));
     try {
@@ -195,7 +195,7 @@ describe('real I/O into and out of arena memory under holds: zero corrupt bytes'
 
 describe('ArenaPool and holds', () => {
   it('recycles an arena given back with a hold out only when the hold is released; waiters are served then', async () => {
-    const pool = new ArenaPool({ arenaSize: 4096, maxArenas: 1 });
+    const pool = new ArenaPool({ size: 4096, maxArenas: 1 });
     let hold!: ArenaHold;
     await pool.run(async (arena) => {
       arena.alloc(8).fill(9);
@@ -216,7 +216,7 @@ describe('ArenaPool and holds', () => {
   });
 
   it('destroy() of a pool destroys a held arena once its hold is released', async () => {
-    const pool = new ArenaPool({ arenaSize: 4096, maxArenas: 1 });
+    const pool = new ArenaPool({ size: 4096, maxArenas: 1 });
     let kept!: Arena;
     let hold!: ArenaHold;
     await pool.run(async (arena) => {
@@ -250,7 +250,7 @@ describe('ArenaPool and memory moved out of its arenas', () => {
   }
 
   it('run() whose callback moves arena memory out: the caller keeps the bytes, the same arena serves the next caller', async () => {
-    const pool = new ArenaPool({ arenaSize: 4096, maxArenas: 1, acquireTimeoutMs: 2000 });
+    const pool = new ArenaPool({ size: 4096, maxArenas: 1, acquireTimeoutMs: 2000 });
     const movedBefore = metrics().totalMovedOut;
     let first!: Arena;
     const moved = await pool.run(async (arena) => {
@@ -280,9 +280,9 @@ describe('ArenaPool and memory moved out of its arenas', () => {
   });
 
   it('a waiter queued behind such a run is served', async () => {
-    const pool = new ArenaPool({ arenaSize: 4096, maxArenas: 1, acquireTimeoutMs: 2000 });
+    const pool = new ArenaPool({ size: 4096, maxArenas: 1, acquireTimeoutMs: 2000 });
     const first = pool.run(async (arena) => moveOut(arena.alloc(64)));
-    const second = pool.run(async (arena) => [arena.capacity, arena.alloc(64).every((b) => b === 0)]);
+    const second = pool.run(async (arena) => [arena.size, arena.alloc(64).every((b) => b === 0)]);
     await first;
     expect(await second).toEqual([4096, true]);
     expect(pool.stats()).toMatchObject({ created: 1, waited: 1 });
@@ -290,7 +290,7 @@ describe('ArenaPool and memory moved out of its arenas', () => {
   });
 
   it('release() of such an arena does not throw; the arena goes back to the pool and serves again', async () => {
-    const pool = new ArenaPool({ arenaSize: 4096, maxArenas: 1 });
+    const pool = new ArenaPool({ size: 4096, maxArenas: 1 });
     const arena = await pool.acquire();
     const moved = await moveOut(arena.alloc(64).fill(7));
     pool.release(arena);

@@ -34,7 +34,7 @@ describe('writes landing after a reset, through a pointer taken before it', () =
   });
 
   it("pool.release() inside valueOf with a caller queued: the waiter's first allocation is zero", async () => {
-    const pool = new ArenaPool({ arenaSize: 1 << 16, maxArenas: 1 });
+    const pool = new ArenaPool({ size: 1 << 16, maxArenas: 1 });
     const first = await pool.acquire();
     const waiting = pool.acquire();
     const view = first.alloc(SIZE);

@@ -8,7 +8,7 @@ import { expectThrow } from '../fixtures/arena-helpers';
 
 describe('leases', () => {
   it('a double release with a caller queued: refused, the waiter keeps the arena to itself', async () => {
-    const pool = new ArenaPool({ arenaSize: 1 << 16, maxArenas: 1 });
+    const pool = new ArenaPool({ size: 1 << 16, maxArenas: 1 });
     const first = await pool.acquire();
     const waiting = pool.acquire();
     first.alloc(64).fill(1);
@@ -32,7 +32,7 @@ describe('leases', () => {
   });
 
   it('the released handle cannot allocate, reset, hold or destroy the arena its next holder uses', async () => {
-    const pool = new ArenaPool({ arenaSize: 1 << 16, maxArenas: 1 });
+    const pool = new ArenaPool({ size: 1 << 16, maxArenas: 1 });
     const old = await pool.acquire();
     pool.release(old);
     const next = await pool.acquire();
@@ -50,7 +50,7 @@ describe('leases', () => {
   });
 
   it('an arena kept from a run() reads as destroyed once run() settles; releasing it is refused', async () => {
-    const pool = new ArenaPool({ arenaSize: 1 << 16, maxArenas: 1 });
+    const pool = new ArenaPool({ size: 1 << 16, maxArenas: 1 });
     let kept!: Arena;
     await pool.run(async (arena) => {
       kept = arena;
@@ -65,7 +65,7 @@ describe('leases', () => {
   });
 
   it('a held arena is handed on only once its hold ends, and then the old handle goes stale', async () => {
-    const pool = new ArenaPool({ arenaSize: 1 << 16, maxArenas: 1 });
+    const pool = new ArenaPool({ size: 1 << 16, maxArenas: 1 });
     const arena = await pool.acquire();
     const hold = arena.hold();
     pool.release(arena);

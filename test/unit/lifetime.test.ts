@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MessageChannel, type TransferListItem, Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
+import { LIMITS } from '../../dist/abi.js';
 import { binding } from '../../dist/binding.js';
 import { Arena, deinitThreadArena, metrics, threadArena } from '../../dist/index.js';
 import { arenaOffset, jsonOf, ROOT, runFixture } from '../fixtures/arena-helpers';
@@ -56,7 +57,7 @@ describe("postMessage with a transfer list moves the arena's whole block to the 
     const received = (await post(view, [view.buffer as ArrayBuffer])) as Uint8Array;
     expect(Array.from(received)).toEqual(new Array(16).fill(7));
     // The whole block went: the neighbour's bytes are in it too, right after.
-    expect(received.buffer.byteLength).toBe(4096 + binding.limits.hostedSlack);
+    expect(received.buffer.byteLength).toBe(4096 + LIMITS.hostedSlackBytes);
     expect(Array.from(new Uint8Array(received.buffer, received.byteOffset + 16, 16))).toEqual(new Array(16).fill(9));
     // Every view of the epoch is dark on the sender's side.
     expect(view.length).toBe(0);
@@ -109,7 +110,7 @@ describe("postMessage with a transfer list moves the arena's whole block to the 
     expect(fallback.length).toBe(0);
     expect(fallbackCopy.length).toBe(1000);
     expect(fallbackCopy.every((b) => b === 3)).toBe(true);
-    expect(fallbackCopy.buffer.byteLength).toBeLessThan(64 + binding.limits.hostedSlack);
+    expect(fallbackCopy.buffer.byteLength).toBeLessThan(64 + LIMITS.hostedSlackBytes);
     expect(Array.from(floats)).toEqual([2.5, 2.5, 2.5, 2.5]);
     // The arena's block goes with the typed array over it.
     const moved = metrics().totalMovedOut;

@@ -5,7 +5,7 @@ import { runJsonFixture } from '../fixtures/run-fixture';
 
 it('a polluted Object.prototype changes no option of Arena, ArenaPool, configure or registerMetrics', () => {
   expect(runJsonFixture('polluted-options.cjs')).toMatchObject({
-    capacity: 1024 * 1024,
+    size: 1024 * 1024,
     options: { size: 1024 * 1024, overflowStrategy: 'error_return', zeroOnReset: true },
     poolName: 'default',
     nextSeesSecret: false,

@@ -44,7 +44,7 @@ describe('ArenaPool construction', () => {
     const stats = pool.stats();
     expect(stats).toMatchObject({
       name: 'default',
-      arenaSize: getConfig().poolSize,
+      size: getConfig().size,
       maxArenas: 16,
       maxWaiting: 1024,
       arenas: 0,
@@ -60,7 +60,7 @@ describe('ArenaPool construction', () => {
   });
 
   it('creates arenas with the options it was given', async () => {
-    const pool = new ArenaPool({ arenaSize: 8192, overflowStrategy: 'fallback', zeroOnReset: false });
+    const pool = new ArenaPool({ size: 8192, overflowStrategy: 'fallback', zeroOnReset: false });
     const arena = await pool.acquire();
     expect(arena.options).toEqual({ size: 8192, overflowStrategy: 'fallback', zeroOnReset: false });
     pool.release(arena);
@@ -71,13 +71,13 @@ describe('ArenaPool construction', () => {
     [null, 'options'],
     [5, 'options'],
     [{ name: 3 }, 'name'],
-    [{ arenaSize: '1024' }, 'arenaSize'],
+    [{ size: '1024' }, 'size'],
     [{ maxArenas: '4' }, 'maxArenas'],
     [{ maxWaiting: true }, 'maxWaiting'],
     [{ acquireTimeoutMs: '10' }, 'acquireTimeoutMs'],
     [{ zeroOnReset: 1 }, 'zeroOnReset'],
     [{ overflowStrategy: 2 }, 'overflowStrategy'],
-    [{ arenaSize: null }, 'arenaSize'],
+    [{ size: null }, 'size'],
     [{ maxArenas: null }, 'maxArenas'],
     [{ zeroOnReset: null }, 'zeroOnReset'],
     [{ name: null }, 'name'],
@@ -90,11 +90,11 @@ describe('ArenaPool construction', () => {
 
   it.each([
     [{ name: '' }, 'ERR_INVALID_ARG_VALUE'],
-    [{ arenaSize: 0 }, 'ERR_ARENA_INVALID_SIZE'],
-    [{ arenaSize: -1 }, 'ERR_ARENA_INVALID_SIZE'],
-    [{ arenaSize: 1.5 }, 'ERR_ARENA_INVALID_SIZE'],
-    [{ arenaSize: NaN }, 'ERR_ARENA_INVALID_SIZE'],
-    [{ arenaSize: 2 ** 30 + 1 }, 'ERR_ARENA_INVALID_SIZE'],
+    [{ size: 0 }, 'ERR_ARENA_INVALID_SIZE'],
+    [{ size: -1 }, 'ERR_ARENA_INVALID_SIZE'],
+    [{ size: 1.5 }, 'ERR_ARENA_INVALID_SIZE'],
+    [{ size: NaN }, 'ERR_ARENA_INVALID_SIZE'],
+    [{ size: 2 ** 30 + 1 }, 'ERR_ARENA_INVALID_SIZE'],
     [{ maxArenas: 0 }, 'ERR_INVALID_ARG_VALUE'],
     [{ maxArenas: 2.5 }, 'ERR_INVALID_ARG_VALUE'],
     [{ maxArenas: Infinity }, 'ERR_INVALID_ARG_VALUE'],
@@ -120,7 +120,7 @@ describe('ArenaPool construction', () => {
 
 describe('ArenaPool.run', () => {
   it('lends an arena, then resets it and takes it back', async () => {
-    const pool = new ArenaPool({ arenaSize: 4096, maxArenas: 2 });
+    const pool = new ArenaPool({ size: 4096, maxArenas: 2 });
     let kept: Buffer | undefined;
     let lent: Arena | undefined;
     const result = await pool.run(async (arena) => {
@@ -147,7 +147,7 @@ describe('ArenaPool.run', () => {
   });
 
   it('keeps each run in its own arena across interleaved awaits', async () => {
-    const pool = new ArenaPool({ arenaSize: 16 * 1024, maxArenas: 4, context: true });
+    const pool = new ArenaPool({ size: 16 * 1024, maxArenas: 4, context: true });
     const active = new Set<Arena>();
     const runs = 24;
     const results = await Promise.all(
@@ -188,7 +188,7 @@ describe('ArenaPool.run', () => {
   });
 
   it('returns the arena when fn throws synchronously', async () => {
-    const pool = new ArenaPool({ arenaSize: 4096, maxArenas: 1 });
+    const pool = new ArenaPool({ size: 4096, maxArenas: 1 });
     let kept: Buffer | undefined;
     const boom = new Error('boom');
     const { error } = await outcome(
@@ -204,7 +204,7 @@ describe('ArenaPool.run', () => {
   });
 
   it('returns the arena when the promise of fn rejects', async () => {
-    const pool = new ArenaPool({ arenaSize: 4096, maxArenas: 1 });
+    const pool = new ArenaPool({ size: 4096, maxArenas: 1 });
     const boom = new Error('later');
     const { error } = await outcome(
       pool.run(async (arena) => {
@@ -221,7 +221,7 @@ describe('ArenaPool.run', () => {
   });
 
   it('accepts a thenable that is not a Promise', async () => {
-    const pool = new ArenaPool({ arenaSize: 4096 });
+    const pool = new ArenaPool({ size: 4096 });
     const value = await pool.run(() => ({ then: (resolve: (v: number) => void) => resolve(42) }));
     expect(value).toBe(42);
     expect(pool.stats().idle).toBe(1);
@@ -229,7 +229,7 @@ describe('ArenaPool.run', () => {
   });
 
   it('rejects a non-function with a TypeError and takes no arena', async () => {
-    const pool = new ArenaPool({ arenaSize: 4096 });
+    const pool = new ArenaPool({ size: 4096 });
     const { error } = await outcome(pool.run(42 as never));
     expect(error).toBeInstanceOf(TypeError);
     expect((error as { code: string }).code).toBe('ERR_INVALID_ARG_TYPE');
@@ -238,7 +238,7 @@ describe('ArenaPool.run', () => {
   });
 
   it('refuses a manual release of an arena that run() holds', async () => {
-    const pool = new ArenaPool({ arenaSize: 4096 });
+    const pool = new ArenaPool({ size: 4096 });
     const value = await pool.run((arena) => {
       const error = thrown(() => pool.release(arena)) as ArenaPoolReleaseError;
       expect(error).toBeInstanceOf(ArenaPoolReleaseError);
@@ -254,7 +254,7 @@ describe('ArenaPool.run', () => {
 
 describe('currentArena', () => {
   it('finds nothing in the runs of a pool without context (it costs every await on Node 20 and 22)', async () => {
-    const pool = new ArenaPool({ arenaSize: 4096 });
+    const pool = new ArenaPool({ size: 4096 });
     expect(
       await pool.run(async () => {
         await tick();
@@ -273,8 +273,8 @@ describe('currentArena', () => {
   });
 
   it('follows nested runs and survives awaits (pools made with context: true)', async () => {
-    const outerPool = new ArenaPool({ name: 'outer', arenaSize: 4096, context: true });
-    const innerPool = new ArenaPool({ name: 'inner', arenaSize: 4096, context: true });
+    const outerPool = new ArenaPool({ name: 'outer', size: 4096, context: true });
+    const innerPool = new ArenaPool({ name: 'inner', size: 4096, context: true });
     await outerPool.run(async (outer) => {
       expect(currentArena()).toBe(outer);
       await innerPool.run(async (inner) => {
@@ -289,7 +289,7 @@ describe('currentArena', () => {
   });
 
   it('forgets the arena once run() has given it back', async () => {
-    const pool = new ArenaPool({ arenaSize: 4096, maxArenas: 1, context: true });
+    const pool = new ArenaPool({ size: 4096, maxArenas: 1, context: true });
     let late: Promise<Arena | undefined> | undefined;
     await pool.run(() => {
       // A continuation that outlives its run(): it must not reach the arena,
@@ -308,7 +308,7 @@ describe('currentArena', () => {
 
 describe('acquire and release', () => {
   it('creates arenas lazily up to maxArenas, then queues callers first come, first served', async () => {
-    const pool = new ArenaPool({ arenaSize: 4096, maxArenas: 2 });
+    const pool = new ArenaPool({ size: 4096, maxArenas: 2 });
     const a = await pool.acquire();
     expect(pool.stats()).toMatchObject({ created: 1, inUse: 1 });
     const b = await pool.acquire();
@@ -333,7 +333,7 @@ describe('acquire and release', () => {
   });
 
   it('rejects with ERR_ARENA_POOL_TIMEOUT when no arena comes free in time', async () => {
-    const pool = new ArenaPool({ name: 'slow', arenaSize: 4096, maxArenas: 1, acquireTimeoutMs: 20 });
+    const pool = new ArenaPool({ name: 'slow', size: 4096, maxArenas: 1, acquireTimeoutMs: 20 });
     const held = await pool.acquire();
     const { error } = await outcome(pool.acquire());
     expect(error).toBeInstanceOf(ArenaPoolTimeoutError);
@@ -352,7 +352,7 @@ describe('acquire and release', () => {
   });
 
   it('rejects at once with ERR_ARENA_POOL_FULL when maxWaiting callers already wait', async () => {
-    const pool = new ArenaPool({ arenaSize: 4096, maxArenas: 1, maxWaiting: 2 });
+    const pool = new ArenaPool({ size: 4096, maxArenas: 1, maxWaiting: 2 });
     const held = await pool.acquire();
     const first = pool.acquire();
     const second = pool.acquire();
@@ -374,7 +374,7 @@ describe('acquire and release', () => {
   });
 
   it('with maxWaiting 0 never queues', async () => {
-    const pool = new ArenaPool({ arenaSize: 4096, maxArenas: 1, maxWaiting: 0 });
+    const pool = new ArenaPool({ size: 4096, maxArenas: 1, maxWaiting: 0 });
     const held = await pool.acquire();
     const { error } = await outcome(pool.acquire());
     expect((error as ArenaError).code).toBe('ERR_ARENA_POOL_FULL');
@@ -383,7 +383,7 @@ describe('acquire and release', () => {
   });
 
   it('refuses a double release and leaves the pool intact', async () => {
-    const pool = new ArenaPool({ arenaSize: 4096, maxArenas: 2 });
+    const pool = new ArenaPool({ size: 4096, maxArenas: 2 });
     const arena = await pool.acquire();
     pool.release(arena);
     const before = pool.stats();
@@ -401,8 +401,8 @@ describe('acquire and release', () => {
   });
 
   it('refuses arenas from elsewhere, and non-arenas', async () => {
-    const pool = new ArenaPool({ arenaSize: 4096 });
-    const other = new ArenaPool({ arenaSize: 4096 });
+    const pool = new ArenaPool({ size: 4096 });
+    const other = new ArenaPool({ size: 4096 });
     const stranger = await other.acquire();
     const loose = new Arena({ size: 4096 });
     for (const arena of [stranger, loose]) {
@@ -421,7 +421,7 @@ describe('acquire and release', () => {
   });
 
   it('forgets an arena its user destroyed and makes a new one for the next caller', async () => {
-    const pool = new ArenaPool({ arenaSize: 4096, maxArenas: 1 });
+    const pool = new ArenaPool({ size: 4096, maxArenas: 1 });
     const arena = await pool.acquire();
     const waiter = pool.acquire();
     arena.destroy();
@@ -436,7 +436,7 @@ describe('acquire and release', () => {
   });
 
   it('rejects with ArenaInitError when memory cannot be reserved, and stays usable', async () => {
-    const pool = new ArenaPool({ arenaSize: 4096 });
+    const pool = new ArenaPool({ size: 4096 });
     binding.testingFailReservations(1);
     const { error } = await outcome(pool.acquire());
     expect(error).toBeInstanceOf(ArenaInitError);
@@ -452,7 +452,7 @@ describe('acquire and release', () => {
 describe('zeroing and overflow through the pool', () => {
   it('honours zeroOnReset', async () => {
     for (const zeroOnReset of [true, false]) {
-      const pool = new ArenaPool({ arenaSize: 4096, maxArenas: 1, zeroOnReset });
+      const pool = new ArenaPool({ size: 4096, maxArenas: 1, zeroOnReset });
       await pool.run((arena) => void arena.alloc(128).fill(0xff));
       const seen = await pool.run((arena) => arena.alloc(128).every((byte) => byte === (zeroOnReset ? 0 : 0xff)));
       expect(seen).toBe(true);
@@ -461,11 +461,11 @@ describe('zeroing and overflow through the pool', () => {
   });
 
   it('counts overflows and fallbacks when arenas come back', async () => {
-    const strict = new ArenaPool({ arenaSize: 1024, overflowStrategy: 'error_return' });
+    const strict = new ArenaPool({ size: 1024, overflowStrategy: 'error_return' });
     const { error } = await outcome(strict.run((arena) => arena.alloc(2048)));
     expect((error as ArenaError).code).toBe('ERR_ARENA_OVERFLOW');
     expect(strict.stats()).toMatchObject({ overflows: 1, fallbacks: 0 });
-    const lenient = new ArenaPool({ arenaSize: 1024, overflowStrategy: 'fallback' });
+    const lenient = new ArenaPool({ size: 1024, overflowStrategy: 'fallback' });
     const length = await lenient.run((arena) => arena.alloc(2048).fill(1).length);
     expect(length).toBe(2048);
     expect(lenient.stats()).toMatchObject({ overflows: 1, fallbacks: 1 });
@@ -474,7 +474,7 @@ describe('zeroing and overflow through the pool', () => {
   });
 
   it('reports the high-water mark of arenas still in use', async () => {
-    const pool = new ArenaPool({ arenaSize: 4096 });
+    const pool = new ArenaPool({ size: 4096 });
     const arena = await pool.acquire();
     arena.alloc(1000, 1);
     expect(pool.stats().highWaterMark).toBe(1000);
@@ -487,7 +487,7 @@ describe('zeroing and overflow through the pool', () => {
 describe('ArenaPool.destroy', () => {
   it('rejects waiters, destroys the arenas in use and refuses later use', async () => {
     const before = metrics().liveArenas;
-    const pool = new ArenaPool({ name: 'gone', arenaSize: 4096, maxArenas: 2 });
+    const pool = new ArenaPool({ name: 'gone', size: 4096, maxArenas: 2 });
     const busy = await pool.acquire();
     const other = await pool.acquire();
     const view = busy.alloc(32);
@@ -522,7 +522,7 @@ describe('ArenaPool.destroy', () => {
 
   it('destroys idle arenas', async () => {
     const before = metrics().liveArenas;
-    const pool = new ArenaPool({ arenaSize: 4096, maxArenas: 2 });
+    const pool = new ArenaPool({ size: 4096, maxArenas: 2 });
     const a = await pool.acquire();
     const b = await pool.acquire();
     pool.release(a);
@@ -534,7 +534,7 @@ describe('ArenaPool.destroy', () => {
   });
 
   it('ends a run in flight safely: its next alloc throws, its run rejects', async () => {
-    const pool = new ArenaPool({ arenaSize: 4096 });
+    const pool = new ArenaPool({ size: 4096 });
     const running = outcome(
       pool.run(async (arena) => {
         arena.alloc(8);
@@ -550,7 +550,7 @@ describe('ArenaPool.destroy', () => {
   });
 
   it('is what Symbol.dispose does', async () => {
-    const pool = new ArenaPool({ arenaSize: 4096 });
+    const pool = new ArenaPool({ size: 4096 });
     const arena = await pool.acquire();
     pool.release(arena);
     pool[Symbol.dispose]();
@@ -591,7 +591,7 @@ describe('model check', () => {
         fc.integer({ min: 0, max: 3 }),
         fc.array(op, { maxLength: 40 }),
         async (maxArenas, maxWaiting, ops) => {
-          const pool = new ArenaPool({ arenaSize: 1024, maxArenas, maxWaiting, acquireTimeoutMs: Infinity });
+          const pool = new ArenaPool({ size: 1024, maxArenas, maxWaiting, acquireTimeoutMs: Infinity });
           const model = { lent: 0, queued: 0, full: 0 };
           const held: Arena[] = [];
           const released: Arena[] = [];

@@ -49,7 +49,7 @@ describe('registerMetrics', () => {
   it('writes HELP and TYPE lines and the values of metrics() and pool.stats()', async () => {
     resetMetrics();
     const registry = new Registry();
-    const pool = new ArenaPool({ name: 'web', arenaSize: 4096, maxArenas: 2, overflowStrategy: 'fallback' });
+    const pool = new ArenaPool({ name: 'web', size: 4096, maxArenas: 2, overflowStrategy: 'fallback' });
     const registered = registerMetrics(registry, { pools: [pool] });
     expect(registered.names).toEqual([...GLOBAL, ...POOL].map(([name]) => name));
 
@@ -121,8 +121,8 @@ describe('registerMetrics', () => {
 
   it('labels each pool by name and omits pool metrics when there are no pools', async () => {
     const registry = new Registry();
-    const a = new ArenaPool({ name: 'a', arenaSize: 4096, maxArenas: 3 });
-    const b = new ArenaPool({ name: 'b', arenaSize: 8192, maxArenas: 5 });
+    const a = new ArenaPool({ name: 'a', size: 4096, maxArenas: 3 });
+    const b = new ArenaPool({ name: 'b', size: 8192, maxArenas: 5 });
     registerMetrics(registry, { pools: new Set([a, b]) });
     const values = samples(await registry.metrics());
     expect(values.get('engram_arena_pool_max_arenas{pool="a"}')).toBe(3);
@@ -174,8 +174,8 @@ describe('registerMetrics', () => {
 
   it('refuses bad arguments with coded errors', () => {
     const registry = new Registry();
-    const pool = new ArenaPool({ name: 'same', arenaSize: 4096 });
-    const twin = new ArenaPool({ name: 'same', arenaSize: 4096 });
+    const pool = new ArenaPool({ name: 'same', size: 4096 });
+    const twin = new ArenaPool({ name: 'same', size: 4096 });
     const cases: Array<[() => unknown, ErrorConstructor, string]> = [
       [() => registerMetrics(undefined as never), TypeError, 'ERR_INVALID_ARG_TYPE'],
       [() => registerMetrics({} as never), TypeError, 'ERR_INVALID_ARG_TYPE'],

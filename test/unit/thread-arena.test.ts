@@ -27,12 +27,12 @@ afterEach(() => {
 describe('the main thread arena', () => {
   it('is created on first use from the config and is the same object until deinit', () => {
     deinitThreadArena();
-    configure({ poolSize: 65536 * 3 });
+    configure({ size: 65536 * 3 });
     const live = metrics().liveArenas;
     const arena = threadArena();
     expect(arena).toBeInstanceOf(Arena);
     expect(threadArena()).toBe(arena);
-    expect(arena.capacity).toBe(65536 * 3);
+    expect(arena.size).toBe(65536 * 3);
     expect(arena.destroyed).toBe(false);
     expect(metrics()).toMatchObject({ liveArenas: live + 1 });
     const view = arena.alloc(100, 4096);
@@ -148,7 +148,7 @@ interface WorkerReport {
   id: number;
   waitedOut: boolean;
   intact: boolean;
-  capacity: number;
+  size: number;
   statsAfterFill: Record<string, number>;
   statsAfterBarrier: Record<string, number>;
   overflowed: boolean;
@@ -177,8 +177,8 @@ function runWorker(workerData: Record<string, unknown>): Promise<{ report: Worke
 
 describe('thread arenas in 4 worker_threads', () => {
   it('are isolated from each other and from the main thread; global metrics are exact afterwards', async () => {
-    const poolSize = 65536;
-    configure({ poolSize, overflowStrategy: 'error_return', zeroOnReset: true });
+    const size = 65536;
+    configure({ size, overflowStrategy: 'error_return', zeroOnReset: true });
     deinitThreadArena();
     // The main thread's own arena, filled before the workers start and checked after.
     const mainArena = threadArena();
@@ -197,7 +197,7 @@ describe('thread arenas in 4 worker_threads', () => {
       expect(exitCode).toBe(0);
       expect(report.waitedOut).toBe(false); // all four held their arenas at once
       expect(report.intact).toBe(true); // nobody else wrote into this worker's bytes
-      expect(report.capacity).toBe(poolSize);
+      expect(report.size).toBe(size);
       // Each arena counted only its own allocation although four ran at once.
       expect(report.statsAfterFill).toMatchObject({ currentUsage: 4096, allocations: 1, bytesAllocated: 4096 });
       expect(report.statsAfterBarrier).toEqual(report.statsAfterFill);
@@ -206,7 +206,7 @@ describe('thread arenas in 4 worker_threads', () => {
       expect(report.zeroed).toBe(true);
       expect(report.sameObject).toBe(true);
       expect(report.destroyedByDeinit).toBe(report.id <= 2);
-      expect(report.capacityAfterDeinit).toBe(report.id <= 2 ? 0 : poolSize);
+      expect(report.sizeAfterDeinit).toBe(report.id <= 2 ? 0 : size);
     }
     // The main thread's arena is untouched.
     expect(mainView.length).toBe(4096);

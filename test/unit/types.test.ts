@@ -7,8 +7,18 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Arena, metrics } from '../../dist/index.js';
-import { checkStateWords } from '../../dist/state-words.js';
+import {
+  ABI_HASH,
+  ARENA_METRICS_FIELDS,
+  ARENA_OPTIONS_FIELDS,
+  ARENA_STATE_FIELDS,
+  ARENA_STATS_FIELDS,
+  STATE_WORD_BYTES_ALLOCATED,
+  STATE_WORD_OFFSET,
+  STATE_WORD_SIZE_BYTES,
+} from '../../dist/abi.js';
+import { Arena, getConfig, metrics } from '../../dist/index.js';
+import { checkAbi } from '../../dist/state-words.js';
 
 const root = path.join(__dirname, '..', '..');
 const typesDir = path.join(__dirname, '..', 'types');
@@ -108,71 +118,57 @@ describe('declaration maps', () => {
   });
 });
 
-// The counter objects are built from X-macro lists in the C header
-// (ENGRAM_STATS_FIELDS, ENGRAM_METRICS_FIELDS). lib/types.ts is written by
-// hand, for its doc comments, and checked against those lists here.
-describe('the counter fields: engram_arena.h lists them, lib/types.ts declares them', () => {
-  const header = fs.readFileSync(path.join(root, 'zig', 'include', 'engram_arena.h'), 'utf8');
-  const typings = fs.readFileSync(path.join(root, 'lib', 'types.ts'), 'utf8');
+// Every record that crosses the boundary is generated from zig/src/abi.zig
+// into the header's X-lists and lib/abi.ts (`zig build test` fails when
+// either is stale); here, that the binary and the facade agree with them.
+describe('the records: zig/src/abi.zig generates the header lists and lib/abi.ts', () => {
+  const header = fs.readFileSync(path.join(root, 'zig', 'include', 'engram_arena_abi.h'), 'utf8');
 
-  /** [c_field, jsName] of each X(...) line of `#define <list>(X)`. */
+  /** [c_field, jsName] of each X(...) entry of `#define <list>(X)`. */
   function listed(list: string): [string, string][] {
     const body = header.match(new RegExp(`#define ${list}\\(X\\)((?:.*\\\\\\n)*.*)`));
     expect(body, list).not.toBeNull();
     return [...body![1].matchAll(/X\((\w+), (\w+)\)/g)].map((m) => [m[1], m[2]]);
   }
 
-  /** The members a C struct typedef declares, padding (`reserved`) left out. */
-  function structFields(name: string): string[] {
-    const body = header.match(new RegExp(`typedef struct ${name} \\{([^}]*)\\}`));
-    expect(body, name).not.toBeNull();
-    return [...body![1].matchAll(/^\s*\w+ (\w+)(?:\[\d+\])?;/gm)].map((m) => m[1]).filter((f) => f !== 'reserved');
-  }
-
-  /** The property names of `export interface <name>` in lib/types.ts. */
-  function declared(name: string): string[] {
-    const body = typings.match(new RegExp(`export interface ${name} \\{([^}]*)\\}`));
-    expect(body, name).not.toBeNull();
-    return [...body![1].matchAll(/^\s*(\w+)\??:/gm)].map((m) => m[1]);
-  }
-
   it.each([
-    ['ENGRAM_STATS_FIELDS', 'engram_arena_stats_t', 'ArenaStats'],
-    ['ENGRAM_METRICS_FIELDS', 'engram_metrics_t', 'ArenaMetrics'],
-  ])('%s covers %s and matches %s', (list, struct, iface) => {
-    const fields = listed(list);
-    expect(fields.length).toBeGreaterThan(0);
-    expect(fields.map(([c]) => c).sort()).toEqual(structFields(struct).sort());
-    expect(fields.map(([, js]) => js).sort()).toEqual(declared(iface).sort());
+    ['ENGRAM_ARENA_OPTIONS_FIELDS', ARENA_OPTIONS_FIELDS],
+    ['ENGRAM_ARENA_STATE_FIELDS', ARENA_STATE_FIELDS],
+    ['ENGRAM_ARENA_STATS_FIELDS', ARENA_STATS_FIELDS],
+    ['ENGRAM_ARENA_METRICS_FIELDS', ARENA_METRICS_FIELDS],
+  ] as const)('%s names what lib/abi.ts names', (list, fields) => {
+    expect(listed(list).map(([, js]) => js)).toEqual(fields.map((f) => f.name));
   });
 
-  it('the native objects carry exactly the listed names, in the listed order', () => {
+  it('the native objects carry exactly the generated names, in their order', () => {
     const arena = new Arena({ size: 4096 });
-    expect(Object.keys(arena.stats())).toEqual(listed('ENGRAM_STATS_FIELDS').map(([, js]) => js));
+    expect(Object.keys(arena.stats())).toEqual(ARENA_STATS_FIELDS.map((f) => f.name));
+    expect(Object.keys(arena.options)).toEqual(ARENA_OPTIONS_FIELDS.map((f) => f.name));
     arena.destroy();
-    expect(Object.keys(metrics())).toEqual(listed('ENGRAM_METRICS_FIELDS').map(([, js]) => js));
+    expect(Object.keys(metrics())).toEqual(ARENA_METRICS_FIELDS.map((f) => f.name));
+    expect(Object.keys(getConfig())).toEqual(ARENA_OPTIONS_FIELDS.map((f) => f.name));
   });
 
-  it('ENGRAM_STATE_FIELDS covers engram_arena_state_t, whose words the binary reports where they are', () => {
-    const fields = listed('ENGRAM_STATE_FIELDS');
-    expect(fields.map(([c]) => c)).toEqual(structFields('engram_arena_state_t'));
-    const words = require(process.env.ENGRAM_ARENA_BINARY!).stateWords as Record<string, number>;
-    // Every field is a u64: field i starts at 32-bit word 2i.
-    expect(words).toEqual(Object.fromEntries(fields.map(([, js], i) => [js, 2 * i])));
+  it('the state words sit where lib/abi.ts says: a u64 each, field i at word 2i', () => {
+    const names = ARENA_STATE_FIELDS.map((f) => f.name);
+    expect(names.slice(0, 2)).toEqual(['offset', 'size']);
+    expect([STATE_WORD_OFFSET, STATE_WORD_SIZE_BYTES, STATE_WORD_BYTES_ALLOCATED]).toEqual([
+      0,
+      2,
+      2 * names.indexOf('bytesAllocated'),
+    ]);
   });
 
-  it('the facade refuses a binary whose state words are elsewhere', () => {
-    expect(() => checkStateWords({ offset: 0, capacity: 2 }, { offset: 0, capacity: 4 })).toThrow(
+  it('the binary was built from the same abi.zig as the facade, which refuses any other', () => {
+    expect(require(process.env.ENGRAM_ARENA_BINARY!).abiHash).toBe(ABI_HASH);
+    expect(header).toContain(`#define ENGRAM_ABI_HASH 0x${ABI_HASH.toString(16).padStart(8, '0')}u`);
+    expect(() => checkAbi(ABI_HASH, ABI_HASH ^ 1)).toThrow(
       expect.objectContaining({
         code: 'ERR_ARENA_INTERNAL',
-        message: expect.stringMatching(/capacity at word 4, not 2/),
+        message: expect.stringMatching(/another zig\/src\/abi.zig/),
       }),
     );
-    expect(() => checkStateWords({ offset: 0 }, undefined)).toThrow(
-      expect.objectContaining({ code: 'ERR_ARENA_INTERNAL' }),
-    );
-    expect(() =>
-      checkStateWords({ offset: 0, capacity: 2 }, { offset: 0, capacity: 2, fallbackBytes: 14 }),
-    ).not.toThrow();
+    expect(() => checkAbi(ABI_HASH, undefined)).toThrow(expect.objectContaining({ code: 'ERR_ARENA_INTERNAL' }));
+    expect(() => checkAbi(ABI_HASH, ABI_HASH)).not.toThrow();
   });
 });

@@ -153,7 +153,7 @@ describe('alloc(size, alignment)', () => {
     expectThrow(() => full.alloc(1, 3), RangeError, ALIGN);
     expectThrow(() => full.alloc(2 ** 30 + 1, 1), RangeError, SIZE);
     expectThrow(() => full.alloc('1' as any), TypeError, TYPE);
-    expect(snapshot(full)).toEqual(before); // not even overflowCount moved
+    expect(snapshot(full)).toEqual(before); // not even overflows moved
     full.destroy();
     baseline.metrics = metrics(); // its destroy() folded its counters in
   });
@@ -262,9 +262,9 @@ describe('configure(options)', () => {
   );
 
   it.each([...BAD_SIZES, ['zero', 0, RangeError, SIZE] as Bad, ['below 64 KiB', 65535, RangeError, SIZE] as Bad])(
-    'poolSize %s',
+    'size %s',
     (_label, value, cls, code) => {
-      expectThrow(() => configure({ poolSize: value as number }), cls, code);
+      expectThrow(() => configure({ size: value as number }), cls, code);
       expectUnchanged();
     },
   );
@@ -281,26 +281,22 @@ describe('configure(options)', () => {
 
   it('a bad field next to good ones changes no field at all', () => {
     expectThrow(
-      () => configure({ poolSize: 131072, overflowStrategy: 'fallback', zeroOnReset: 'yes' as any }),
+      () => configure({ size: 131072, overflowStrategy: 'fallback', zeroOnReset: 'yes' as any }),
       TypeError,
       TYPE,
     );
     expectThrow(
-      () => configure({ poolSize: 131072, overflowStrategy: 'nope' as any, zeroOnReset: false }),
+      () => configure({ size: 131072, overflowStrategy: 'nope' as any, zeroOnReset: false }),
       RangeError,
       VALUE,
     );
-    expectThrow(
-      () => configure({ poolSize: 1000, overflowStrategy: 'fallback', zeroOnReset: false }),
-      RangeError,
-      SIZE,
-    );
+    expectThrow(() => configure({ size: 1000, overflowStrategy: 'fallback', zeroOnReset: false }), RangeError, SIZE);
     expectUnchanged();
   });
 
   it('the limits themselves are accepted: 64 KiB and 1 GiB', () => {
-    expect(configure({ poolSize: 65536 }).poolSize).toBe(65536);
-    expect(configure({ poolSize: 2 ** 30 }).poolSize).toBe(2 ** 30);
+    expect(configure({ size: 65536 }).size).toBe(65536);
+    expect(configure({ size: 2 ** 30 }).size).toBe(2 ** 30);
     resetConfig();
     expectUnchanged();
   });
@@ -337,9 +333,16 @@ describe('one layer says what is valid (lib/validate.ts)', () => {
   });
 
   it('the internal binding, called directly, still refuses what the facade would (class and code only)', () => {
-    expectThrow(() => binding.setConfig(65536, 'nope' as any, true), RangeError, VALUE);
-    expectThrow(() => binding.setConfig(65536, 1 as any, true), TypeError, TYPE);
-    expectThrow(() => new binding.NativeArena(4096, 'nope' as any, true), RangeError, VALUE);
+    const good = { size: 65536, overflowStrategy: 1, zeroOnReset: 1 };
+    for (const call of [(o: any) => binding.setConfig(o), (o: any) => new binding.NativeArena(o)]) {
+      expectThrow(() => call(65536), TypeError, TYPE);
+      expectThrow(() => call({ ...good, overflowStrategy: 'nope' }), TypeError, TYPE);
+      expectThrow(() => call({ ...good, zeroOnReset: true }), TypeError, TYPE);
+      expectThrow(() => call({ ...good, overflowStrategy: 256 }), RangeError, VALUE);
+      expectThrow(() => call({ ...good, overflowStrategy: 3 }), RangeError, VALUE); // the library's refusal
+      expectThrow(() => call({ ...good, zeroOnReset: 2 }), RangeError, VALUE);
+      expectThrow(() => call({ ...good, size: -1 }), RangeError, VALUE);
+    }
     expectUnchanged();
   });
 });

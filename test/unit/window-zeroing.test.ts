@@ -87,7 +87,7 @@ function dirtyBlocks(views: ArrayBufferView[]): void {
 
 /** Every byte of the arena, as a view of the next epoch (the arena is empty after reset). */
 function wholeArena(arena: Arena): Buffer {
-  const all = arena.alloc(arena.capacity, 1);
+  const all = arena.alloc(arena.size, 1);
   expect(arenaOffset(all)).toBe(0);
   return all;
 }

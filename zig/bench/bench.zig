@@ -316,7 +316,7 @@ pub fn main() !void {
     const alloc_buffer = reserve(alloc_buffer_bytes);
     defer std.heap.page_allocator.free(alloc_buffer);
     var arena = ArenaAllocator.initOptions(alloc_buffer, .{
-        .capacity = alloc_buffer.len,
+        .size_bytes = alloc_buffer.len,
         .overflow_strategy = .error_return,
         .zero_on_reset = false,
     });
@@ -347,7 +347,7 @@ pub fn main() !void {
     const reset_buffer = reserve(reset_capacity);
     defer std.heap.page_allocator.free(reset_buffer);
     var zeroing = ArenaAllocator.initOptions(reset_buffer, .{
-        .capacity = reset_capacity,
+        .size_bytes = reset_capacity,
         .overflow_strategy = .error_return,
         .zero_on_reset = true,
     });

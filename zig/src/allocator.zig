@@ -18,6 +18,8 @@ const Allocator = std.mem.Allocator;
 pub const arena_config = @import("arena_config.zig");
 /// The global metrics this module folds into.
 pub const arena_metrics = @import("arena_metrics.zig");
+/// The records this module shares with hosts.
+pub const abi = @import("abi.zig");
 /// Which thread arena slots belong to threads that have exited.
 pub const thread_registry = @import("thread_registry.zig");
 
@@ -26,18 +28,18 @@ pub const OverflowStrategy = arena_config.OverflowStrategy;
 
 /// The largest alignment `alloc` and the C ABI accept: one page. Requests
 /// through `allocator()` may ask for any power of two, as std's allocators do.
-pub const max_alignment: usize = 4096;
+pub const max_alignment: usize = abi.limits.max_alignment;
 /// The largest single request, in the arena or in the fallback heap.
-pub const max_alloc_bytes: usize = 1024 * 1024 * 1024;
+pub const max_alloc_bytes: usize = abi.limits.max_alloc_bytes;
 /// The largest capacity `create` reserves.
-pub const max_capacity_bytes: usize = arena_config.max_pool_size_bytes;
+pub const max_size_bytes: usize = abi.limits.max_size_bytes;
 /// A hosted arena's bytes start on a boundary of this many bytes in the
 /// host's block, so that every alignment `alloc` accepts costs no padding at
 /// the start, wherever the host's allocator put the block.
 pub const hosted_base_alignment: usize = max_alignment;
 /// How many bytes a hosted arena's block needs beyond the capacity: room to
 /// move the start up to the next `hosted_base_alignment` boundary.
-pub const hosted_slack_bytes: usize = hosted_base_alignment;
+pub const hosted_slack_bytes: usize = abi.limits.hosted_slack_bytes;
 
 /// Errors of `alloc`.
 pub const Error = error{
@@ -54,58 +56,28 @@ pub const Error = error{
 };
 
 /// The hot counters of one arena, in one fixed-layout place so that a host
-/// could read them in place. Counters other than `high_water_mark` restart at
-/// each reset; `high_water_mark` spans the arena's life.
-pub const State = extern struct {
-    /// Bytes in use, alignment padding included.
-    offset: u64 = 0,
-    capacity: u64 = 0,
-    /// The mark as of the last time the offset went down (a reset, a free, a
-    /// shrink): an allocation only moves the offset, so the arena's mark is
-    /// `max(high_water_mark, offset)` (see `highWaterMark`), which spares the
-    /// hot path a load, a compare and a store per allocation.
-    high_water_mark: u64 = 0,
-    /// Requests that did not fit, whatever the strategy did with them.
-    overflow_count: u64 = 0,
-    /// Successful allocations, fallbacks included.
-    allocation_count: u64 = 0,
-    /// Bytes requested by successful allocations, fallbacks included.
-    bytes_allocated: u64 = 0,
-    fallback_count: u64 = 0,
-    /// Heap bytes held by fallbacks now (requested sizes).
-    fallback_bytes: u64 = 0,
-};
+/// can read and bump them in place (see `abi.ArenaState`).
+pub const State = abi.ArenaState;
 
 /// Per-arena behaviour, fixed when the arena is created.
 pub const Options = struct {
-    capacity: usize,
+    size_bytes: usize,
     overflow_strategy: OverflowStrategy,
     zero_on_reset: bool,
 
     /// The options the global config gives an arena of `capacity` bytes.
-    pub fn fromConfig(capacity: usize) Options {
+    pub fn fromConfig(size_bytes: usize) Options {
         const config = arena_config.getConfig();
         return .{
-            .capacity = capacity,
+            .size_bytes = size_bytes,
             .overflow_strategy = config.overflow_strategy,
             .zero_on_reset = config.zero_on_reset,
         };
     }
 };
 
-/// One arena's figures, named and ordered as the C header's
-/// `engram_arena_stats_t` (ffi.zig derives that extern struct from this one).
-pub const Stats = struct {
-    capacity_bytes: u64,
-    current_usage_bytes: u64,
-    high_water_mark_bytes: u64,
-    overflow_count: u64,
-    allocation_count: u64,
-    bytes_allocated: u64,
-    fallback_count: u64,
-    fallback_bytes: u64,
-    utilization: f64,
-};
+/// One arena's figures, as the C header presents them.
+pub const Stats = abi.ArenaStats;
 
 var refused_reservations = std.atomic.Value(u32).init(0);
 
@@ -210,16 +182,16 @@ pub const ArenaAllocator = struct {
         return initOptions(buffer, Options.fromConfig(buffer.len));
     }
 
-    /// An arena over the first `options.capacity` bytes of `buffer`. When it
+    /// An arena over the first `options.size_bytes` bytes of `buffer`. When it
     /// zeroes on reset it zeroes the buffer now too, so every allocation
     /// starts zeroed, not only those after the first reset.
     pub fn initOptions(buffer: []u8, options: Options) ArenaAllocator {
         // A real check: in ReleaseFast the slice below is not bounds-checked,
         // and an arena past its buffer would hand out someone else's memory.
-        if (options.capacity > buffer.len) @panic("engram arena: capacity larger than the buffer");
-        const used = buffer[0..options.capacity];
+        if (options.size_bytes > buffer.len) @panic("engram arena: capacity larger than the buffer");
+        const used = buffer[0..options.size_bytes];
         if (options.zero_on_reset) @memset(used, 0);
-        return .{ .state = .{ .capacity = used.len }, .buffer = used, .options = options };
+        return .{ .state = .{ .size_bytes = used.len }, .buffer = used, .options = options };
     }
 
     /// An arena whose buffer comes from the page allocator (page-aligned and
@@ -230,17 +202,17 @@ pub const ArenaAllocator = struct {
 
     /// As `create`, reserving the buffer from `backing`.
     pub fn createIn(backing: Allocator, options: Options) error{ InvalidSize, OutOfMemory }!ArenaAllocator {
-        if (options.capacity == 0 or options.capacity > max_capacity_bytes) return error.InvalidSize;
+        if (options.size_bytes == 0 or options.size_bytes > max_size_bytes) return error.InvalidSize;
         if (reservationRefused()) return error.OutOfMemory;
         // rawAlloc, because Allocator.alloc fills memory with 0xAA in Debug
         // and would undo the zero pages the page allocator maps.
-        const raw = backing.rawAlloc(options.capacity, buffer_log2_align, @returnAddress()) orelse
+        const raw = backing.rawAlloc(options.size_bytes, buffer_log2_align, @returnAddress()) orelse
             return error.OutOfMemory;
-        const buffer = raw[0..options.capacity];
+        const buffer = raw[0..options.size_bytes];
         const fresh_pages_are_zero = backing.vtable == std.heap.page_allocator.vtable;
         if (options.zero_on_reset and !fresh_pages_are_zero) @memset(buffer, 0);
         arena_metrics.recordArenaReserved(buffer.len);
-        return .{ .state = .{ .capacity = buffer.len }, .buffer = buffer, .options = options, .backing = backing };
+        return .{ .state = .{ .size_bytes = buffer.len }, .buffer = buffer, .options = options, .backing = backing };
     }
 
     /// An arena over memory it does not own: a host lends it a block at each
@@ -250,13 +222,13 @@ pub const ArenaAllocator = struct {
     /// its first `bind` it has no memory and serves nothing. Pair with
     /// `destroy`.
     pub fn createHosted(options: Options) error{ InvalidSize, OutOfMemory }!ArenaAllocator {
-        if (options.capacity == 0 or options.capacity > max_capacity_bytes) return error.InvalidSize;
+        if (options.size_bytes == 0 or options.size_bytes > max_size_bytes) return error.InvalidSize;
         // Nothing is reserved, but the seam still refuses: a host's tests
         // simulate an arena that cannot start this way.
         if (reservationRefused()) return error.OutOfMemory;
-        arena_metrics.recordArenaReserved(options.capacity);
+        arena_metrics.recordArenaReserved(options.size_bytes);
         const arena = ArenaAllocator{
-            .state = .{ .capacity = options.capacity },
+            .state = .{ .size_bytes = options.size_bytes },
             .buffer = &.{},
             .options = options,
             .hosted = true,
@@ -286,8 +258,8 @@ pub const ArenaAllocator = struct {
     pub fn bind(self: *ArenaAllocator, memory: []u8, memory_is_zero: bool) error{InvalidSize}!usize {
         if (!self.hosted) @panic("engram arena: bind of an arena not made by createHosted");
         if (self.destroyed) @panic("engram arena: bind of a destroyed arena");
-        const capacity = self.options.capacity;
-        assert(capacity > 0 and capacity <= max_capacity_bytes);
+        const capacity = self.options.size_bytes;
+        assert(capacity > 0 and capacity <= max_size_bytes);
         if (memory.len < capacity + hosted_slack_bytes) return error.InvalidSize;
         // Wrapping, as `bump` computes padding: no intermediate can overflow.
         const base_offset = (0 -% @intFromPtr(memory.ptr)) & (hosted_base_alignment - 1);
@@ -353,8 +325,8 @@ pub const ArenaAllocator = struct {
     fn retireHosted(self: *ArenaAllocator) void {
         assert(self.hosted and self.backing == null);
         self.retire();
-        // The capacity of creation: `state.capacity` is host-writable.
-        arena_metrics.recordArenaReleased(self.options.capacity);
+        // The capacity of creation: `state.size_bytes` is host-writable.
+        arena_metrics.recordArenaReleased(self.options.size_bytes);
         assert(self.destroyed and self.kept.len == 0);
     }
 
@@ -463,7 +435,7 @@ pub const ArenaAllocator = struct {
         const start = end - size_bytes;
         assert(alignedOffset(@intFromPtr(self.buffer.ptr), offset, alignment, self.buffer.len) == start);
         self.state.offset = end;
-        self.state.allocation_count += 1;
+        self.state.allocations += 1;
         // Kept apart: merged, the two adjacent counters become one 16-byte
         // vector load-add-store, more work than two adds to memory.
         asm volatile ("" ::: "memory");
@@ -477,14 +449,14 @@ pub const ArenaAllocator = struct {
     /// never raises the mark (nor did any allocation reach it).
     pub fn highWaterMark(self: *const ArenaAllocator) u64 {
         const offset = self.state.offset;
-        if (offset > self.options.capacity) return self.state.high_water_mark;
+        if (offset > self.options.size_bytes) return self.state.high_water_mark;
         return @max(self.state.high_water_mark, offset);
     }
 
     /// Records the offset in the high-water mark before the offset goes down.
     fn foldHighWaterMark(self: *ArenaAllocator) void {
         self.state.high_water_mark = self.highWaterMark();
-        assert(self.state.high_water_mark >= self.state.offset or self.state.offset > self.options.capacity);
+        assert(self.state.high_water_mark >= self.state.offset or self.state.offset > self.options.size_bytes);
     }
 
     fn overflow(self: *ArenaAllocator, size_bytes: usize, alignment: usize) Error![]u8 {
@@ -492,7 +464,7 @@ pub const ArenaAllocator = struct {
         // Checked here, off the hot path: a destroyed arena has an empty
         // buffer, so every request that could touch memory ends up here.
         if (self.destroyed) @panic("engram arena: alloc on a destroyed arena");
-        self.state.overflow_count += 1;
+        self.state.overflows += 1;
         switch (self.options.overflow_strategy) {
             .error_return => return error.OutOfMemory,
             .fallback => return if (self.hosted) self.countHostedFallback(size_bytes) else self.allocFallback(size_bytes, alignment),
@@ -529,9 +501,9 @@ pub const ArenaAllocator = struct {
         // Always zeroed, whatever zero_on_reset says: heap memory may hold any
         // earlier user's bytes, while arena memory only ever held this arena's.
         @memset(bytes, 0);
-        self.state.fallback_count += 1;
+        self.state.fallbacks += 1;
         self.state.fallback_bytes += size_bytes;
-        self.state.allocation_count += 1;
+        self.state.allocations += 1;
         self.state.bytes_allocated += size_bytes;
         return bytes;
     }
@@ -543,9 +515,9 @@ pub const ArenaAllocator = struct {
     fn countHostedFallback(self: *ArenaAllocator, size_bytes: usize) Error![]u8 {
         assert(self.hosted and self.fallbacks == null);
         if (reservationRefused()) return error.OutOfMemory;
-        self.state.fallback_count += 1;
+        self.state.fallbacks += 1;
         self.state.fallback_bytes += size_bytes;
-        self.state.allocation_count += 1;
+        self.state.allocations += 1;
         self.state.bytes_allocated += size_bytes;
         return error.HostedFallback;
     }
@@ -584,7 +556,7 @@ pub const ArenaAllocator = struct {
         self.exposed_bytes = 0;
         self.releaseFallbacks();
         arena_metrics.recordReset(self.sample());
-        self.state = .{ .capacity = self.state.capacity, .high_water_mark = self.highWaterMark() };
+        self.state = .{ .size_bytes = self.state.size_bytes, .high_water_mark = self.highWaterMark() };
         self.assertInvariants();
     }
 
@@ -605,35 +577,31 @@ pub const ArenaAllocator = struct {
 
     /// The used fraction of the capacity, 0.0 to 1.0 (0.0 for no capacity).
     pub fn utilization(self: *const ArenaAllocator) f64 {
-        if (self.state.capacity == 0) return 0.0;
+        if (self.state.size_bytes == 0) return 0.0;
         const used: f64 = @floatFromInt(self.state.offset);
-        const capacity: f64 = @floatFromInt(self.state.capacity);
+        const capacity: f64 = @floatFromInt(self.state.size_bytes);
         return used / capacity;
     }
 
     /// The arena's figures since its last reset (high-water mark: since creation).
     pub fn getStats(self: *const ArenaAllocator) Stats {
         return .{
-            .capacity_bytes = self.state.capacity,
+            .size_bytes = self.state.size_bytes,
             .current_usage_bytes = self.state.offset,
             .high_water_mark_bytes = self.highWaterMark(),
-            .overflow_count = self.state.overflow_count,
-            .allocation_count = self.state.allocation_count,
+            .overflows = self.state.overflows,
+            .allocations = self.state.allocations,
             .bytes_allocated = self.state.bytes_allocated,
-            .fallback_count = self.state.fallback_count,
+            .fallbacks = self.state.fallbacks,
             .fallback_bytes = self.state.fallback_bytes,
             .utilization = self.utilization(),
         };
     }
 
     fn sample(self: *const ArenaAllocator) arena_metrics.Sample {
-        return .{
-            .high_water_mark = self.highWaterMark(),
-            .overflow_count = self.state.overflow_count,
-            .allocation_count = self.state.allocation_count,
-            .bytes_allocated = self.state.bytes_allocated,
-            .fallback_count = self.state.fallback_count,
-        };
+        var folded = self.state;
+        folded.high_water_mark = self.highWaterMark();
+        return folded;
     }
 
     /// The invariants of fields only this code writes. The offset and the
@@ -641,27 +609,27 @@ pub const ArenaAllocator = struct {
     /// they are checked where they are used, in every build mode.
     fn assertInvariants(self: *const ArenaAllocator) void {
         // An unbound hosted arena has its capacity but no memory yet.
-        if (self.isUnbound()) assert(self.buffer.len == 0) else assert(self.state.capacity == self.buffer.len);
+        if (self.isUnbound()) assert(self.buffer.len == 0) else assert(self.state.size_bytes == self.buffer.len);
         assert(self.exposed_bytes <= self.buffer.len);
         assert(self.unzeroed_bytes == 0 or (self.hosted and self.options.zero_on_reset));
-        assert(self.state.fallback_count <= self.state.allocation_count);
+        assert(self.state.fallbacks <= self.state.allocations);
         if (self.hosted) {
             // Its fallbacks are counted but the host holds them: no blocks.
             assert(self.fallbacks == null and self.backing == null);
         } else {
-            assert((self.fallbacks == null) == (self.state.fallback_count == 0));
+            assert((self.fallbacks == null) == (self.state.fallbacks == 0));
         }
     }
 
     /// Counters only grow between resets; the capacity never changes.
     fn assertProgress(self: *const ArenaAllocator, before: State) void {
         self.assertInvariants();
-        assert(self.state.capacity == before.capacity);
+        assert(self.state.size_bytes == before.size_bytes);
         assert(self.state.high_water_mark >= before.high_water_mark);
-        assert(self.state.overflow_count >= before.overflow_count);
-        assert(self.state.allocation_count >= before.allocation_count);
+        assert(self.state.overflows >= before.overflows);
+        assert(self.state.allocations >= before.allocations);
         assert(self.state.bytes_allocated >= before.bytes_allocated);
-        assert(self.state.fallback_count >= before.fallback_count);
+        assert(self.state.fallbacks >= before.fallbacks);
         assert(self.state.fallback_bytes >= before.fallback_bytes);
     }
 
@@ -804,7 +772,7 @@ pub fn getThreadArena() ThreadArenaError!*ArenaAllocator {
 
     const config = arena_config.getConfig();
     const options = Options{
-        .capacity = config.pool_size,
+        .size_bytes = config.size_bytes,
         .overflow_strategy = config.overflow_strategy,
         .zero_on_reset = config.zero_on_reset,
     };
@@ -871,7 +839,7 @@ pub fn disownThreadArena() ?ArenaAllocator {
         .destroyed = true,
         .thread_owned = true,
     };
-    assert(!owned.destroyed and owned.buffer.len == owned.state.capacity);
+    assert(!owned.destroyed and owned.buffer.len == owned.state.size_bytes);
     assert(thread_slot.arena.isDestroyed() and thread_slot.arena.buffer.len == 0);
     return owned;
 }

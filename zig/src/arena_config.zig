@@ -10,57 +10,30 @@ const std = @import("std");
 const builtin = @import("builtin");
 const assert = std.debug.assert;
 const AtomicU64 = @import("atomic_u64.zig").AtomicU64;
+const abi = @import("abi.zig");
 
-/// What an arena does with a request that does not fit. The values are the
-/// ENGRAM_OVERFLOW_* constants of the C header.
-pub const OverflowStrategy = enum(u8) {
-    /// Abort the process with a message naming the request and the capacity.
-    panic = 0,
-    /// Return `error.OutOfMemory` to the caller.
-    error_return = 1,
-    /// Serve the request from the general heap until the arena's next reset.
-    fallback = 2,
+/// What an arena does with a request that does not fit.
+pub const OverflowStrategy = abi.OverflowStrategy;
 
-    /// Parses the name used by ENGRAM_ARENA_OVERFLOW; null for anything else.
-    pub fn fromName(name: []const u8) ?OverflowStrategy {
-        inline for (@typeInfo(OverflowStrategy).@"enum".fields) |field| {
-            if (std.mem.eql(u8, name, field.name)) return @enumFromInt(field.value);
-        }
-        return null;
-    }
-
-    /// Converts a C-side value; null when it names no strategy.
-    pub fn fromInt(value: u8) ?OverflowStrategy {
-        return std.meta.intToEnum(OverflowStrategy, value) catch null;
-    }
-};
-
-/// Smallest pool size accepted from the environment or `setConfig`.
-pub const min_pool_size_bytes: usize = 64 * 1024;
-/// Largest pool size (and arena capacity) accepted anywhere.
-pub const max_pool_size_bytes: usize = 1024 * 1024 * 1024;
+/// Smallest size accepted from the environment or `setConfig`.
+pub const min_config_size_bytes: usize = abi.limits.min_config_size_bytes;
+/// Largest size accepted anywhere.
+pub const max_size_bytes: usize = abi.limits.max_size_bytes;
 
 /// Bits of `envErrors()`: variables that were present but invalid.
-pub const EnvError = struct {
-    /// ENGRAM_ARENA_SIZE was not a decimal byte count within the limits.
-    pub const size: u32 = 1;
-    /// ENGRAM_ARENA_OVERFLOW named no strategy.
-    pub const overflow: u32 = 2;
-    /// ENGRAM_ARENA_ZERO was not one of true, false, 1, 0.
-    pub const zero: u32 = 4;
-};
+pub const EnvError = abi.env_errors;
 
 /// Global defaults for new arenas.
 pub const ArenaConfig = struct {
     /// Capacity of the thread arena and of arenas created from the config.
-    pool_size: usize,
+    size_bytes: usize,
     overflow_strategy: OverflowStrategy,
     /// Whether reset zeroes the bytes handed out since the previous reset.
     zero_on_reset: bool,
 
     /// 1 MiB, errors on overflow, zeroes on reset: safe before fast.
     pub const DEFAULT = ArenaConfig{
-        .pool_size = 1024 * 1024,
+        .size_bytes = 1024 * 1024,
         .overflow_strategy = .error_return,
         .zero_on_reset = true,
     };
@@ -70,7 +43,7 @@ pub const ArenaConfig = struct {
 
     /// Checks the limits `setConfig` enforces.
     pub fn validate(config: ArenaConfig) Error!void {
-        if (config.pool_size < min_pool_size_bytes or config.pool_size > max_pool_size_bytes) {
+        if (config.size_bytes < min_config_size_bytes or config.size_bytes > max_size_bytes) {
             return error.InvalidSize;
         }
     }
@@ -138,7 +111,7 @@ pub fn parseEnv(comptime lookup: fn ([*:0]const u8) ?[]const u8) EnvLoad {
     var load = EnvLoad{ .config = ArenaConfig.DEFAULT, .invalid = 0 };
     if (lookup("ENGRAM_ARENA_SIZE")) |text| {
         if (parseSize(text)) |size_bytes| {
-            load.config.pool_size = size_bytes;
+            load.config.size_bytes = size_bytes;
         } else load.invalid |= EnvError.size;
     }
     if (lookup("ENGRAM_ARENA_OVERFLOW")) |text| {
@@ -160,7 +133,7 @@ fn parseSize(text: []const u8) ?usize {
     if (text.len == 0 or text.len > 19) return null;
     for (text) |char| if (!std.ascii.isDigit(char)) return null;
     const size_bytes = std.fmt.parseInt(u64, text, 10) catch return null;
-    if (size_bytes < min_pool_size_bytes or size_bytes > max_pool_size_bytes) return null;
+    if (size_bytes < min_config_size_bytes or size_bytes > max_size_bytes) return null;
     return @intCast(size_bytes);
 }
 
@@ -190,8 +163,8 @@ const Word = packed struct(u64) {
     env_errors: u3,
     zero_on_reset: bool,
     overflow_strategy: OverflowStrategy,
-    /// 32 bits hold every valid size (`max_pool_size_bytes` is 2^30).
-    pool_size_bytes: u32,
+    /// 32 bits hold every valid size (`max_size_bytes` is 2^30).
+    size_bytes: u32,
     unused: u18 = 0,
 
     const unloaded = Word{
@@ -199,7 +172,7 @@ const Word = packed struct(u64) {
         .env_errors = 0,
         .zero_on_reset = false,
         .overflow_strategy = .panic,
-        .pool_size_bytes = 0,
+        .size_bytes = 0,
     };
 
     /// The claim of the thread that reads the environment: nothing but the phase.
@@ -208,25 +181,25 @@ const Word = packed struct(u64) {
         .env_errors = 0,
         .zero_on_reset = false,
         .overflow_strategy = .panic,
-        .pool_size_bytes = 0,
+        .size_bytes = 0,
     };
 
     fn ready(in_force: ArenaConfig, env_errors: u32) Word {
-        assert(in_force.pool_size >= min_pool_size_bytes and in_force.pool_size <= max_pool_size_bytes);
+        assert(in_force.size_bytes >= min_config_size_bytes and in_force.size_bytes <= max_size_bytes);
         assert(env_errors <= std.math.maxInt(u3));
         return .{
             .phase = .ready,
             .env_errors = @intCast(env_errors),
             .zero_on_reset = in_force.zero_on_reset,
             .overflow_strategy = in_force.overflow_strategy,
-            .pool_size_bytes = @intCast(in_force.pool_size),
+            .size_bytes = @intCast(in_force.size_bytes),
         };
     }
 
     fn toConfig(word: Word) ArenaConfig {
         assert(word.phase == .ready);
         return .{
-            .pool_size = word.pool_size_bytes,
+            .size_bytes = word.size_bytes,
             .overflow_strategy = word.overflow_strategy,
             .zero_on_reset = word.zero_on_reset,
         };
@@ -237,7 +210,7 @@ const Word = packed struct(u64) {
     /// carries a valid config (a reader that sees ready trusts the rest).
     fn bits(word: Word) u64 {
         assert(word.phase != .ready or
-            (word.pool_size_bytes >= min_pool_size_bytes and word.pool_size_bytes <= max_pool_size_bytes));
+            (word.size_bytes >= min_config_size_bytes and word.size_bytes <= max_size_bytes));
         return @bitCast(word);
     }
 
@@ -261,8 +234,8 @@ const Word = packed struct(u64) {
             @intFromEnum(Phase.ready) => {
                 if (fields.unused != 0) return null;
                 if (OverflowStrategy.fromInt(fields.overflow_strategy) == null) return null;
-                const pool_size = fields.pool_size_bytes;
-                if (pool_size < min_pool_size_bytes or pool_size > max_pool_size_bytes) return null;
+                const size_bytes = fields.size_bytes;
+                if (size_bytes < min_config_size_bytes or size_bytes > max_size_bytes) return null;
                 return @bitCast(raw);
             },
             else => return null,
@@ -278,7 +251,7 @@ const RawWord = packed struct(u64) {
     env_errors: u3,
     zero_on_reset: u1,
     overflow_strategy: u8,
-    pool_size_bytes: u32,
+    size_bytes: u32,
     unused: u18,
 };
 
@@ -298,7 +271,7 @@ fn corrupt(raw: u64) noreturn {
 }
 
 comptime {
-    assert(max_pool_size_bytes <= std.math.maxInt(u32));
+    assert(max_size_bytes <= std.math.maxInt(u32));
     assert(EnvError.size | EnvError.overflow | EnvError.zero <= std.math.maxInt(u3));
     assert(Word.unloaded.bits() == 0);
 }
@@ -487,7 +460,7 @@ fn win32SetenvForTest(name: [*:0]const u8, value: ?[*:0]const u8) !void {
 }
 
 test "config defaults" {
-    try testing.expectEqual(@as(usize, 1024 * 1024), ArenaConfig.DEFAULT.pool_size);
+    try testing.expectEqual(@as(usize, 1024 * 1024), ArenaConfig.DEFAULT.size_bytes);
     try testing.expectEqual(OverflowStrategy.error_return, ArenaConfig.DEFAULT.overflow_strategy);
     try testing.expect(ArenaConfig.DEFAULT.zero_on_reset);
     const load = parseEnv(lookupNothing);
@@ -497,7 +470,7 @@ test "config defaults" {
 
 test "config from env: valid values" {
     const load = parseEnv(lookupValid);
-    try testing.expectEqual(@as(usize, 2 * 1024 * 1024), load.config.pool_size);
+    try testing.expectEqual(@as(usize, 2 * 1024 * 1024), load.config.size_bytes);
     try testing.expectEqual(OverflowStrategy.fallback, load.config.overflow_strategy);
     try testing.expect(!load.config.zero_on_reset);
     try testing.expectEqual(@as(u32, 0), load.invalid);
@@ -529,7 +502,7 @@ test "config from the real process environment, through libc" {
     try setEnvForTest(.{ "2097152", "panic", "0" });
     resetConfig();
     const config = getConfig();
-    try testing.expectEqual(@as(usize, 2097152), config.pool_size);
+    try testing.expectEqual(@as(usize, 2097152), config.size_bytes);
     try testing.expectEqual(OverflowStrategy.panic, config.overflow_strategy);
     try testing.expect(!config.zero_on_reset);
     try testing.expectEqual(@as(u32, 0), envErrors());
@@ -543,13 +516,13 @@ test "config from the real process environment, through libc" {
 test "setConfig validates and replaces; resetConfig reloads" {
     defer resetConfig();
     resetConfig();
-    const custom = ArenaConfig{ .pool_size = 128 * 1024, .overflow_strategy = .fallback, .zero_on_reset = false };
+    const custom = ArenaConfig{ .size_bytes = 128 * 1024, .overflow_strategy = .fallback, .zero_on_reset = false };
     try setConfig(custom);
     try testing.expectEqual(custom, getConfig());
 
-    const too_small = ArenaConfig{ .pool_size = 100, .overflow_strategy = .panic, .zero_on_reset = true };
+    const too_small = ArenaConfig{ .size_bytes = 100, .overflow_strategy = .panic, .zero_on_reset = true };
     try testing.expectError(error.InvalidSize, setConfig(too_small));
-    const too_large = ArenaConfig{ .pool_size = max_pool_size_bytes + 1, .overflow_strategy = .panic, .zero_on_reset = true };
+    const too_large = ArenaConfig{ .size_bytes = max_size_bytes + 1, .overflow_strategy = .panic, .zero_on_reset = true };
     try testing.expectError(error.InvalidSize, setConfig(too_large));
     try testing.expectEqual(custom, getConfig());
 
@@ -558,7 +531,7 @@ test "setConfig validates and replaces; resetConfig reloads" {
 }
 
 test "a config word no store could publish is refused, every published one is read back" {
-    const valid = Word.ready(.{ .pool_size = 128 * 1024, .overflow_strategy = .fallback, .zero_on_reset = true }, EnvError.zero);
+    const valid = Word.ready(.{ .size_bytes = 128 * 1024, .overflow_strategy = .fallback, .zero_on_reset = true }, EnvError.zero);
     for ([_]Word{ Word.unloaded, Word.loading, valid }) |word| {
         try testing.expectEqual(word, Word.decode(word.bits()).?);
     }
@@ -568,9 +541,9 @@ test "a config word no store could publish is refused, every published one is re
     var no_strategy: RawWord = @bitCast(valid.bits());
     no_strategy.overflow_strategy = 7;
     var no_size: RawWord = @bitCast(valid.bits());
-    no_size.pool_size_bytes = 0;
+    no_size.size_bytes = 0;
     var too_large: RawWord = @bitCast(valid.bits());
-    too_large.pool_size_bytes = max_pool_size_bytes + 1;
+    too_large.size_bytes = max_size_bytes + 1;
     var stray_bits: RawWord = @bitCast(valid.bits());
     stray_bits.unused = 1;
     const corrupt_words = [_]u64{
@@ -669,7 +642,7 @@ const SeamLoader = struct {
 
 fn raceConfig(round: u32) ArenaConfig {
     return .{
-        .pool_size = min_pool_size_bytes * (1 + round % 3),
+        .size_bytes = min_config_size_bytes * (1 + round % 3),
         .overflow_strategy = if (round % 2 == 0) .fallback else .panic,
         .zero_on_reset = round % 2 == 1,
     };

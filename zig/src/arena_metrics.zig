@@ -8,47 +8,32 @@
 const std = @import("std");
 const Atomic = std.atomic.Value;
 const AtomicU64 = @import("atomic_u64.zig").AtomicU64;
+const abi = @import("abi.zig");
 
 /// A copy of the metrics at one moment. Each field is read atomically; the
 /// set of fields is not one atomic snapshot.
-pub const Snapshot = struct {
-    total_resets: u64 = 0,
-    total_overflows: u64 = 0,
-    max_high_water_mark: u64 = 0,
-    total_allocations: u64 = 0,
-    total_bytes_allocated: u64 = 0,
-    total_fallbacks: u64 = 0,
-    /// Blocks of hosted-arena memory that user code took over (moved out of
-    /// the arena), after which the arena went on with fresh memory.
-    total_moved_out: u64 = 0,
-    /// Gauge: arenas holding a reserved buffer now.
-    live_arenas: u64 = 0,
-    /// Gauge: total capacity of the live arenas, in bytes.
-    reserved_bytes: u64 = 0,
-};
+pub const Snapshot = abi.ArenaMetrics;
 
-/// What one arena reports when it folds its counters in.
-pub const Sample = struct {
-    high_water_mark: u64,
-    overflow_count: u64,
-    allocation_count: u64,
-    bytes_allocated: u64,
-    fallback_count: u64,
-};
+/// What one arena reports when it folds its counters in: its state, with the
+/// high-water mark it reports (see `ArenaAllocator.highWaterMark`).
+pub const Sample = abi.ArenaState;
 
-var total_resets = AtomicU64.init(0);
-var total_overflows = AtomicU64.init(0);
-var max_high_water_mark = AtomicU64.init(0);
-var total_allocations = AtomicU64.init(0);
-var total_bytes_allocated = AtomicU64.init(0);
-var total_fallbacks = AtomicU64.init(0);
-var total_moved_out = AtomicU64.init(0);
-var live_arenas = AtomicU64.init(0);
-var reserved_bytes = AtomicU64.init(0);
+const fields = @typeInfo(Snapshot).@"struct".fields;
+/// One atomic counter per metric, in `Snapshot`'s field order.
+var counters = [_]AtomicU64{AtomicU64.init(0)} ** fields.len;
+
+fn counter(comptime name: []const u8) *AtomicU64 {
+    return &counters[comptime std.meta.fieldIndex(Snapshot, name).?];
+}
+
+/// The metrics that describe memory held now rather than events counted.
+fn isGauge(comptime name: []const u8) bool {
+    return std.mem.eql(u8, name, "live_arenas") or std.mem.eql(u8, name, "reserved_bytes");
+}
 
 /// Folds an arena's counters in at its reset, counting the reset.
 pub fn recordReset(sample: Sample) void {
-    _ = total_resets.fetchAdd(1, .monotonic);
+    _ = counter("total_resets").fetchAdd(1, .monotonic);
     fold(sample);
 }
 
@@ -62,69 +47,56 @@ pub fn recordRetire(sample: Sample) void {
 /// so counts of zero and marks that are not new are left alone. The result
 /// is the same; a racing larger mark is kept by the fetchMax itself.
 fn fold(sample: Sample) void {
-    if (sample.overflow_count != 0) _ = total_overflows.fetchAdd(sample.overflow_count, .monotonic);
-    if (sample.high_water_mark > max_high_water_mark.load(.monotonic)) {
-        _ = max_high_water_mark.fetchMax(sample.high_water_mark, .monotonic);
+    inline for (abi.ArenaState.folded) |name| {
+        const count = @field(sample, name);
+        if (count != 0) _ = counter("total_" ++ name).fetchAdd(count, .monotonic);
     }
-    if (sample.allocation_count != 0) _ = total_allocations.fetchAdd(sample.allocation_count, .monotonic);
-    if (sample.bytes_allocated != 0) _ = total_bytes_allocated.fetchAdd(sample.bytes_allocated, .monotonic);
-    if (sample.fallback_count != 0) _ = total_fallbacks.fetchAdd(sample.fallback_count, .monotonic);
+    const max_mark = counter("max_high_water_mark_bytes");
+    if (sample.high_water_mark > max_mark.load(.monotonic)) _ = max_mark.fetchMax(sample.high_water_mark, .monotonic);
 }
 
 /// Counts one block of memory a host's user moved out of a hosted arena.
 pub fn recordMovedOut() void {
-    _ = total_moved_out.fetchAdd(1, .monotonic);
+    _ = counter("total_moved_out").fetchAdd(1, .monotonic);
 }
 
-/// Counts a buffer of `capacity_bytes` reserved for a new arena.
-pub fn recordArenaReserved(capacity_bytes: u64) void {
-    _ = live_arenas.fetchAdd(1, .monotonic);
-    _ = reserved_bytes.fetchAdd(capacity_bytes, .monotonic);
+/// Counts an arena of `size_bytes` that now holds memory.
+pub fn recordArenaReserved(size_bytes: u64) void {
+    _ = counter("live_arenas").fetchAdd(1, .monotonic);
+    _ = counter("reserved_bytes").fetchAdd(size_bytes, .monotonic);
 }
 
-/// Counts the release of a buffer counted by `recordArenaReserved`.
-pub fn recordArenaReleased(capacity_bytes: u64) void {
-    const previous_arenas = live_arenas.fetchSub(1, .monotonic);
-    const previous_bytes = reserved_bytes.fetchSub(capacity_bytes, .monotonic);
+/// Counts the release of memory counted by `recordArenaReserved`.
+pub fn recordArenaReleased(size_bytes: u64) void {
+    const previous_arenas = counter("live_arenas").fetchSub(1, .monotonic);
+    const previous_bytes = counter("reserved_bytes").fetchSub(size_bytes, .monotonic);
     std.debug.assert(previous_arenas >= 1);
-    std.debug.assert(previous_bytes >= capacity_bytes);
+    std.debug.assert(previous_bytes >= size_bytes);
 }
 
 /// Reads every metric.
 pub fn snapshot() Snapshot {
-    return .{
-        .total_resets = total_resets.load(.monotonic),
-        .total_overflows = total_overflows.load(.monotonic),
-        .max_high_water_mark = max_high_water_mark.load(.monotonic),
-        .total_allocations = total_allocations.load(.monotonic),
-        .total_bytes_allocated = total_bytes_allocated.load(.monotonic),
-        .total_fallbacks = total_fallbacks.load(.monotonic),
-        .total_moved_out = total_moved_out.load(.monotonic),
-        .live_arenas = live_arenas.load(.monotonic),
-        .reserved_bytes = reserved_bytes.load(.monotonic),
-    };
+    var copy: Snapshot = .{};
+    inline for (fields, 0..) |field, index| @field(copy, field.name) = counters[index].load(.monotonic);
+    return copy;
 }
 
 /// Zeroes the counters. The gauges describe memory held now, so they stay.
 pub fn reset() void {
-    total_resets.store(0, .monotonic);
-    total_overflows.store(0, .monotonic);
-    max_high_water_mark.store(0, .monotonic);
-    total_allocations.store(0, .monotonic);
-    total_bytes_allocated.store(0, .monotonic);
-    total_fallbacks.store(0, .monotonic);
-    total_moved_out.store(0, .monotonic);
+    inline for (fields, 0..) |field, index| {
+        if (!comptime isGauge(field.name)) counters[index].store(0, .monotonic);
+    }
 }
 
 const testing = std.testing;
 
-fn sampleOf(high_water_mark: u64, overflow_count: u64) Sample {
+fn sampleOf(high_water_mark: u64, overflows: u64) Sample {
     return .{
         .high_water_mark = high_water_mark,
-        .overflow_count = overflow_count,
-        .allocation_count = 3,
+        .overflows = overflows,
+        .allocations = 3,
         .bytes_allocated = 100,
-        .fallback_count = 1,
+        .fallbacks = 1,
     };
 }
 
@@ -135,7 +107,7 @@ test "metrics record a reset" {
     const metrics = snapshot();
     try testing.expectEqual(@as(u64, 1), metrics.total_resets);
     try testing.expectEqual(@as(u64, 2), metrics.total_overflows);
-    try testing.expectEqual(@as(u64, 4096), metrics.max_high_water_mark);
+    try testing.expectEqual(@as(u64, 4096), metrics.max_high_water_mark_bytes);
     try testing.expectEqual(@as(u64, 3), metrics.total_allocations);
     try testing.expectEqual(@as(u64, 100), metrics.total_bytes_allocated);
     try testing.expectEqual(@as(u64, 1), metrics.total_fallbacks);
@@ -151,7 +123,7 @@ test "metrics accumulate and keep the maximum high-water mark" {
     const metrics = snapshot();
     try testing.expectEqual(@as(u64, 3), metrics.total_resets);
     try testing.expectEqual(@as(u64, 6), metrics.total_overflows);
-    try testing.expectEqual(@as(u64, 5000), metrics.max_high_water_mark);
+    try testing.expectEqual(@as(u64, 5000), metrics.max_high_water_mark_bytes);
     try testing.expectEqual(@as(u64, 12), metrics.total_allocations);
     try testing.expectEqual(@as(u64, 400), metrics.total_bytes_allocated);
     try testing.expectEqual(@as(u64, 4), metrics.total_fallbacks);
@@ -168,7 +140,7 @@ test "metrics reset zeroes counters but not gauges; a snapshot is a copy" {
     reset();
     const after = snapshot();
     try testing.expectEqual(@as(u64, 1), copy.total_resets);
-    try testing.expectEqual(@as(u64, 777), copy.max_high_water_mark);
+    try testing.expectEqual(@as(u64, 777), copy.max_high_water_mark_bytes);
     try testing.expectEqual(Snapshot{
         .live_arenas = before.live_arenas + 1,
         .reserved_bytes = before.reserved_bytes + 65536,
@@ -196,15 +168,15 @@ const FoldRace = struct {
             const mark = ticket.fetchAdd(1, .monotonic) + 1;
             recordReset(.{
                 .high_water_mark = mark,
-                .overflow_count = 1,
-                .allocation_count = 2,
+                .overflows = 1,
+                .allocations = 2,
                 .bytes_allocated = 3,
-                .fallback_count = 4,
+                .fallbacks = 4,
             });
             // fetchMax never lets the maximum fall below a mark folded
             // before; a load-then-store fold can, when a slower thread
             // stores its smaller mark over this one.
-            if (max_high_water_mark.load(.monotonic) < mark) _ = max_regressions.fetchAdd(1, .monotonic);
+            if (counter("max_high_water_mark_bytes").load(.monotonic) < mark) _ = max_regressions.fetchAdd(1, .monotonic);
         }
     }
 };
@@ -228,7 +200,7 @@ test "metrics stay exact with 8 threads folding at once" {
     try testing.expectEqual(total * 2, metrics.total_allocations);
     try testing.expectEqual(total * 3, metrics.total_bytes_allocated);
     try testing.expectEqual(total * 4, metrics.total_fallbacks);
-    try testing.expectEqual(total, metrics.max_high_water_mark);
+    try testing.expectEqual(total, metrics.max_high_water_mark_bytes);
     try testing.expectEqual(@as(u64, 0), FoldRace.max_regressions.load(.monotonic));
 }
 

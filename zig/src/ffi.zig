@@ -14,150 +14,16 @@ const arena_metrics = @import("arena_metrics.zig");
 const ArenaAllocator = core.ArenaAllocator;
 const OverflowStrategy = arena_config.OverflowStrategy;
 
-/// Status codes (ENGRAM_OK, ENGRAM_ERR_*).
-pub const Status = enum(i32) {
-    ok = 0,
-    out_of_capacity = 1,
-    invalid_alignment = 2,
-    invalid_size = 3,
-    init_failed = 4,
-    destroyed = 5,
-    invalid_argument = 6,
-};
-
-/// `engram_config_t`.
-pub const Config = extern struct {
-    pool_size_bytes: u64,
-    overflow_strategy: u8,
-    zero_on_reset: u8,
-    reserved: [6]u8 = [_]u8{0} ** 6,
-};
-
-/// A field of a Zig struct that the C header spells differently.
-const Rename = struct { zig: []const u8, c: [:0]const u8 };
-
-/// The header's name for the Zig field `name`.
-fn cName(comptime name: [:0]const u8, comptime renames: []const Rename) [:0]const u8 {
-    for (renames) |rename| {
-        if (std.mem.eql(u8, rename.zig, name)) return rename.c;
-    }
-    return name;
-}
-
-/// The extern struct C sees for the Zig struct `Source`: the same fields of
-/// the same types in the same order, renamed where `renames` says. Each field
-/// is named once, in `Source`; `toC` copies by position, so no list of
-/// fields is written out twice.
-fn CMirror(comptime Source: type, comptime renames: []const Rename) type {
-    const source_fields = @typeInfo(Source).@"struct".fields;
-    var fields: [source_fields.len]std.builtin.Type.StructField = undefined;
-    for (source_fields, &fields) |field, *mirrored| {
-        mirrored.* = .{
-            .name = cName(field.name, renames),
-            .type = field.type,
-            .default_value = null,
-            .is_comptime = false,
-            .alignment = @alignOf(field.type),
-        };
-    }
-    for (renames) |rename| {
-        if (!@hasField(Source, rename.zig)) @compileError("stale rename: no field " ++ rename.zig);
-    }
-    return @Type(.{ .@"struct" = .{
-        .layout = .@"extern",
-        .fields = &fields,
-        .decls = &.{},
-        .is_tuple = false,
-    } });
-}
-
-/// Copies `source` into its `CMirror`, field by field in declaration order.
-fn toC(comptime C: type, source: anytype) C {
-    const c_fields = @typeInfo(C).@"struct".fields;
-    const source_fields = @typeInfo(@TypeOf(source)).@"struct".fields;
-    comptime assert(c_fields.len == source_fields.len);
-    var mirrored: C = undefined;
-    inline for (c_fields, source_fields) |c_field, source_field| {
-        @field(mirrored, c_field.name) = @field(source, source_field.name);
-    }
-    return mirrored;
-}
-
-/// Asserts that `T`'s fields carry `names`, in that order: the header's order.
-fn assertFieldNames(comptime T: type, comptime names: []const []const u8) void {
-    const fields = @typeInfo(T).@"struct".fields;
-    assert(fields.len == names.len);
-    for (fields, names) |field, name| assert(std.mem.eql(u8, field.name, name));
-}
-
-/// `engram_arena_stats_t`: the arena's `Stats`, which already uses the header's names.
-pub const ArenaStats = CMirror(core.Stats, &.{});
-
-/// `engram_metrics_t`: the metrics `Snapshot`, with the header's unit suffix.
-pub const Metrics = CMirror(arena_metrics.Snapshot, &.{
-    .{ .zig = "max_high_water_mark", .c = "max_high_water_mark_bytes" },
-});
-
-/// `engram_alloc_t`.
-pub const Allocation = extern struct {
-    ptr: ?[*]u8,
-    offset: u64,
-    fallback: u8,
-    reserved: [7]u8 = [_]u8{0} ** 7,
-};
-
-/// The offset reported for a fallback allocation (UINT64_MAX).
-pub const fallback_offset: u64 = std.math.maxInt(u64);
+const abi = @import("abi.zig");
+const Status = abi.Status;
+const Options = abi.ArenaOptions;
+const ArenaStats = abi.ArenaStats;
+const Metrics = abi.ArenaMetrics;
+const Allocation = abi.Allocation;
+const fallback_offset = abi.fallback_offset;
 
 /// The C handle type, opaque to C.
 pub const Arena = ArenaAllocator;
-
-/// Asserts that every field of `T` is a 64-bit word at offset 8 * its index,
-/// with nothing after the last: the header's layout on every target whose C
-/// ABI aligns uint64_t and double to 8 (all 64-bit ones, and armv7's EABI),
-/// and what a host reading the struct as 32-bit halves relies on (the JS
-/// facade's Uint32Array over engram_arena_state_t).
-fn assertWordLayout(comptime T: type) void {
-    const fields = @typeInfo(T).@"struct".fields;
-    assert(@sizeOf(T) == 8 * fields.len and @alignOf(T) == 8);
-    inline for (fields, 0..) |field, index| {
-        assert(@sizeOf(field.type) == 8);
-        assert(@offsetOf(T, field.name) == 8 * index);
-    }
-}
-
-comptime {
-    // The header's field order, which the Zig structs must keep.
-    assertFieldNames(ArenaStats, &.{
-        "capacity_bytes",   "current_usage_bytes", "high_water_mark_bytes", "overflow_count",
-        "allocation_count", "bytes_allocated",     "fallback_count",        "fallback_bytes",
-        "utilization",
-    });
-    assertFieldNames(Metrics, &.{
-        "total_resets",          "total_overflows", "max_high_water_mark_bytes", "total_allocations",
-        "total_bytes_allocated", "total_fallbacks", "total_moved_out",           "live_arenas",
-        "reserved_bytes",
-    });
-    assert(@typeInfo(ArenaStats).@"struct".fields[8].type == f64);
-    assertWordLayout(core.State);
-    assertWordLayout(ArenaStats);
-    assertWordLayout(Metrics);
-    assert(@alignOf(Config) == 8 and @alignOf(Allocation) == 8 and @offsetOf(Allocation, "ptr") == 0);
-    // Layouts the header implies on every 64-bit and 32-bit target.
-    assert(@sizeOf(Config) == 16 and @offsetOf(Config, "overflow_strategy") == 8 and @offsetOf(Config, "zero_on_reset") == 9);
-    assert(@sizeOf(ArenaStats) == 72 and @offsetOf(ArenaStats, "utilization") == 64);
-    assert(@offsetOf(ArenaStats, "fallback_bytes") == 56);
-    assert(@sizeOf(Metrics) == 72 and @offsetOf(Metrics, "reserved_bytes") == 64);
-    assert(@offsetOf(Allocation, "offset") == 8 and @offsetOf(Allocation, "fallback") == 16);
-    assert(@sizeOf(Allocation) == 24);
-    assert(@sizeOf(core.State) == 64 and @offsetOf(core.State, "offset") == 0);
-    assert(@offsetOf(core.State, "capacity") == 8 and @offsetOf(core.State, "high_water_mark") == 16);
-    assert(@offsetOf(core.State, "allocation_count") == 32 and @offsetOf(core.State, "bytes_allocated") == 40);
-    assert(@intFromEnum(OverflowStrategy.panic) == 0);
-    assert(@intFromEnum(OverflowStrategy.error_return) == 1);
-    assert(@intFromEnum(OverflowStrategy.fallback) == 2);
-    assert(arena_config.EnvError.size == 1 and arena_config.EnvError.overflow == 2 and arena_config.EnvError.zero == 4);
-}
 
 fn code(status: Status) i32 {
     return @intFromEnum(status);
@@ -185,18 +51,19 @@ export fn engram_configure_arena(pool_size_mb: u32, overflow_strategy: u8) i32 {
     if (pool_size_mb < 1 or pool_size_mb > 1024) return code(.invalid_size);
     const strategy = OverflowStrategy.fromInt(overflow_strategy) orelse return code(.invalid_argument);
     var config = arena_config.getConfig();
-    config.pool_size = @as(usize, pool_size_mb) * 1024 * 1024;
+    config.size_bytes = @as(usize, pool_size_mb) * 1024 * 1024;
     config.overflow_strategy = strategy;
     return setConfigChecked(config);
 }
 
 /// Replaces the whole config after validating it.
-export fn engram_set_config(config: ?*const Config) i32 {
-    const wanted = config orelse return code(.invalid_argument);
-    const strategy = OverflowStrategy.fromInt(wanted.overflow_strategy) orelse return code(.invalid_argument);
-    const zero = parseBool(wanted.zero_on_reset) orelse return code(.invalid_argument);
-    const pool_size = std.math.cast(usize, wanted.pool_size_bytes) orelse return code(.invalid_size);
-    return setConfigChecked(.{ .pool_size = pool_size, .overflow_strategy = strategy, .zero_on_reset = zero });
+export fn engram_set_config(options: ?*const Options) i32 {
+    const wanted = readOptions(options orelse return code(.invalid_argument)) catch |err| return errorCode(err);
+    return setConfigChecked(.{
+        .size_bytes = wanted.size_bytes,
+        .overflow_strategy = wanted.overflow_strategy,
+        .zero_on_reset = wanted.zero_on_reset,
+    });
 }
 
 fn setConfigChecked(config: arena_config.ArenaConfig) i32 {
@@ -208,18 +75,27 @@ fn setConfigChecked(config: arena_config.ArenaConfig) i32 {
 }
 
 /// Reads the config in force, loading it from the environment on first use.
-export fn engram_get_config(out: ?*Config) void {
+export fn engram_get_config(out: ?*Options) void {
     const target = out orelse return;
     const config = arena_config.getConfig();
-    target.* = toCConfig(config.pool_size, config.overflow_strategy, config.zero_on_reset);
+    target.* = .{ .size_bytes = config.size_bytes, .overflow_strategy = config.overflow_strategy, .zero_on_reset = config.zero_on_reset };
 }
 
-/// The `engram_config_t` holding a pool size, a strategy and a zeroing flag.
-fn toCConfig(pool_size_bytes: usize, strategy: OverflowStrategy, zero_on_reset: bool) Config {
-    return .{
-        .pool_size_bytes = pool_size_bytes,
-        .overflow_strategy = @intFromEnum(strategy),
-        .zero_on_reset = @intFromBool(zero_on_reset),
+/// Options as C wrote them, checked before Zig reads a field as its enum or
+/// bool type: a byte that is neither would be undefined there. The size in
+/// `usize` (a 32-bit target refuses what it cannot address).
+fn readOptions(options: *const Options) error{ InvalidArgument, InvalidSize }!core.Options {
+    const bytes: *const [@sizeOf(Options)]u8 = @ptrCast(options);
+    const strategy = OverflowStrategy.fromInt(bytes[@offsetOf(Options, "overflow_strategy")]) orelse return error.InvalidArgument;
+    const zero = parseBool(bytes[@offsetOf(Options, "zero_on_reset")]) orelse return error.InvalidArgument;
+    const size_bytes = std.math.cast(usize, options.size_bytes) orelse return error.InvalidSize;
+    return .{ .size_bytes = size_bytes, .overflow_strategy = strategy, .zero_on_reset = zero };
+}
+
+fn errorCode(err: error{ InvalidArgument, InvalidSize }) i32 {
+    return switch (err) {
+        error.InvalidArgument => code(.invalid_argument),
+        error.InvalidSize => code(.invalid_size),
     };
 }
 
@@ -235,15 +111,15 @@ export fn engram_config_env_errors() u32 {
 
 // ---- instance arenas ----
 
-/// Creates an arena of `capacity_bytes` with its own strategy and zeroing.
-export fn engram_arena_create(capacity_bytes: u64, overflow_strategy: u8, zero_on_reset: u8, out: ?*?*Arena) i32 {
-    return createHandle(ArenaAllocator.create, capacity_bytes, overflow_strategy, zero_on_reset, out);
+/// Creates an arena with its own size, strategy and zeroing.
+export fn engram_arena_create(options: ?*const Options, out: ?*?*Arena) i32 {
+    return createHandle(ArenaAllocator.create, options, out);
 }
 
-/// Creates a hosted arena: a handle with its capacity, strategy and zeroing,
-/// and no memory until `engram_arena_bind` lends it the host's.
-export fn engram_arena_create_hosted(capacity_bytes: u64, overflow_strategy: u8, zero_on_reset: u8, out: ?*?*Arena) i32 {
-    return createHandle(ArenaAllocator.createHosted, capacity_bytes, overflow_strategy, zero_on_reset, out);
+/// Creates a hosted arena: a handle with its options and no memory until
+/// `engram_arena_bind` lends it the host's.
+export fn engram_arena_create_hosted(options: ?*const Options, out: ?*?*Arena) i32 {
+    return createHandle(ArenaAllocator.createHosted, options, out);
 }
 
 /// How `createHandle` makes the arena behind a handle.
@@ -251,21 +127,15 @@ const MakeArena = fn (core.Options) error{ InvalidSize, OutOfMemory }!ArenaAlloc
 
 /// Validates the options of a new arena, allocates its handle and makes the
 /// arena in it with `make`: one path, so both kinds answer alike.
-fn createHandle(comptime make: MakeArena, capacity_bytes: u64, overflow_strategy: u8, zero_on_reset: u8, out: ?*?*Arena) i32 {
+fn createHandle(comptime make: MakeArena, options: ?*const Options, out: ?*?*Arena) i32 {
     const target = out orelse return code(.invalid_argument);
     target.* = null;
-    const strategy = OverflowStrategy.fromInt(overflow_strategy) orelse return code(.invalid_argument);
-    const zero = parseBool(zero_on_reset) orelse return code(.invalid_argument);
-    if (capacity_bytes == 0 or capacity_bytes > core.max_capacity_bytes) return code(.invalid_size);
-    const options = core.Options{
-        .capacity = @intCast(capacity_bytes),
-        .overflow_strategy = strategy,
-        .zero_on_reset = zero,
-    };
+    const wanted = readOptions(options orelse return code(.invalid_argument)) catch |err| return errorCode(err);
+    if (wanted.size_bytes == 0 or wanted.size_bytes > core.max_size_bytes) return code(.invalid_size);
     const handle = std.heap.c_allocator.create(Arena) catch return code(.init_failed);
     // The heap may reuse storage an exited thread's slot had: it is a live handle now.
     core.thread_registry.forget(@intFromPtr(handle));
-    handle.* = make(options) catch |err| {
+    handle.* = make(wanted) catch |err| {
         std.heap.c_allocator.destroy(handle);
         return switch (err) {
             error.InvalidSize => code(.invalid_size),
@@ -318,15 +188,14 @@ export fn engram_arena_retire(arena: ?*Arena) i32 {
     return code(.ok);
 }
 
-/// The options `arena` was made with, as an `engram_config_t` whose pool size
-/// is the arena's capacity (for a thread arena: the config it was made from,
-/// not the config now in force).
-export fn engram_arena_get_options(arena: ?*const Arena, out: ?*Config) i32 {
+/// The options `arena` was made with (for a thread arena: the config it was
+/// made from, not the config now in force).
+export fn engram_arena_get_options(arena: ?*const Arena, out: ?*Options) i32 {
     const handle = arena orelse return code(.invalid_argument);
     const target = out orelse return code(.invalid_argument);
     if (gone(handle)) return code(.destroyed);
     const options = handle.options;
-    target.* = toCConfig(options.capacity, options.overflow_strategy, options.zero_on_reset);
+    target.* = .{ .size_bytes = options.size_bytes, .overflow_strategy = options.overflow_strategy, .zero_on_reset = options.zero_on_reset };
     return code(.ok);
 }
 
@@ -364,7 +233,7 @@ export fn engram_arena_alloc(arena: ?*Arena, size_bytes: u64, alignment: u64, ou
     if (handle.isUnbound()) return code(.invalid_argument);
     const alignment_bytes = std.math.cast(usize, alignment) orelse return code(.invalid_alignment);
     const size = std.math.cast(usize, size_bytes) orelse return code(.invalid_size);
-    const fallbacks_before = handle.state.fallback_count;
+    const fallbacks_before = handle.state.fallbacks;
     const bytes = handle.alloc(size, alignment_bytes) catch |err| switch (err) {
         // Counted by the arena, served by the host from its own memory.
         error.HostedFallback => {
@@ -373,7 +242,7 @@ export fn engram_arena_alloc(arena: ?*Arena, size_bytes: u64, alignment: u64, ou
         },
         else => |other| return allocErrorCode(handle, other),
     };
-    if (handle.state.fallback_count != fallbacks_before) {
+    if (handle.state.fallbacks != fallbacks_before) {
         target.* = .{ .ptr = bytes.ptr, .offset = fallback_offset, .fallback = 1 };
     } else {
         target.* = .{ .ptr = bytes.ptr, .offset = @intFromPtr(bytes.ptr) - @intFromPtr(handle.buffer.ptr), .fallback = 0 };
@@ -406,7 +275,7 @@ export fn engram_arena_get_stats(arena: ?*const Arena, out: ?*ArenaStats) i32 {
     const handle = arena orelse return code(.invalid_argument);
     const target = out orelse return code(.invalid_argument);
     if (gone(handle) or handle.isDestroyed()) return code(.destroyed);
-    target.* = toC(ArenaStats, handle.getStats());
+    target.* = handle.getStats();
     return code(.ok);
 }
 
@@ -437,11 +306,11 @@ export fn engram_arena_expose(arena: ?*Arena, end_bytes: u64) i32 {
     return code(.ok);
 }
 
-/// The capacity in bytes; 0 for NULL or a destroyed arena.
-export fn engram_arena_capacity(arena: ?*const Arena) u64 {
+/// The size in bytes; 0 for NULL or a destroyed arena.
+export fn engram_arena_size(arena: ?*const Arena) u64 {
     const handle = arena orelse return 0;
     if (gone(handle) or handle.isDestroyed()) return 0;
-    return handle.state.capacity;
+    return handle.state.size_bytes;
 }
 
 /// Bytes after the offset; 0 for NULL or a destroyed arena.
@@ -493,13 +362,13 @@ export fn engram_arena_stats(total_resets: ?*u64, total_overflows: ?*u64, max_hi
     const metrics = arena_metrics.snapshot();
     if (total_resets) |target| target.* = metrics.total_resets;
     if (total_overflows) |target| target.* = metrics.total_overflows;
-    if (max_high_water_mark) |target| target.* = metrics.max_high_water_mark;
+    if (max_high_water_mark) |target| target.* = metrics.max_high_water_mark_bytes;
 }
 
 /// Copies every metric into `out` (NULL is a no-op).
 export fn engram_get_metrics(out: ?*Metrics) void {
     const target = out orelse return;
-    target.* = toC(Metrics, arena_metrics.snapshot());
+    target.* = arena_metrics.snapshot();
 }
 
 /// Zeroes the counters; the gauges keep counting.

@@ -13,7 +13,7 @@ const ArenaAllocator = core.ArenaAllocator;
 const Options = core.Options;
 
 fn options(capacity: usize, strategy: core.OverflowStrategy, zero_on_reset: bool) Options {
-    return .{ .capacity = capacity, .overflow_strategy = strategy, .zero_on_reset = zero_on_reset };
+    return .{ .size_bytes = capacity, .overflow_strategy = strategy, .zero_on_reset = zero_on_reset };
 }
 
 fn isAligned(bytes: []const u8, alignment: usize) bool {
@@ -34,7 +34,7 @@ test "alignment overflow protection - offset near maximum" {
     var arena = ArenaAllocator.initOptions(top[0..100], options(100, .error_return, false));
     defer arena.deinit();
     try testing.expectError(error.OutOfMemory, arena.alloc(8, 4096));
-    try testing.expectEqual(@as(u64, 1), arena.state.overflow_count);
+    try testing.expectEqual(@as(u64, 1), arena.state.overflows);
     try testing.expectEqual(@as(u64, 0), arena.state.offset);
 }
 
@@ -45,11 +45,11 @@ test "size overflow protection - extremely large size" {
     _ = try arena.alloc(10, 1);
     // Above the 1 GiB limit: rejected before any arithmetic.
     try testing.expectError(error.InvalidSize, arena.alloc(std.math.maxInt(usize), 1));
-    try testing.expectEqual(@as(u64, 0), arena.state.overflow_count);
+    try testing.expectEqual(@as(u64, 0), arena.state.overflows);
     // Within the limit but far beyond the buffer: an overflow.
     try testing.expectError(error.OutOfMemory, arena.alloc(core.max_alloc_bytes, 1));
     try testing.expectError(error.OutOfMemory, arena.alloc(buffer.len - 9, 1));
-    try testing.expectEqual(@as(u64, 2), arena.state.overflow_count);
+    try testing.expectEqual(@as(u64, 2), arena.state.overflows);
     try testing.expectEqual(@as(u64, 10), arena.state.offset);
 }
 
@@ -59,7 +59,7 @@ test "invalid alignment - zero alignment" {
     defer arena.deinit();
     try testing.expectError(error.InvalidAlignment, arena.alloc(8, 0));
     try testing.expectEqual(@as(u64, 0), arena.state.offset);
-    try testing.expectEqual(@as(u64, 0), arena.state.overflow_count);
+    try testing.expectEqual(@as(u64, 0), arena.state.overflows);
 }
 
 test "invalid alignment - non-power-of-two" {
@@ -70,7 +70,7 @@ test "invalid alignment - non-power-of-two" {
         try testing.expectError(error.InvalidAlignment, arena.alloc(8, alignment));
     }
     try testing.expectEqual(@as(u64, 0), arena.state.offset);
-    try testing.expectEqual(@as(u64, 0), arena.state.allocation_count);
+    try testing.expectEqual(@as(u64, 0), arena.state.allocations);
 }
 
 test "large alignment values - 64, 128, 256 bytes" {
@@ -100,7 +100,7 @@ test "alignment exceeds remaining space" {
     // The next 256-aligned address is past the 200-byte capacity.
     try testing.expectError(error.OutOfMemory, arena.alloc(1, 256));
     try testing.expectEqual(@as(u64, 10), arena.state.offset);
-    try testing.expectEqual(@as(u64, 1), arena.state.overflow_count);
+    try testing.expectEqual(@as(u64, 1), arena.state.overflows);
     // Padding to 128 fits but the size then does not.
     try testing.expectError(error.OutOfMemory, arena.alloc(73, 128));
     const last = try arena.alloc(72, 128);
@@ -121,7 +121,7 @@ test "alignment padding calculation - validate offset accounting" {
     _ = try arena.alloc(0, 64); // a zero-size request still aligns
     try testing.expectEqual(@as(u64, 64), arena.state.offset);
     try testing.expectEqual(@as(u64, 13), arena.state.bytes_allocated);
-    try testing.expectEqual(@as(u64, 4), arena.state.allocation_count);
+    try testing.expectEqual(@as(u64, 4), arena.state.allocations);
     try testing.expectEqual(@as(u64, 64), arena.highWaterMark());
 }
 
@@ -203,7 +203,7 @@ test "basic allocation" {
     try testing.expectEqual(@as(usize, 200), second.len);
     try testing.expectEqual(first.ptr + 100, second.ptr);
     try testing.expectEqual(@as(u64, 300), arena.state.offset);
-    try testing.expectEqual(@as(u64, 2), arena.state.allocation_count);
+    try testing.expectEqual(@as(u64, 2), arena.state.allocations);
 }
 
 test "alignment" {
@@ -223,7 +223,7 @@ test "overflow detection" {
     _ = try arena.alloc(60, 1);
     try testing.expectError(error.OutOfMemory, arena.alloc(50, 1));
     try testing.expectEqual(@as(u64, 60), arena.state.offset);
-    try testing.expectEqual(@as(u64, 1), arena.state.overflow_count);
+    try testing.expectEqual(@as(u64, 1), arena.state.overflows);
     _ = try arena.alloc(40, 1);
     try testing.expectEqual(@as(u64, 100), arena.state.offset);
 }
@@ -238,14 +238,14 @@ test "reset keeps the high-water mark and folds into the metrics" {
     arena.reset();
     try testing.expectEqual(@as(u64, 0), arena.state.offset);
     try testing.expectEqual(@as(u64, 500), arena.state.high_water_mark);
-    try testing.expectEqual(@as(u64, 0), arena.state.overflow_count);
-    try testing.expectEqual(@as(u64, 0), arena.state.allocation_count);
+    try testing.expectEqual(@as(u64, 0), arena.state.overflows);
+    try testing.expectEqual(@as(u64, 0), arena.state.allocations);
     _ = try arena.alloc(100, 1);
     arena.deinit();
     const metrics = arena_metrics.snapshot();
     try testing.expectEqual(@as(u64, 1), metrics.total_resets);
     try testing.expectEqual(@as(u64, 1), metrics.total_overflows);
-    try testing.expectEqual(@as(u64, 500), metrics.max_high_water_mark);
+    try testing.expectEqual(@as(u64, 500), metrics.max_high_water_mark_bytes);
     try testing.expectEqual(@as(u64, 2), metrics.total_allocations);
     try testing.expectEqual(@as(u64, 600), metrics.total_bytes_allocated);
 }
@@ -289,16 +289,16 @@ test "utilization" {
     try testing.expectEqual(@as(f64, 1.0), arena.utilization());
     const stats = arena.getStats();
     try testing.expectEqual(@as(u64, 1000), stats.current_usage_bytes);
-    try testing.expectEqual(@as(u64, 1000), stats.capacity_bytes);
+    try testing.expectEqual(@as(u64, 1000), stats.size_bytes);
     try testing.expectEqual(@as(f64, 1.0), stats.utilization);
 }
 
 test "thread arena init and reuse" {
     defer arena_config.resetConfig();
-    try arena_config.setConfig(.{ .pool_size = 128 * 1024, .overflow_strategy = .fallback, .zero_on_reset = false });
+    try arena_config.setConfig(.{ .size_bytes = 128 * 1024, .overflow_strategy = .fallback, .zero_on_reset = false });
     const arena = try core.getThreadArena();
     defer core.deinitThreadArena();
-    try testing.expectEqual(@as(u64, 128 * 1024), arena.state.capacity);
+    try testing.expectEqual(@as(u64, 128 * 1024), arena.state.size_bytes);
     try testing.expectEqual(core.OverflowStrategy.fallback, arena.options.overflow_strategy);
     try testing.expect(!arena.options.zero_on_reset);
     _ = try arena.alloc(64, 8);
@@ -329,7 +329,7 @@ test "create reserves a zeroed page-aligned buffer and counts it" {
 test "init failure: capacity limits, refused reservations, failing backing allocator" {
     const before = arena_metrics.snapshot();
     try testing.expectError(error.InvalidSize, ArenaAllocator.create(options(0, .error_return, true)));
-    try testing.expectError(error.InvalidSize, ArenaAllocator.create(options(core.max_capacity_bytes + 1, .error_return, true)));
+    try testing.expectError(error.InvalidSize, ArenaAllocator.create(options(core.max_size_bytes + 1, .error_return, true)));
 
     core.failReservations(2);
     try testing.expectError(error.OutOfMemory, ArenaAllocator.create(options(4096, .error_return, true)));
@@ -386,8 +386,8 @@ test "overflow strategy error_return" {
     _ = try arena.alloc(4000, 8);
     try testing.expectError(error.OutOfMemory, arena.alloc(200, 8));
     try testing.expectEqual(@as(u64, 4000), arena.state.offset);
-    try testing.expectEqual(@as(u64, 1), arena.state.overflow_count);
-    try testing.expectEqual(@as(u64, 0), arena.state.fallback_count);
+    try testing.expectEqual(@as(u64, 1), arena.state.overflows);
+    try testing.expectEqual(@as(u64, 0), arena.state.fallbacks);
 }
 
 test "overflow strategy fallback: served from the heap, aligned, zeroed, freed at reset" {
@@ -405,10 +405,10 @@ test "overflow strategy fallback: served from the heap, aligned, zeroed, freed a
         @memset(bytes, 0xAB);
     }
     try testing.expectEqual(@as(u64, 1000), arena.state.offset);
-    try testing.expectEqual(@as(u64, 4), arena.state.fallback_count);
+    try testing.expectEqual(@as(u64, 4), arena.state.fallbacks);
     try testing.expectEqual(@as(u64, 2000), arena.state.fallback_bytes);
-    try testing.expectEqual(@as(u64, 4), arena.state.overflow_count);
-    try testing.expectEqual(@as(u64, 5), arena.state.allocation_count);
+    try testing.expectEqual(@as(u64, 4), arena.state.overflows);
+    try testing.expectEqual(@as(u64, 5), arena.state.allocations);
     arena.reset(); // frees the four blocks, or testing.allocator reports a leak
     try testing.expectEqual(@as(u64, 0), arena.state.fallback_bytes);
     _ = try arena.alloc(2000, 8); // one more, freed by deinit
@@ -444,8 +444,8 @@ test "overflow strategy fallback: a refused reservation is an error, not a crash
     try testing.expectError(error.OutOfMemory, arena.alloc(5000, 8));
     core.failReservations(1);
     try testing.expectError(error.OutOfMemory, arena.alloc(5000, 8));
-    try testing.expectEqual(@as(u64, 1), arena.state.fallback_count);
-    try testing.expectEqual(@as(u64, 3), arena.state.overflow_count);
+    try testing.expectEqual(@as(u64, 1), arena.state.fallbacks);
+    try testing.expectEqual(@as(u64, 3), arena.state.overflows);
     try testing.expectEqual(@as(u64, 0), arena.state.offset);
 }
 
@@ -641,10 +641,10 @@ test "offset near maximum through the arena: out of capacity, counted, nothing t
             try testing.expectError(error.OutOfMemory, arena.alloc(8, alignment));
             try testing.expectError(error.OutOfMemory, arena.alloc(200, alignment));
         }
-        try testing.expectEqual(@as(u64, overflows * 6), arena.state.overflow_count);
+        try testing.expectEqual(@as(u64, overflows * 6), arena.state.overflows);
         try testing.expectEqual(bad_offset, arena.state.offset);
         try testing.expectEqual(@as(usize, 0), arena.remaining());
-        try testing.expectEqual(@as(u64, 0), arena.state.allocation_count);
+        try testing.expectEqual(@as(u64, 0), arena.state.allocations);
     }
     // Reset zeroes no further than the buffer and starts over.
     arena.reset();
@@ -815,7 +815,7 @@ test "hosted arena: no memory until bound, counted in the gauges from create to 
     try testing.expectEqual(before.reserved_bytes + 8192, during.reserved_bytes);
     try testing.expect(arena.hosted and arena.isUnbound());
     try testing.expectEqual(@as(usize, 0), arena.buffer.len);
-    try testing.expectEqual(@as(u64, 8192), arena.state.capacity);
+    try testing.expectEqual(@as(u64, 8192), arena.state.size_bytes);
     try testing.expectEqual(@as(usize, 0), arena.remaining());
     arena.destroy();
     try testing.expect(arena.isDestroyed());
@@ -824,7 +824,7 @@ test "hosted arena: no memory until bound, counted in the gauges from create to 
 
     // The limits and the seam of `create`, and nothing counted when refused.
     try testing.expectError(error.InvalidSize, ArenaAllocator.createHosted(options(0, .error_return, true)));
-    try testing.expectError(error.InvalidSize, ArenaAllocator.createHosted(options(core.max_capacity_bytes + 1, .error_return, true)));
+    try testing.expectError(error.InvalidSize, ArenaAllocator.createHosted(options(core.max_size_bytes + 1, .error_return, true)));
     core.failReservations(1);
     try testing.expectError(error.OutOfMemory, ArenaAllocator.createHosted(options(8192, .error_return, true)));
     try testing.expectEqual(before.live_arenas, arena_metrics.snapshot().live_arenas);
@@ -967,31 +967,31 @@ test "hosted arena: a fallback is counted, reserves nothing and is a failed std.
     try testing.expectEqual(@as(u64, 4000), arena.highWaterMark());
     try testing.expectEqual(core.State{
         .offset = 4000,
-        .capacity = 4096,
+        .size_bytes = 4096,
         // Derived from the offset until it goes down.
         .high_water_mark = 0,
-        .overflow_count = 1,
-        .allocation_count = 2,
+        .overflows = 1,
+        .allocations = 2,
         .bytes_allocated = 9000,
-        .fallback_count = 1,
+        .fallbacks = 1,
         .fallback_bytes = 5000,
     }, arena.state);
     try testing.expectEqual(@as(?*anyopaque, null), @as(?*anyopaque, @ptrCast(arena.fallbacks)));
 
     // Through std.mem.Allocator the host's fallback is no memory at all.
     try testing.expectError(error.OutOfMemory, arena.allocator().alloc(u8, 6000));
-    try testing.expectEqual(@as(u64, 2), arena.state.fallback_count);
+    try testing.expectEqual(@as(u64, 2), arena.state.fallbacks);
     try testing.expectEqual(@as(u64, 11000), arena.state.fallback_bytes);
 
     // The seam refuses it as it refuses a heap fallback: counted as an overflow only.
     core.failReservations(1);
     try testing.expectError(error.OutOfMemory, arena.alloc(5000, 8));
-    try testing.expectEqual(@as(u64, 2), arena.state.fallback_count);
-    try testing.expectEqual(@as(u64, 3), arena.state.overflow_count);
+    try testing.expectEqual(@as(u64, 2), arena.state.fallbacks);
+    try testing.expectEqual(@as(u64, 3), arena.state.overflows);
 
     arena.reset();
     try testing.expectEqual(@as(u64, 0), arena.state.fallback_bytes);
-    try testing.expectEqual(@as(u64, 0), arena.state.fallback_count);
+    try testing.expectEqual(@as(u64, 0), arena.state.fallbacks);
     try testing.expectEqual(@as(u64, 2), arena_metrics.snapshot().total_fallbacks);
     try testing.expectError(error.HostedFallback, arena.alloc(8192, 8));
     arena.destroy();

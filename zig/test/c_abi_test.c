@@ -20,16 +20,20 @@
 #include <string.h>
 
 /* The layouts ffi.zig asserts on its side. */
-static_assert(sizeof(engram_config_t) == 16, "engram_config_t size");
-static_assert(offsetof(engram_config_t, zero_on_reset) == 9, "engram_config_t layout");
+static_assert(sizeof(engram_arena_options_t) == 16, "engram_arena_options_t size");
+static_assert(offsetof(engram_arena_options_t, zero_on_reset) == 9, "engram_arena_options_t layout");
 static_assert(sizeof(engram_arena_stats_t) == 72, "engram_arena_stats_t size");
 static_assert(offsetof(engram_arena_stats_t, utilization) == 64, "engram_arena_stats_t layout");
-static_assert(sizeof(engram_metrics_t) == 72, "engram_metrics_t size");
-static_assert(sizeof(engram_alloc_t) == 24, "engram_alloc_t size");
-static_assert(offsetof(engram_alloc_t, fallback) == 16, "engram_alloc_t layout");
+static_assert(sizeof(engram_arena_metrics_t) == 72, "engram_arena_metrics_t size");
+static_assert(sizeof(engram_allocation_t) == 24, "engram_allocation_t size");
+static_assert(offsetof(engram_allocation_t, fallback) == 16, "engram_allocation_t layout");
 static_assert(ENGRAM_HOSTED_SLACK_BYTES == 4096, "a hosted block's slack is one page");
 
 static int failures = 0;
+
+/* A pointer to options made on the spot (a compound literal lives to the end of its block). */
+#define OPTIONS(size, strategy, zero) \
+    (&(engram_arena_options_t){.size_bytes = (size), .overflow_strategy = (strategy), .zero_on_reset = (zero)})
 
 #define CHECK(cond)                                                              \
     do {                                                                         \
@@ -53,20 +57,21 @@ static int failures = 0;
 
 static engram_arena *create_arena(uint64_t capacity, uint8_t strategy, uint8_t zero) {
     engram_arena *arena = NULL;
-    CHECK_EQ(engram_arena_create(capacity, strategy, zero, &arena), ENGRAM_OK);
+    CHECK_EQ(engram_arena_create(OPTIONS(capacity, strategy, zero), &arena), ENGRAM_OK);
     CHECK(arena != NULL);
     return arena;
 }
 
 static void test_arguments(void) {
     engram_arena *arena = (engram_arena *)0;
-    engram_alloc_t a;
+    engram_allocation_t a;
     engram_arena_stats_t stats;
-    CHECK_EQ(engram_arena_create(4096, ENGRAM_OVERFLOW_ERROR_RETURN, 1, NULL), ENGRAM_ERR_INVALID_ARGUMENT);
-    CHECK_EQ(engram_arena_create(4096, 7, 1, &arena), ENGRAM_ERR_INVALID_ARGUMENT);
-    CHECK_EQ(engram_arena_create(4096, ENGRAM_OVERFLOW_ERROR_RETURN, 2, &arena), ENGRAM_ERR_INVALID_ARGUMENT);
-    CHECK_EQ(engram_arena_create(0, ENGRAM_OVERFLOW_ERROR_RETURN, 1, &arena), ENGRAM_ERR_INVALID_SIZE);
-    CHECK_EQ(engram_arena_create(ENGRAM_MAX_CAPACITY_BYTES + 1, ENGRAM_OVERFLOW_ERROR_RETURN, 1, &arena),
+    CHECK_EQ(engram_arena_create(OPTIONS(4096, ENGRAM_OVERFLOW_ERROR_RETURN, 1), NULL), ENGRAM_ERR_INVALID_ARGUMENT);
+    CHECK_EQ(engram_arena_create(NULL, &arena), ENGRAM_ERR_INVALID_ARGUMENT);
+    CHECK_EQ(engram_arena_create(OPTIONS(4096, 7, 1), &arena), ENGRAM_ERR_INVALID_ARGUMENT);
+    CHECK_EQ(engram_arena_create(OPTIONS(4096, ENGRAM_OVERFLOW_ERROR_RETURN, 2), &arena), ENGRAM_ERR_INVALID_ARGUMENT);
+    CHECK_EQ(engram_arena_create(OPTIONS(0, ENGRAM_OVERFLOW_ERROR_RETURN, 1), &arena), ENGRAM_ERR_INVALID_SIZE);
+    CHECK_EQ(engram_arena_create(OPTIONS(ENGRAM_MAX_SIZE_BYTES + 1, ENGRAM_OVERFLOW_ERROR_RETURN, 1), &arena),
              ENGRAM_ERR_INVALID_SIZE);
     CHECK(arena == NULL);
     CHECK_EQ(engram_arena_alloc(NULL, 8, 8, &a), ENGRAM_ERR_INVALID_ARGUMENT);
@@ -75,7 +80,7 @@ static void test_arguments(void) {
     CHECK_EQ(engram_thread_arena(NULL), ENGRAM_ERR_INVALID_ARGUMENT);
     CHECK_EQ(engram_set_config(NULL), ENGRAM_ERR_INVALID_ARGUMENT);
     CHECK(engram_arena_base(NULL) == NULL);
-    CHECK_EQ(engram_arena_capacity(NULL), 0);
+    CHECK_EQ(engram_arena_size(NULL), 0);
     CHECK_EQ(engram_arena_remaining(NULL), 0);
     engram_arena_destroy(NULL);
     engram_get_config(NULL);
@@ -95,15 +100,15 @@ static void test_arguments(void) {
 }
 
 static void test_instance_arena(void) {
-    engram_metrics_t before, after;
+    engram_arena_metrics_t before, after;
     engram_get_metrics(&before);
 
     engram_arena *arena = create_arena(65536, ENGRAM_OVERFLOW_ERROR_RETURN, 1);
     uint8_t *base = engram_arena_base(arena);
     CHECK(base != NULL);
-    CHECK_EQ(engram_arena_capacity(arena), 65536);
+    CHECK_EQ(engram_arena_size(arena), 65536);
 
-    engram_alloc_t a;
+    engram_allocation_t a;
     CHECK_EQ(engram_arena_alloc(arena, 5, 1, &a), ENGRAM_OK);
     CHECK_EQ(a.offset, 0);
     CHECK(a.ptr == base);
@@ -120,13 +125,13 @@ static void test_instance_arena(void) {
 
     engram_arena_stats_t stats;
     CHECK_EQ(engram_arena_get_stats(arena, &stats), ENGRAM_OK);
-    CHECK_EQ(stats.capacity_bytes, 65536);
+    CHECK_EQ(stats.size_bytes, 65536);
     CHECK_EQ(stats.current_usage_bytes, 228);
     CHECK_EQ(stats.high_water_mark_bytes, 228);
-    CHECK_EQ(stats.overflow_count, 1);
-    CHECK_EQ(stats.allocation_count, 2);
+    CHECK_EQ(stats.overflows, 1);
+    CHECK_EQ(stats.allocations, 2);
     CHECK_EQ(stats.bytes_allocated, 105);
-    CHECK_EQ(stats.fallback_count, 0);
+    CHECK_EQ(stats.fallbacks, 0);
     CHECK(stats.utilization == 228.0 / 65536.0);
 
     engram_get_metrics(&after);
@@ -138,7 +143,7 @@ static void test_instance_arena(void) {
     for (int i = 0; i < 228; i++) CHECK_EQ(a.ptr[i], 0);
     CHECK_EQ(engram_arena_get_stats(arena, &stats), ENGRAM_OK);
     CHECK_EQ(stats.high_water_mark_bytes, 228);
-    CHECK_EQ(stats.overflow_count, 0);
+    CHECK_EQ(stats.overflows, 0);
 
     engram_arena_destroy(arena);
     engram_get_metrics(&after);
@@ -150,10 +155,10 @@ static void test_instance_arena(void) {
 }
 
 static void test_fallback_arena(void) {
-    engram_metrics_t before, after;
+    engram_arena_metrics_t before, after;
     engram_get_metrics(&before);
     engram_arena *arena = create_arena(4096, ENGRAM_OVERFLOW_FALLBACK, 1);
-    engram_alloc_t a;
+    engram_allocation_t a;
     CHECK_EQ(engram_arena_alloc(arena, 10000, 4096, &a), ENGRAM_OK);
     CHECK_EQ(a.fallback, 1);
     CHECK_EQ(a.offset, UINT64_MAX);
@@ -167,9 +172,9 @@ static void test_fallback_arena(void) {
 
     engram_arena_stats_t stats;
     CHECK_EQ(engram_arena_get_stats(arena, &stats), ENGRAM_OK);
-    CHECK_EQ(stats.fallback_count, 1);
+    CHECK_EQ(stats.fallbacks, 1);
     CHECK_EQ(stats.fallback_bytes, 10000);
-    CHECK_EQ(stats.overflow_count, 2);
+    CHECK_EQ(stats.overflows, 2);
     CHECK_EQ(engram_arena_reset(arena), ENGRAM_OK);
     CHECK_EQ(engram_arena_get_stats(arena, &stats), ENGRAM_OK);
     CHECK_EQ(stats.fallback_bytes, 0);
@@ -179,19 +184,19 @@ static void test_fallback_arena(void) {
 }
 
 static void test_thread_arena(void) {
-    engram_config_t config;
+    engram_arena_options_t config;
     engram_get_config(&config);
     engram_arena *arena = NULL, *again = NULL;
     CHECK_EQ(engram_thread_arena(&arena), ENGRAM_OK);
     CHECK_EQ(engram_thread_arena(&again), ENGRAM_OK);
     CHECK(arena != NULL && arena == again);
-    CHECK_EQ(engram_arena_capacity(arena), config.pool_size_bytes);
+    CHECK_EQ(engram_arena_size(arena), config.size_bytes);
 
-    engram_alloc_t a;
+    engram_allocation_t a;
     CHECK_EQ(engram_arena_alloc(arena, 64, 64, &a), ENGRAM_OK);
-    CHECK_EQ(engram_arena_remaining(arena), config.pool_size_bytes - 64);
+    CHECK_EQ(engram_arena_remaining(arena), config.size_bytes - 64);
     engram_reset_arenas();
-    CHECK_EQ(engram_arena_remaining(arena), config.pool_size_bytes);
+    CHECK_EQ(engram_arena_remaining(arena), config.size_bytes);
 
     engram_deinit_thread_arena();
     engram_deinit_thread_arena();
@@ -221,7 +226,7 @@ static void test_thread_arena(void) {
     CHECK_EQ(engram_thread_arena_disown(&owned), ENGRAM_OK);
     CHECK(owned != NULL && owned != arena);
     CHECK(engram_arena_base(owned) == a.ptr && a.ptr[0] == 0x5a);
-    CHECK_EQ(engram_arena_remaining(owned), config.pool_size_bytes - 32);
+    CHECK_EQ(engram_arena_remaining(owned), config.size_bytes - 32);
     CHECK_EQ(engram_thread_arena(&fresh), ENGRAM_OK);
     CHECK(engram_arena_base(fresh) != a.ptr);
     engram_arena_destroy(owned);
@@ -234,14 +239,14 @@ static void test_thread_arena(void) {
     engram_deinit_thread_arena();
 
     engram_testing_fail_reservations(1);
-    CHECK_EQ(engram_arena_create(4096, ENGRAM_OVERFLOW_ERROR_RETURN, 1, &again), ENGRAM_ERR_INIT_FAILED);
+    CHECK_EQ(engram_arena_create(OPTIONS(4096, ENGRAM_OVERFLOW_ERROR_RETURN, 1), &again), ENGRAM_ERR_INIT_FAILED);
 }
 
 /* Issue 12, bug 1: after disown the old thread arena handle answers DESTROYED,
  * never the bytes the owned arena hands out. */
 static void test_disown_retires_old_handle(void) {
     engram_arena *old = NULL, *owned = NULL;
-    engram_alloc_t a, b;
+    engram_allocation_t a, b;
     engram_arena_stats_t stats;
     CHECK_EQ(engram_thread_arena(&old), ENGRAM_OK);
     CHECK_EQ(engram_arena_alloc(old, 64, 8, &a), ENGRAM_OK);
@@ -274,14 +279,14 @@ static void wait_for(struct handoff *h, int step) {
 static void *arena_owner(void *arg) {
     struct handoff *h = arg;
     engram_arena *arena = NULL;
-    engram_alloc_t a;
+    engram_allocation_t a;
     if (engram_thread_arena(&arena) != ENGRAM_OK) h->failures++;
     if (engram_arena_alloc(arena, 96, 8, &a) != ENGRAM_OK) h->failures++;
     h->handle = arena;
     __atomic_store_n(&h->step, 1, __ATOMIC_RELEASE);
     wait_for(h, 2);
     if (engram_arena_alloc(arena, 96, 8, &a) != ENGRAM_OK) h->failures++;
-    if (engram_arena_remaining(arena) != engram_arena_capacity(arena) - 192) h->failures++;
+    if (engram_arena_remaining(arena) != engram_arena_size(arena) - 192) h->failures++;
     engram_deinit_thread_arena();
     if (engram_arena_reset(arena) != ENGRAM_ERR_DESTROYED) h->failures++;
     __atomic_store_n(&h->step, 3, __ATOMIC_RELEASE);
@@ -295,10 +300,10 @@ static void test_destroy_foreign_thread_arena(void) {
     CHECK_EQ(pthread_create(&thread, NULL, arena_owner, &h), 0);
     wait_for(&h, 1);
     engram_arena *foreign = h.handle;
-    uint64_t capacity = engram_arena_capacity(foreign);
+    uint64_t capacity = engram_arena_size(foreign);
     CHECK_EQ(engram_arena_destroy_checked(foreign), ENGRAM_ERR_INVALID_ARGUMENT);
     engram_arena_destroy(foreign); /* before the fix: free(): invalid pointer, abort */
-    CHECK_EQ(engram_arena_capacity(foreign), capacity);
+    CHECK_EQ(engram_arena_size(foreign), capacity);
     CHECK_EQ(engram_arena_remaining(foreign), capacity - 96);
     __atomic_store_n(&h.step, 2, __ATOMIC_RELEASE);
     wait_for(&h, 3);
@@ -313,14 +318,14 @@ static void test_destroy_foreign_thread_arena(void) {
  * reading it, and the arena's memory must have been given back at the exit. */
 static void *make_thread_arena_and_exit(void *arg) {
     engram_arena **out = arg;
-    engram_alloc_t a;
+    engram_allocation_t a;
     if (engram_thread_arena(out) != ENGRAM_OK) *out = NULL;
     else if (engram_arena_alloc(*out, 256, 16, &a) != ENGRAM_OK) *out = NULL;
     return NULL; /* exits without engram_deinit_thread_arena() */
 }
 
 static void test_thread_arena_of_exited_thread(void) {
-    engram_metrics_t before, after;
+    engram_arena_metrics_t before, after;
     engram_get_metrics(&before);
     engram_arena *orphan = NULL;
     pthread_t thread;
@@ -332,9 +337,9 @@ static void test_thread_arena_of_exited_thread(void) {
     CHECK_EQ(after.reserved_bytes, before.reserved_bytes);
     CHECK_EQ(after.total_allocations, before.total_allocations + 1);
 
-    engram_alloc_t a;
+    engram_allocation_t a;
     engram_arena_stats_t stats;
-    engram_config_t options;
+    engram_arena_options_t options;
     uint64_t base_offset = 99;
     uint8_t block[2 * 4096];
     CHECK_EQ(engram_arena_alloc(orphan, 8, 8, &a), ENGRAM_ERR_DESTROYED);
@@ -347,7 +352,7 @@ static void test_thread_arena_of_exited_thread(void) {
     CHECK_EQ(engram_arena_retire(orphan), ENGRAM_ERR_INVALID_ARGUMENT);
     CHECK(engram_arena_base(orphan) == NULL);
     CHECK(engram_arena_state(orphan) == NULL);
-    CHECK_EQ(engram_arena_capacity(orphan), 0);
+    CHECK_EQ(engram_arena_size(orphan), 0);
     CHECK_EQ(engram_arena_remaining(orphan), 0);
     CHECK_EQ(engram_arena_destroy_checked(orphan), ENGRAM_ERR_DESTROYED);
     engram_arena_destroy(orphan); /* must neither free nor read it */
@@ -364,14 +369,14 @@ static void test_offset_past_capacity(void) {
     engram_arena *arena = create_arena(65536, ENGRAM_OVERFLOW_ERROR_RETURN, 1);
     engram_arena_state_t *state = engram_arena_state(arena);
     const uint64_t bad[] = {UINT64_MAX - 100, 65536 + 4096, UINT64_MAX};
-    engram_alloc_t a;
+    engram_allocation_t a;
     for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         state->offset = bad[i];
         CHECK_EQ(engram_arena_alloc(arena, 8, 8, &a), ENGRAM_ERR_OUT_OF_CAPACITY);
         CHECK(a.ptr == NULL);
         CHECK_EQ(engram_arena_alloc(arena, 4096, 64, &a), ENGRAM_ERR_OUT_OF_CAPACITY);
         CHECK(a.ptr == NULL);
-        CHECK_EQ(state->overflow_count, 2 * (i + 1));
+        CHECK_EQ(state->overflows, 2 * (i + 1));
         CHECK_EQ(engram_arena_remaining(arena), 0);
     }
     CHECK_EQ(engram_arena_reset(arena), ENGRAM_OK);
@@ -392,16 +397,16 @@ static void test_hosted_arena(void) {
     if (first == NULL || second == NULL) return;
     memset(first, 0, BLOCK_PAGES * PAGE);
     memset(second, 0, BLOCK_PAGES * PAGE);
-    engram_metrics_t before, after;
+    engram_arena_metrics_t before, after;
     engram_get_metrics(&before);
 
     engram_arena *arena = NULL;
-    CHECK_EQ(engram_arena_create_hosted(0, ENGRAM_OVERFLOW_FALLBACK, 1, &arena), ENGRAM_ERR_INVALID_SIZE);
-    CHECK_EQ(engram_arena_create_hosted(capacity, 9, 1, &arena), ENGRAM_ERR_INVALID_ARGUMENT);
+    CHECK_EQ(engram_arena_create_hosted(OPTIONS(0, ENGRAM_OVERFLOW_FALLBACK, 1), &arena), ENGRAM_ERR_INVALID_SIZE);
+    CHECK_EQ(engram_arena_create_hosted(OPTIONS(capacity, 9, 1), &arena), ENGRAM_ERR_INVALID_ARGUMENT);
     engram_testing_fail_reservations(1);
-    CHECK_EQ(engram_arena_create_hosted(capacity, ENGRAM_OVERFLOW_FALLBACK, 1, &arena), ENGRAM_ERR_INIT_FAILED);
+    CHECK_EQ(engram_arena_create_hosted(OPTIONS(capacity, ENGRAM_OVERFLOW_FALLBACK, 1), &arena), ENGRAM_ERR_INIT_FAILED);
     CHECK(arena == NULL);
-    CHECK_EQ(engram_arena_create_hosted(capacity, ENGRAM_OVERFLOW_FALLBACK, 1, &arena), ENGRAM_OK);
+    CHECK_EQ(engram_arena_create_hosted(OPTIONS(capacity, ENGRAM_OVERFLOW_FALLBACK, 1), &arena), ENGRAM_OK);
     CHECK(arena != NULL);
     engram_get_metrics(&after);
     CHECK_EQ(after.live_arenas, before.live_arenas + 1);
@@ -412,13 +417,13 @@ static void test_hosted_arena(void) {
     CHECK_EQ(after.total_moved_out, before.total_moved_out + 1);
 
     /* No memory before the first bind. */
-    engram_alloc_t a;
+    engram_allocation_t a;
     CHECK_EQ(engram_arena_alloc(arena, 8, 8, &a), ENGRAM_ERR_INVALID_ARGUMENT);
     CHECK_EQ(engram_arena_reset(arena), ENGRAM_ERR_INVALID_ARGUMENT);
-    CHECK_EQ(engram_arena_state(arena)->allocation_count, 0);
-    CHECK_EQ(engram_arena_state(arena)->overflow_count, 0);
+    CHECK_EQ(engram_arena_state(arena)->allocations, 0);
+    CHECK_EQ(engram_arena_state(arena)->overflows, 0);
     CHECK(engram_arena_base(arena) == NULL);
-    CHECK_EQ(engram_arena_capacity(arena), capacity);
+    CHECK_EQ(engram_arena_size(arena), capacity);
 
     /* A block 16 bytes past a page: byte 0 of the arena sits on the next page. */
     uint64_t base = 1;
@@ -445,10 +450,10 @@ static void test_hosted_arena(void) {
     CHECK_EQ(a.fallback, 1);
     engram_arena_stats_t stats;
     CHECK_EQ(engram_arena_get_stats(arena, &stats), ENGRAM_OK);
-    CHECK_EQ(stats.fallback_count, 1);
+    CHECK_EQ(stats.fallbacks, 1);
     CHECK_EQ(stats.fallback_bytes, 5000);
-    CHECK_EQ(stats.overflow_count, 1);
-    CHECK_EQ(stats.allocation_count, 3);
+    CHECK_EQ(stats.overflows, 1);
+    CHECK_EQ(stats.allocations, 3);
     CHECK_EQ(stats.bytes_allocated, 5110);
     CHECK_EQ(stats.current_usage_bytes, PAGE + 10);
 
@@ -513,33 +518,33 @@ static void test_hosted_arena(void) {
 }
 
 static void test_config_calls(void) {
-    engram_config_t wanted = {131072, ENGRAM_OVERFLOW_FALLBACK, 0, {0}};
-    engram_config_t config;
+    engram_arena_options_t wanted = {131072, ENGRAM_OVERFLOW_FALLBACK, 0, {0}};
+    engram_arena_options_t config;
     CHECK_EQ(engram_set_config(&wanted), ENGRAM_OK);
     engram_get_config(&config);
-    CHECK_EQ(config.pool_size_bytes, 131072);
+    CHECK_EQ(config.size_bytes, 131072);
     CHECK_EQ(config.overflow_strategy, ENGRAM_OVERFLOW_FALLBACK);
     CHECK_EQ(config.zero_on_reset, 0);
 
     CHECK_EQ(engram_configure_arena(8, ENGRAM_OVERFLOW_PANIC), ENGRAM_OK);
     engram_get_config(&config);
-    CHECK_EQ(config.pool_size_bytes, 8ull << 20);
+    CHECK_EQ(config.size_bytes, 8ull << 20);
     CHECK_EQ(config.overflow_strategy, ENGRAM_OVERFLOW_PANIC);
     CHECK_EQ(config.zero_on_reset, 0);
     CHECK_EQ(engram_configure_arena(0, ENGRAM_OVERFLOW_PANIC), ENGRAM_ERR_INVALID_SIZE);
     CHECK_EQ(engram_configure_arena(2048, ENGRAM_OVERFLOW_PANIC), ENGRAM_ERR_INVALID_SIZE);
     CHECK_EQ(engram_configure_arena(1, 3), ENGRAM_ERR_INVALID_ARGUMENT);
-    wanted.pool_size_bytes = ENGRAM_MIN_POOL_SIZE_BYTES - 1;
+    wanted.size_bytes = ENGRAM_MIN_CONFIG_SIZE_BYTES - 1;
     CHECK_EQ(engram_set_config(&wanted), ENGRAM_ERR_INVALID_SIZE);
     engram_get_config(&config);
-    CHECK_EQ(config.pool_size_bytes, 8ull << 20);
+    CHECK_EQ(config.size_bytes, 8ull << 20);
 
     engram_reset_config();
 }
 
 static void test_metrics_calls(void) {
     engram_arena *arena = create_arena(8192, ENGRAM_OVERFLOW_ERROR_RETURN, 0);
-    engram_alloc_t a;
+    engram_allocation_t a;
     CHECK_EQ(engram_arena_alloc(arena, 3000, 8, &a), ENGRAM_OK);
     CHECK_EQ(engram_arena_alloc(arena, 9000, 8, &a), ENGRAM_ERR_OUT_OF_CAPACITY);
     engram_reset_arena_metrics();
@@ -552,7 +557,7 @@ static void test_metrics_calls(void) {
     CHECK_EQ(high_water_mark, 3000);
     engram_arena_stats(&resets, NULL, NULL);
 
-    engram_metrics_t m;
+    engram_arena_metrics_t m;
     engram_get_metrics(&m);
     CHECK_EQ(m.total_resets, 1);
     CHECK_EQ(m.total_allocations, 1);
@@ -573,10 +578,10 @@ static void test_metrics_calls(void) {
 }
 
 static int run_plain(void) {
-    engram_config_t config;
+    engram_arena_options_t config;
     CHECK_EQ(engram_config_env_errors(), 0);
     engram_get_config(&config);
-    CHECK_EQ(config.pool_size_bytes, 1024 * 1024);
+    CHECK_EQ(config.size_bytes, 1024 * 1024);
     CHECK_EQ(config.overflow_strategy, ENGRAM_OVERFLOW_ERROR_RETURN);
     CHECK_EQ(config.zero_on_reset, 1);
     test_arguments();
@@ -594,18 +599,18 @@ static int run_plain(void) {
 }
 
 static int run_env(void) {
-    engram_config_t config;
+    engram_arena_options_t config;
     engram_get_config(&config);
     CHECK_EQ(engram_config_env_errors(), 0);
-    CHECK_EQ(config.pool_size_bytes, 2097152);
+    CHECK_EQ(config.size_bytes, 2097152);
     CHECK_EQ(config.overflow_strategy, ENGRAM_OVERFLOW_FALLBACK);
     CHECK_EQ(config.zero_on_reset, 0);
 
     /* The thread arena takes the environment's config. */
     engram_arena *arena = NULL;
     CHECK_EQ(engram_thread_arena(&arena), ENGRAM_OK);
-    CHECK_EQ(engram_arena_capacity(arena), 2097152);
-    engram_alloc_t a;
+    CHECK_EQ(engram_arena_size(arena), 2097152);
+    engram_allocation_t a;
     CHECK_EQ(engram_arena_alloc(arena, 3u << 20, 8, &a), ENGRAM_OK);
     CHECK_EQ(a.fallback, 1);
     engram_deinit_thread_arena();
@@ -614,16 +619,16 @@ static int run_env(void) {
     CHECK_EQ(engram_configure_arena(1, ENGRAM_OVERFLOW_ERROR_RETURN), ENGRAM_OK);
     engram_reset_config();
     engram_get_config(&config);
-    CHECK_EQ(config.pool_size_bytes, 2097152);
+    CHECK_EQ(config.size_bytes, 2097152);
     return failures;
 }
 
 static int run_bad_env(void) {
-    engram_config_t config;
+    engram_arena_options_t config;
     CHECK_EQ(engram_config_env_errors(),
              ENGRAM_ENV_SIZE_INVALID | ENGRAM_ENV_OVERFLOW_INVALID | ENGRAM_ENV_ZERO_INVALID);
     engram_get_config(&config);
-    CHECK_EQ(config.pool_size_bytes, 1024 * 1024);
+    CHECK_EQ(config.size_bytes, 1024 * 1024);
     CHECK_EQ(config.overflow_strategy, ENGRAM_OVERFLOW_ERROR_RETURN);
     CHECK_EQ(config.zero_on_reset, 1);
     return failures;
@@ -631,7 +636,7 @@ static int run_bad_env(void) {
 
 static int run_panic(void) {
     engram_arena *arena = create_arena(65536, ENGRAM_OVERFLOW_PANIC, 1);
-    engram_alloc_t a;
+    engram_allocation_t a;
     CHECK_EQ(engram_arena_alloc(arena, 62000, 1, &a), ENGRAM_OK);
     engram_arena_alloc(arena, 4096, 64, &a); /* must not return */
     fprintf(stderr, "c_abi_test: the panic strategy returned instead of aborting\n");
@@ -641,7 +646,7 @@ static int run_panic(void) {
 /* A config word no store could publish, in the shipped (ReleaseFast) library:
  * an abort with a message, at once, not a wait for a loader that is not there. */
 static int run_corrupt_config(void) {
-    engram_config_t config;
+    engram_arena_options_t config;
     engram_testing_store_config_word(3); /* a phase the word never holds */
     engram_get_config(&config);          /* must not return */
     fprintf(stderr, "c_abi_test: a corrupt config word was read as a config\n");

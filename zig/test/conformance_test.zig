@@ -32,10 +32,10 @@ const max_log2_align = 16;
 /// The counters the arena must report after each call, kept from the calls'
 /// results alone.
 const Expected = struct {
-    allocation_count: u64 = 0,
+    allocations: u64 = 0,
     bytes_allocated: u64 = 0,
-    overflow_count: u64 = 0,
-    fallback_count: u64 = 0,
+    overflows: u64 = 0,
+    fallbacks: u64 = 0,
     fallback_bytes: u64 = 0,
     high_water_mark: u64 = 0,
 
@@ -43,10 +43,10 @@ const Expected = struct {
         const stats = arena.getStats();
         try testing.expectEqual(@as(u64, fba.end_index), stats.current_usage_bytes);
         try testing.expectEqual(expected.high_water_mark, stats.high_water_mark_bytes);
-        try testing.expectEqual(expected.allocation_count, stats.allocation_count);
+        try testing.expectEqual(expected.allocations, stats.allocations);
         try testing.expectEqual(expected.bytes_allocated, stats.bytes_allocated);
-        try testing.expectEqual(expected.overflow_count, stats.overflow_count);
-        try testing.expectEqual(expected.fallback_count, stats.fallback_count);
+        try testing.expectEqual(expected.overflows, stats.overflows);
+        try testing.expectEqual(expected.fallbacks, stats.fallbacks);
         try testing.expectEqual(expected.fallback_bytes, stats.fallback_bytes);
     }
 };
@@ -77,18 +77,18 @@ const Run = struct {
         if (from_fba) |ptr| {
             // Where the FBA put it, the arena must have put it too.
             try testing.expectEqual(@as(?[*]u8, ptr), from_arena);
-            run.expected.allocation_count += 1;
+            run.expected.allocations += 1;
             run.expected.bytes_allocated += len;
         } else if (from_arena) |ptr| {
             try testing.expectEqual(core.OverflowStrategy.fallback, run.arena.options.overflow_strategy);
             try testing.expect(std.mem.allEqual(u8, ptr[0..len], 0));
-            run.expected.overflow_count += 1;
-            run.expected.fallback_count += 1;
+            run.expected.overflows += 1;
+            run.expected.fallbacks += 1;
             run.expected.fallback_bytes += len;
-            run.expected.allocation_count += 1;
+            run.expected.allocations += 1;
             run.expected.bytes_allocated += len;
         } else {
-            run.expected.overflow_count += 1;
+            run.expected.overflows += 1;
         }
         const ptr = from_arena orelse return run.checkAll();
         try testing.expect(std.mem.isAligned(@intFromPtr(ptr), @as(usize, 1) << @intCast(log2_align)));
@@ -161,7 +161,7 @@ const page = std.mem.page_size;
 fn compareWithFba(buffer: []u8, strategy: core.OverflowStrategy, zero_on_reset: bool, seed: u64) !void {
     @memset(buffer, 0);
     var arena = ArenaAllocator.initOptions(buffer, .{
-        .capacity = buffer.len,
+        .size_bytes = buffer.len,
         .overflow_strategy = strategy,
         .zero_on_reset = zero_on_reset,
     });
@@ -209,7 +209,7 @@ test "conformance: fallbacks are counted, aligned, zeroed and never the newest" 
 }
 
 test "conformance: alignments above a page, as 16 KiB-page targets ask, pad from the address" {
-    var arena = try ArenaAllocator.create(.{ .capacity = 4 << 20, .overflow_strategy = .error_return, .zero_on_reset = true });
+    var arena = try ArenaAllocator.create(.{ .size_bytes = 4 << 20, .overflow_strategy = .error_return, .zero_on_reset = true });
     defer arena.destroy();
     try std.heap.testAllocatorLargeAlignment(arena.allocator());
     arena.reset();
@@ -228,14 +228,14 @@ test "conformance: alignments above a page, as 16 KiB-page targets ask, pad from
 }
 
 test "conformance: a fallback aligned above a page, through the heap" {
-    var arena = try ArenaAllocator.create(.{ .capacity = 4096, .overflow_strategy = .fallback, .zero_on_reset = false });
+    var arena = try ArenaAllocator.create(.{ .size_bytes = 4096, .overflow_strategy = .fallback, .zero_on_reset = false });
     defer arena.destroy();
     arena.fallback_allocator = testing.allocator;
     const ptr = arena.allocator().rawAlloc(5000, 16, 0) orelse return error.TestUnexpectedResult;
     const bytes = ptr[0..5000];
     try testing.expect(std.mem.isAligned(@intFromPtr(bytes.ptr), 1 << 16));
     try testing.expect(std.mem.allEqual(u8, bytes, 0));
-    try testing.expectEqual(@as(u64, 1), arena.state.fallback_count);
+    try testing.expectEqual(@as(u64, 1), arena.state.fallbacks);
     // An alignment whose header padding would wrap is refused, not wrapped.
     try testing.expectEqual(@as(?[*]u8, null), arena.allocator().rawAlloc(8192, @bitSizeOf(usize) - 1, 0));
     arena.reset();

@@ -9,18 +9,37 @@ const core = @import("../src/allocator.zig");
 const arena_config = @import("../src/arena_config.zig");
 const arena_metrics = @import("../src/arena_metrics.zig");
 
+const abi = @import("../src/abi.zig");
+
 const Arena = ffi.Arena;
-const Config = ffi.Config;
-const Allocation = ffi.Allocation;
-const ArenaStats = ffi.ArenaStats;
-const Metrics = ffi.Metrics;
+const Allocation = abi.Allocation;
+const ArenaStats = abi.ArenaStats;
+const Metrics = abi.ArenaMetrics;
+
+/// engram_arena_options_t as C may fill it: plain bytes where Zig's has an
+/// enum and a bool, so that the tests can pass values no strategy or flag has.
+const Config = extern struct {
+    size_bytes: u64,
+    overflow_strategy: u8,
+    zero_on_reset: u8,
+    reserved: [6]u8 = [_]u8{0} ** 6,
+};
+
+fn optionsOf(size_bytes: u64, overflow_strategy: u8, zero_on_reset: u8) Config {
+    return .{ .size_bytes = size_bytes, .overflow_strategy = overflow_strategy, .zero_on_reset = zero_on_reset };
+}
+
+comptime {
+    std.debug.assert(@sizeOf(Config) == @sizeOf(abi.ArenaOptions));
+    std.debug.assert(@offsetOf(Config, "zero_on_reset") == @offsetOf(abi.ArenaOptions, "zero_on_reset"));
+}
 
 extern fn engram_configure_arena(pool_size_mb: u32, overflow_strategy: u8) i32;
 extern fn engram_set_config(config: ?*const Config) i32;
 extern fn engram_get_config(out: ?*Config) void;
 extern fn engram_reset_config() void;
 extern fn engram_config_env_errors() u32;
-extern fn engram_arena_create(capacity_bytes: u64, overflow_strategy: u8, zero_on_reset: u8, out: ?*?*Arena) i32;
+extern fn engram_arena_create(options: ?*const Config, out: ?*?*Arena) i32;
 extern fn engram_arena_destroy(arena: ?*Arena) void;
 extern fn engram_arena_destroy_checked(arena: ?*Arena) i32;
 extern fn engram_arena_retire(arena: ?*Arena) i32;
@@ -31,7 +50,7 @@ extern fn engram_arena_alloc(arena: ?*Arena, size_bytes: u64, alignment: u64, ou
 extern fn engram_arena_reset(arena: ?*Arena) i32;
 extern fn engram_arena_get_stats(arena: ?*const Arena, out: ?*ArenaStats) i32;
 extern fn engram_arena_base(arena: ?*const Arena) ?[*]u8;
-extern fn engram_arena_capacity(arena: ?*const Arena) u64;
+extern fn engram_arena_size(arena: ?*const Arena) u64;
 extern fn engram_arena_remaining(arena: ?*const Arena) u64;
 extern fn engram_thread_arena(out: ?*?*Arena) i32;
 extern fn engram_reset_arenas() void;
@@ -40,7 +59,7 @@ extern fn engram_arena_stats(total_resets: ?*u64, total_overflows: ?*u64, max_hi
 extern fn engram_get_metrics(out: ?*Metrics) void;
 extern fn engram_reset_arena_metrics() void;
 extern fn engram_testing_fail_reservations(count: u32) void;
-extern fn engram_arena_create_hosted(capacity_bytes: u64, overflow_strategy: u8, zero_on_reset: u8, out: ?*?*Arena) i32;
+extern fn engram_arena_create_hosted(options: ?*const Config, out: ?*?*Arena) i32;
 extern fn engram_arena_bind(arena: ?*Arena, memory: ?[*]u8, memory_bytes: u64, memory_is_zero: u8, base_offset_out: ?*u64) i32;
 extern fn engram_arena_expose(arena: ?*Arena, end_bytes: u64) i32;
 extern fn engram_discard_memory(memory: ?[*]u8, bytes: u64) void;
@@ -55,9 +74,9 @@ const invalid_argument: i32 = 6;
 
 const gib: u64 = 1024 * 1024 * 1024;
 
-fn createArena(capacity_bytes: u64, strategy: u8, zero: u8) !*Arena {
+fn createArena(size_bytes: u64, strategy: u8, zero: u8) !*Arena {
     var handle: ?*Arena = null;
-    try testing.expectEqual(ok, engram_arena_create(capacity_bytes, strategy, zero, &handle));
+    try testing.expectEqual(ok, engram_arena_create(&optionsOf(size_bytes, strategy, zero), &handle));
     return handle.?;
 }
 
@@ -65,11 +84,12 @@ test "C ABI: null pointers and bad values are refused" {
     var handle: ?*Arena = null;
     var allocation: Allocation = undefined;
     var stats: ArenaStats = undefined;
-    try testing.expectEqual(invalid_argument, engram_arena_create(4096, 1, 1, null));
-    try testing.expectEqual(invalid_argument, engram_arena_create(4096, 3, 1, &handle));
-    try testing.expectEqual(invalid_argument, engram_arena_create(4096, 1, 2, &handle));
-    try testing.expectEqual(invalid_size, engram_arena_create(0, 1, 1, &handle));
-    try testing.expectEqual(invalid_size, engram_arena_create(gib + 1, 1, 1, &handle));
+    try testing.expectEqual(invalid_argument, engram_arena_create(&optionsOf(4096, 1, 1), null));
+    try testing.expectEqual(invalid_argument, engram_arena_create(null, &handle));
+    try testing.expectEqual(invalid_argument, engram_arena_create(&optionsOf(4096, 3, 1), &handle));
+    try testing.expectEqual(invalid_argument, engram_arena_create(&optionsOf(4096, 1, 2), &handle));
+    try testing.expectEqual(invalid_size, engram_arena_create(&optionsOf(0, 1, 1), &handle));
+    try testing.expectEqual(invalid_size, engram_arena_create(&optionsOf(gib + 1, 1, 1), &handle));
     try testing.expectEqual(@as(?*Arena, null), handle);
     try testing.expectEqual(invalid_argument, engram_arena_alloc(null, 8, 8, &allocation));
     try testing.expectEqual(invalid_argument, engram_arena_reset(null));
@@ -77,7 +97,7 @@ test "C ABI: null pointers and bad values are refused" {
     try testing.expectEqual(invalid_argument, engram_thread_arena(null));
     try testing.expectEqual(invalid_argument, engram_set_config(null));
     try testing.expectEqual(@as(?[*]u8, null), engram_arena_base(null));
-    try testing.expectEqual(@as(u64, 0), engram_arena_capacity(null));
+    try testing.expectEqual(@as(u64, 0), engram_arena_size(null));
     try testing.expectEqual(@as(u64, 0), engram_arena_remaining(null));
     engram_arena_destroy(null);
     engram_get_config(null);
@@ -95,7 +115,7 @@ test "C ABI: null pointers and bad values are refused" {
     try testing.expectEqual(invalid_size, engram_arena_alloc(arena, std.math.maxInt(u64), 8, &allocation));
     try testing.expectEqual(ok, engram_arena_get_stats(arena, &stats));
     try testing.expectEqual(@as(u64, 0), stats.current_usage_bytes);
-    try testing.expectEqual(@as(u64, 0), stats.overflow_count);
+    try testing.expectEqual(@as(u64, 0), stats.overflows);
 }
 
 test "C ABI: instance arena alloc, stats, reset, destroy" {
@@ -104,7 +124,7 @@ test "C ABI: instance arena alloc, stats, reset, destroy" {
     const arena = try createArena(65536, 1, 1);
     const base = engram_arena_base(arena).?;
     try testing.expectEqual(@as(usize, 0), @intFromPtr(base) % std.mem.page_size);
-    try testing.expectEqual(@as(u64, 65536), engram_arena_capacity(arena));
+    try testing.expectEqual(@as(u64, 65536), engram_arena_size(arena));
 
     var allocation: Allocation = undefined;
     try testing.expectEqual(ok, engram_arena_alloc(arena, 3, 1, &allocation));
@@ -120,13 +140,13 @@ test "C ABI: instance arena alloc, stats, reset, destroy" {
     var stats: ArenaStats = undefined;
     try testing.expectEqual(ok, engram_arena_get_stats(arena, &stats));
     try testing.expectEqual(ArenaStats{
-        .capacity_bytes = 65536,
+        .size_bytes = 65536,
         .current_usage_bytes = 164,
         .high_water_mark_bytes = 164,
-        .overflow_count = 1,
-        .allocation_count = 2,
+        .overflows = 1,
+        .allocations = 2,
         .bytes_allocated = 103,
-        .fallback_count = 0,
+        .fallbacks = 0,
         .fallback_bytes = 0,
         .utilization = 164.0 / 65536.0,
     }, stats);
@@ -154,13 +174,13 @@ test "C ABI: fallback allocations report UINT64_MAX and a refused heap is INIT_F
     var allocation: Allocation = undefined;
     try testing.expectEqual(ok, engram_arena_alloc(arena, 8192, 256, &allocation));
     try testing.expectEqual(@as(u8, 1), allocation.fallback);
-    try testing.expectEqual(ffi.fallback_offset, allocation.offset);
+    try testing.expectEqual(abi.fallback_offset, allocation.offset);
     try testing.expectEqual(@as(usize, 0), @intFromPtr(allocation.ptr.?) % 256);
     engram_testing_fail_reservations(1);
     try testing.expectEqual(init_failed, engram_arena_alloc(arena, 8192, 8, &allocation));
     var stats: ArenaStats = undefined;
     try testing.expectEqual(ok, engram_arena_get_stats(arena, &stats));
-    try testing.expectEqual(@as(u64, 1), stats.fallback_count);
+    try testing.expectEqual(@as(u64, 1), stats.fallbacks);
     try testing.expectEqual(@as(u64, 8192), stats.fallback_bytes);
     try testing.expectEqual(@as(u64, 0), stats.current_usage_bytes);
 }
@@ -168,7 +188,7 @@ test "C ABI: fallback allocations report UINT64_MAX and a refused heap is INIT_F
 test "C ABI: refused reservations are INIT_FAILED for create and the thread arena" {
     var handle: ?*Arena = null;
     engram_testing_fail_reservations(2);
-    try testing.expectEqual(init_failed, engram_arena_create(4096, 1, 1, &handle));
+    try testing.expectEqual(init_failed, engram_arena_create(&optionsOf(4096, 1, 1), &handle));
     try testing.expectEqual(init_failed, engram_thread_arena(&handle));
     try testing.expectEqual(@as(?*Arena, null), handle);
     try testing.expectEqual(ok, engram_thread_arena(&handle));
@@ -182,7 +202,7 @@ test "C ABI: the thread arena handle after deinit reports DESTROYED" {
     var allocation: Allocation = undefined;
     try testing.expectEqual(ok, engram_arena_alloc(arena, 10, 8, &allocation));
     engram_reset_arenas();
-    try testing.expectEqual(@as(u64, engram_arena_capacity(arena)), engram_arena_remaining(arena));
+    try testing.expectEqual(@as(u64, engram_arena_size(arena)), engram_arena_remaining(arena));
     engram_deinit_thread_arena();
     engram_deinit_thread_arena();
     try testing.expectEqual(destroyed, engram_arena_alloc(arena, 10, 8, &allocation));
@@ -190,7 +210,7 @@ test "C ABI: the thread arena handle after deinit reports DESTROYED" {
     var stats: ArenaStats = undefined;
     try testing.expectEqual(destroyed, engram_arena_get_stats(arena, &stats));
     try testing.expectEqual(@as(?[*]u8, null), engram_arena_base(arena));
-    try testing.expectEqual(@as(u64, 0), engram_arena_capacity(arena));
+    try testing.expectEqual(@as(u64, 0), engram_arena_size(arena));
     // Destroying the thread arena's handle deinitialises it; it is never freed.
     try testing.expectEqual(ok, engram_thread_arena(&handle));
     engram_arena_destroy(handle);
@@ -199,7 +219,7 @@ test "C ABI: the thread arena handle after deinit reports DESTROYED" {
 
 test "C ABI: config set, configure, get, reset, env errors" {
     defer engram_reset_config();
-    const wanted = Config{ .pool_size_bytes = 131072, .overflow_strategy = 2, .zero_on_reset = 0 };
+    const wanted = Config{ .size_bytes = 131072, .overflow_strategy = 2, .zero_on_reset = 0 };
     try testing.expectEqual(ok, engram_set_config(&wanted));
     var config: Config = undefined;
     engram_get_config(&config);
@@ -207,13 +227,13 @@ test "C ABI: config set, configure, get, reset, env errors" {
 
     try testing.expectEqual(ok, engram_configure_arena(4, 0));
     engram_get_config(&config);
-    try testing.expectEqual(Config{ .pool_size_bytes = 4 << 20, .overflow_strategy = 0, .zero_on_reset = 0 }, config);
+    try testing.expectEqual(Config{ .size_bytes = 4 << 20, .overflow_strategy = 0, .zero_on_reset = 0 }, config);
     try testing.expectEqual(invalid_size, engram_configure_arena(0, 1));
     try testing.expectEqual(invalid_size, engram_configure_arena(1025, 1));
     try testing.expectEqual(invalid_argument, engram_configure_arena(1, 7));
 
     var bad = wanted;
-    bad.pool_size_bytes = 1000;
+    bad.size_bytes = 1000;
     try testing.expectEqual(invalid_size, engram_set_config(&bad));
     bad = wanted;
     bad.overflow_strategy = 9;
@@ -222,12 +242,12 @@ test "C ABI: config set, configure, get, reset, env errors" {
     bad.zero_on_reset = 5;
     try testing.expectEqual(invalid_argument, engram_set_config(&bad));
     engram_get_config(&config);
-    try testing.expectEqual(@as(u64, 4 << 20), config.pool_size_bytes);
+    try testing.expectEqual(@as(u64, 4 << 20), config.size_bytes);
 
     engram_reset_config();
     engram_get_config(&config);
     const from_env = arena_config.ArenaConfig.fromEnv();
-    try testing.expectEqual(@as(u64, from_env.pool_size), config.pool_size_bytes);
+    try testing.expectEqual(@as(u64, from_env.size_bytes), config.size_bytes);
     try testing.expectEqual(arena_config.loadEnv().invalid, engram_config_env_errors());
 }
 
@@ -248,7 +268,7 @@ test "C ABI: after disown the old thread arena handle reports DESTROYED" {
     try testing.expectEqual(destroyed, engram_arena_reset(old));
     try testing.expectEqual(destroyed, engram_arena_get_stats(old, &stats));
     try testing.expectEqual(@as(?[*]u8, null), engram_arena_base(old));
-    try testing.expectEqual(@as(u64, 0), engram_arena_capacity(old));
+    try testing.expectEqual(@as(u64, 0), engram_arena_size(old));
     try testing.expect(engram_arena_state(old) == null);
 
     // The owned arena serves its own next bytes, once.
@@ -277,7 +297,7 @@ test "C ABI: retire destroys at once (metrics included) but keeps the memory unt
     try testing.expectEqual(before.reserved_bytes, after.reserved_bytes);
     try testing.expectEqual(before.total_allocations + 1, after.total_allocations);
     try testing.expectEqual(destroyed, engram_arena_alloc(arena, 8, 8, &allocation));
-    try testing.expectEqual(@as(u64, 0), engram_arena_capacity(arena));
+    try testing.expectEqual(@as(u64, 0), engram_arena_size(arena));
     try testing.expectEqual(invalid_argument, engram_arena_retire(arena));
     // Still mapped: a write lands (a freed buffer would fault here).
     bytes[0] = 0x41;
@@ -294,7 +314,7 @@ test "C ABI: an arena's options are the ones it was made with, not the config no
     defer engram_arena_destroy(arena);
     var options: Config = undefined;
     try testing.expectEqual(ok, engram_arena_get_options(arena, &options));
-    try testing.expectEqual(@as(u64, 128 * 1024), options.pool_size_bytes);
+    try testing.expectEqual(@as(u64, 128 * 1024), options.size_bytes);
     try testing.expectEqual(@as(u8, 2), options.overflow_strategy);
     try testing.expectEqual(@as(u8, 0), options.zero_on_reset);
     try testing.expectEqual(invalid_argument, engram_arena_get_options(arena, null));
@@ -309,7 +329,7 @@ test "C ABI: an arena's options are the ones it was made with, not the config no
     var still: Config = undefined;
     try testing.expectEqual(ok, engram_arena_get_options(thread, &still));
     try testing.expectEqual(made, still);
-    try testing.expectEqual(@as(u64, 1024 * 1024), still.pool_size_bytes);
+    try testing.expectEqual(@as(u64, 1024 * 1024), still.size_bytes);
     engram_deinit_thread_arena();
     engram_reset_config();
 }
@@ -338,7 +358,7 @@ const Handoff = struct {
         handoff.step.store(1, .release);
         handoff.waitFor(2);
         handoff.check(engram_arena_alloc(handle, 96, 8, &allocation) == ok);
-        handoff.check(engram_arena_remaining(handle) == engram_arena_capacity(handle) - 192);
+        handoff.check(engram_arena_remaining(handle) == engram_arena_size(handle) - 192);
         engram_deinit_thread_arena();
         handoff.check(engram_arena_reset(handle) == destroyed);
         handoff.step.store(3, .release);
@@ -353,10 +373,10 @@ test "C ABI: destroying another thread's arena handle is refused and changes not
     defer handoff.step.store(4, .release);
     handoff.waitFor(1);
     const foreign = handoff.handle.load(.acquire).?;
-    const capacity = engram_arena_capacity(foreign);
+    const capacity = engram_arena_size(foreign);
     try testing.expectEqual(invalid_argument, engram_arena_destroy_checked(foreign));
     engram_arena_destroy(foreign); // before the fix: free() of a TLS address
-    try testing.expectEqual(capacity, engram_arena_capacity(foreign));
+    try testing.expectEqual(capacity, engram_arena_size(foreign));
     try testing.expectEqual(capacity - 96, engram_arena_remaining(foreign));
     handoff.step.store(2, .release);
     handoff.waitFor(3);
@@ -380,7 +400,7 @@ test "C ABI: an offset written past the capacity is out of capacity, counted as 
         state.offset = bad_offset;
         try testing.expectEqual(out_of_capacity, engram_arena_alloc(arena, 8, 8, &allocation));
         try testing.expectEqual(@as(?[*]u8, null), allocation.ptr);
-        try testing.expectEqual(@as(u64, overflows), state.overflow_count);
+        try testing.expectEqual(@as(u64, overflows), state.overflows);
         try testing.expectEqual(@as(u64, 0), engram_arena_remaining(arena));
     }
     try testing.expectEqual(ok, engram_arena_reset(arena));
@@ -393,9 +413,9 @@ test "C ABI: an offset written past the capacity is out of capacity, counted as 
 const hosted_slack_bytes: u64 = 4096; // ENGRAM_HOSTED_SLACK_BYTES
 const page = std.mem.page_size;
 
-fn createHosted(capacity_bytes: u64, strategy: u8, zero: u8) !*Arena {
+fn createHosted(size_bytes: u64, strategy: u8, zero: u8) !*Arena {
     var handle: ?*Arena = null;
-    try testing.expectEqual(ok, engram_arena_create_hosted(capacity_bytes, strategy, zero, &handle));
+    try testing.expectEqual(ok, engram_arena_create_hosted(&optionsOf(size_bytes, strategy, zero), &handle));
     return handle.?;
 }
 
@@ -408,26 +428,27 @@ fn metricsNow() Metrics {
 test "C ABI: create_hosted validates as create does, counts in the gauges, and the seam refuses it" {
     try testing.expectEqual(core.hosted_slack_bytes, hosted_slack_bytes);
     var handle: ?*Arena = null;
-    try testing.expectEqual(invalid_argument, engram_arena_create_hosted(4096, 1, 1, null));
-    try testing.expectEqual(invalid_argument, engram_arena_create_hosted(4096, 3, 1, &handle));
-    try testing.expectEqual(invalid_argument, engram_arena_create_hosted(4096, 1, 2, &handle));
-    try testing.expectEqual(invalid_size, engram_arena_create_hosted(0, 1, 1, &handle));
-    try testing.expectEqual(invalid_size, engram_arena_create_hosted(gib + 1, 1, 1, &handle));
+    try testing.expectEqual(invalid_argument, engram_arena_create_hosted(&optionsOf(4096, 1, 1), null));
+    try testing.expectEqual(invalid_argument, engram_arena_create_hosted(null, &handle));
+    try testing.expectEqual(invalid_argument, engram_arena_create_hosted(&optionsOf(4096, 3, 1), &handle));
+    try testing.expectEqual(invalid_argument, engram_arena_create_hosted(&optionsOf(4096, 1, 2), &handle));
+    try testing.expectEqual(invalid_size, engram_arena_create_hosted(&optionsOf(0, 1, 1), &handle));
+    try testing.expectEqual(invalid_size, engram_arena_create_hosted(&optionsOf(gib + 1, 1, 1), &handle));
     try testing.expectEqual(@as(?*Arena, null), handle);
 
     const before = metricsNow();
     engram_testing_fail_reservations(1);
-    try testing.expectEqual(init_failed, engram_arena_create_hosted(4096, 1, 1, &handle));
+    try testing.expectEqual(init_failed, engram_arena_create_hosted(&optionsOf(4096, 1, 1), &handle));
     try testing.expectEqual(@as(?*Arena, null), handle);
     try testing.expectEqual(before.live_arenas, metricsNow().live_arenas);
 
     const arena = try createHosted(3 * 65536, 2, 0);
     try testing.expectEqual(before.live_arenas + 1, metricsNow().live_arenas);
     try testing.expectEqual(before.reserved_bytes + 3 * 65536, metricsNow().reserved_bytes);
-    try testing.expectEqual(@as(u64, 3 * 65536), engram_arena_capacity(arena));
+    try testing.expectEqual(@as(u64, 3 * 65536), engram_arena_size(arena));
     var options: Config = undefined;
     try testing.expectEqual(ok, engram_arena_get_options(arena, &options));
-    try testing.expectEqual(Config{ .pool_size_bytes = 3 * 65536, .overflow_strategy = 2, .zero_on_reset = 0 }, options);
+    try testing.expectEqual(Config{ .size_bytes = 3 * 65536, .overflow_strategy = 2, .zero_on_reset = 0 }, options);
     engram_arena_destroy(arena);
     try testing.expectEqual(before.live_arenas, metricsNow().live_arenas);
     try testing.expectEqual(before.reserved_bytes, metricsNow().reserved_bytes);
@@ -449,12 +470,12 @@ test "C ABI: a hosted arena before its first bind refuses alloc, reset and expos
     try testing.expectEqual(invalid_argument, engram_arena_reset(arena));
     try testing.expectEqual(invalid_argument, engram_arena_expose(arena, 100));
     try testing.expectEqual(before, state.*);
-    try testing.expectEqual(core.State{ .capacity = 65536 }, state.*);
+    try testing.expectEqual(core.State{ .size_bytes = 65536 }, state.*);
     try testing.expectEqual(@as(?[*]u8, null), engram_arena_base(arena));
     try testing.expectEqual(@as(u64, 0), engram_arena_remaining(arena));
     var stats: ArenaStats = undefined;
     try testing.expectEqual(ok, engram_arena_get_stats(arena, &stats));
-    try testing.expectEqual(@as(u64, 65536), stats.capacity_bytes);
+    try testing.expectEqual(@as(u64, 65536), stats.size_bytes);
     try testing.expectEqual(@as(u64, 0), metricsNow().total_resets);
     try testing.expectEqual(@as(u64, 0), metricsNow().total_overflows);
 }
@@ -589,17 +610,17 @@ test "C ABI: a hosted fallback is counted and answers {NULL, UINT64_MAX, 1}" {
     try testing.expectEqual(ok, engram_arena_alloc(arena, 1000, 8, &allocation));
     try testing.expectEqual(@as(u8, 0), allocation.fallback);
     try testing.expectEqual(ok, engram_arena_alloc(arena, 10000, 4096, &allocation));
-    try testing.expectEqual(Allocation{ .ptr = null, .offset = ffi.fallback_offset, .fallback = 1 }, allocation);
+    try testing.expectEqual(Allocation{ .ptr = null, .offset = abi.fallback_offset, .fallback = 1 }, allocation);
     engram_testing_fail_reservations(1);
     try testing.expectEqual(init_failed, engram_arena_alloc(arena, 10000, 8, &allocation));
     try testing.expectEqual(Allocation{ .ptr = null, .offset = 0, .fallback = 0 }, allocation);
 
     var stats: ArenaStats = undefined;
     try testing.expectEqual(ok, engram_arena_get_stats(arena, &stats));
-    try testing.expectEqual(@as(u64, 1), stats.fallback_count);
+    try testing.expectEqual(@as(u64, 1), stats.fallbacks);
     try testing.expectEqual(@as(u64, 10000), stats.fallback_bytes);
-    try testing.expectEqual(@as(u64, 2), stats.overflow_count);
-    try testing.expectEqual(@as(u64, 2), stats.allocation_count);
+    try testing.expectEqual(@as(u64, 2), stats.overflows);
+    try testing.expectEqual(@as(u64, 2), stats.allocations);
     try testing.expectEqual(@as(u64, 11000), stats.bytes_allocated);
     try testing.expectEqual(@as(u64, 1000), stats.current_usage_bytes);
 
@@ -623,7 +644,7 @@ test "C ABI: a host's copy of the state record, copied in before a call and out 
     // The host bumps in its own copy with the header's rule...
     copy.offset = 40;
     copy.high_water_mark = 40;
-    copy.allocation_count = 1;
+    copy.allocations = 1;
     copy.bytes_allocated = 40;
     // ...and copies it in for a call, and back after it.
     state.* = copy;
@@ -633,7 +654,7 @@ test "C ABI: a host's copy of the state record, copied in before a call and out 
     try testing.expectEqual(@as(u64, 64), allocation.offset);
     try testing.expectEqual(memory.ptr + 8 + @as(usize, @intCast(base_offset)) + 64, allocation.ptr.?);
     try testing.expectEqual(@as(u64, 72), copy.offset);
-    try testing.expectEqual(@as(u64, 2), copy.allocation_count);
+    try testing.expectEqual(@as(u64, 2), copy.allocations);
     try testing.expectEqual(@as(u64, 48), copy.bytes_allocated);
 }
 

@@ -14,29 +14,29 @@ const ArenaAllocator = engram.ArenaAllocator;
 /// padding comes from the address, as the design says.
 const Model = struct {
     base_address: usize,
-    capacity: usize,
+    size_bytes: usize,
     strategy: engram.OverflowStrategy,
     zero_on_reset: bool,
     offset: usize = 0,
     high_water_mark: usize = 0,
-    overflow_count: u64 = 0,
-    allocation_count: u64 = 0,
+    overflows: u64 = 0,
+    allocations: u64 = 0,
     bytes_allocated: u64 = 0,
-    fallback_count: u64 = 0,
+    fallbacks: u64 = 0,
     fallback_bytes: u64 = 0,
 
     /// Where a request lands in the buffer, or null when it overflows.
     fn place(model: *const Model, size_bytes: usize, alignment: usize) ?usize {
         const address = model.base_address + model.offset;
         const start = std.mem.alignForward(usize, address, alignment) - model.base_address;
-        if (start + size_bytes > model.capacity) return null;
+        if (start + size_bytes > model.size_bytes) return null;
         return start;
     }
 
     fn reset(model: *Model) void {
         model.* = .{
             .base_address = model.base_address,
-            .capacity = model.capacity,
+            .size_bytes = model.size_bytes,
             .strategy = model.strategy,
             .zero_on_reset = model.zero_on_reset,
             .high_water_mark = model.high_water_mark,
@@ -46,10 +46,10 @@ const Model = struct {
     fn expectMatches(model: *const Model, arena: *const ArenaAllocator) !void {
         try testing.expectEqual(@as(u64, model.offset), arena.state.offset);
         try testing.expectEqual(@as(u64, model.high_water_mark), arena.highWaterMark());
-        try testing.expectEqual(model.overflow_count, arena.state.overflow_count);
-        try testing.expectEqual(model.allocation_count, arena.state.allocation_count);
+        try testing.expectEqual(model.overflows, arena.state.overflows);
+        try testing.expectEqual(model.allocations, arena.state.allocations);
         try testing.expectEqual(model.bytes_allocated, arena.state.bytes_allocated);
-        try testing.expectEqual(model.fallback_count, arena.state.fallback_count);
+        try testing.expectEqual(model.fallbacks, arena.state.fallbacks);
         try testing.expectEqual(model.fallback_bytes, arena.state.fallback_bytes);
     }
 };
@@ -86,7 +86,7 @@ test "randomised arena against the reference model" {
 fn runSequence(random: std.Random) !void {
     const capacity = random.intRangeAtMost(usize, 4096, 3 * 1024 * 1024);
     const options = engram.Options{
-        .capacity = capacity,
+        .size_bytes = capacity,
         .overflow_strategy = if (random.boolean()) .fallback else .error_return,
         .zero_on_reset = random.boolean(),
     };
@@ -110,7 +110,7 @@ fn runSteps(random: std.Random, arena: *ArenaAllocator, starts_zeroed: bool) !vo
     arena.fallback_allocator = testing.allocator;
     var model = Model{
         .base_address = @intFromPtr(arena.buffer.ptr),
-        .capacity = arena.buffer.len,
+        .size_bytes = arena.buffer.len,
         .strategy = arena.options.overflow_strategy,
         .zero_on_reset = arena.options.zero_on_reset,
     };
@@ -151,11 +151,11 @@ fn allocChecked(arena: *ArenaAllocator, model: *Model, size_bytes: usize, alignm
         if (tail_is_zero) try testing.expect(std.mem.allEqual(u8, bytes, 0));
         model.offset = start + size_bytes;
         model.high_water_mark = @max(model.high_water_mark, model.offset);
-        model.allocation_count += 1;
+        model.allocations += 1;
         model.bytes_allocated += size_bytes;
         return bytes;
     }
-    model.overflow_count += 1;
+    model.overflows += 1;
     if (model.strategy == .error_return) {
         try testing.expectError(error.OutOfMemory, result);
         return null;
@@ -164,9 +164,9 @@ fn allocChecked(arena: *ArenaAllocator, model: *Model, size_bytes: usize, alignm
     try testing.expect(@intFromPtr(bytes.ptr) % alignment == 0);
     try testing.expect(outside(bytes, arena.buffer));
     if (model.zero_on_reset) try testing.expect(std.mem.allEqual(u8, bytes, 0));
-    model.allocation_count += 1;
+    model.allocations += 1;
     model.bytes_allocated += size_bytes;
-    model.fallback_count += 1;
+    model.fallbacks += 1;
     model.fallback_bytes += size_bytes;
     return bytes;
 }
@@ -188,7 +188,7 @@ fn expectContents(live: []const Live) !void {
 /// overflows again; every reservation goes through `backing`.
 fn fallbackScenario(backing: std.mem.Allocator) !void {
     var arena = try ArenaAllocator.createIn(backing, .{
-        .capacity = 4096,
+        .size_bytes = 4096,
         .overflow_strategy = .fallback,
         .zero_on_reset = true,
     });
@@ -199,7 +199,7 @@ fn fallbackScenario(backing: std.mem.Allocator) !void {
     _ = try arena.alloc(100, 4096);
     arena.reset();
     _ = try arena.alloc(10_000, 1);
-    try testing.expectEqual(@as(u64, 1), arena.state.fallback_count);
+    try testing.expectEqual(@as(u64, 1), arena.state.fallbacks);
 }
 
 test "failure injection: arena buffer and each fallback" {
@@ -218,20 +218,20 @@ fn threadArenaScenario(backing: std.mem.Allocator) !void {
 
 test "failure injection: the thread arena" {
     defer engram.arena_config.resetConfig();
-    try engram.arena_config.setConfig(.{ .pool_size = 64 * 1024, .overflow_strategy = .fallback, .zero_on_reset = true });
+    try engram.arena_config.setConfig(.{ .size_bytes = 64 * 1024, .overflow_strategy = .fallback, .zero_on_reset = true });
     try testing.checkAllAllocationFailures(testing.allocator, threadArenaScenario, .{});
 }
 
 test "failure injection: the process-wide seam refuses each kind of reservation" {
     engram.failReservations(1);
-    try testing.expectError(error.OutOfMemory, ArenaAllocator.create(.{ .capacity = 4096, .overflow_strategy = .fallback, .zero_on_reset = true }));
+    try testing.expectError(error.OutOfMemory, ArenaAllocator.create(.{ .size_bytes = 4096, .overflow_strategy = .fallback, .zero_on_reset = true }));
     engram.failReservations(1);
     try testing.expectError(error.OutOfMemory, engram.getThreadArena());
-    var arena = try ArenaAllocator.create(.{ .capacity = 4096, .overflow_strategy = .fallback, .zero_on_reset = true });
+    var arena = try ArenaAllocator.create(.{ .size_bytes = 4096, .overflow_strategy = .fallback, .zero_on_reset = true });
     defer arena.destroy();
     engram.failReservations(1);
     try testing.expectError(error.OutOfMemory, arena.alloc(8192, 8));
-    try testing.expectEqual(@as(u64, 0), arena.state.fallback_count);
+    try testing.expectEqual(@as(u64, 0), arena.state.fallbacks);
     _ = try arena.alloc(8192, 8);
-    try testing.expectEqual(@as(u64, 1), arena.state.fallback_count);
+    try testing.expectEqual(@as(u64, 1), arena.state.fallbacks);
 }

@@ -112,8 +112,8 @@ const MUTANTS = [
     id: 'metrics-fold-not-atomic',
     what: 'the allocation total folded by a load and a store',
     file: 'zig/src/arena_metrics.zig',
-    find: '_ = total_allocations.fetchAdd(sample.allocation_count, .monotonic);',
-    replace: 'total_allocations.store(total_allocations.load(.monotonic) + sample.allocation_count, .monotonic);',
+    find: '_ = total_allocations.fetchAdd(sample.allocations, .monotonic);',
+    replace: 'total_allocations.store(total_allocations.load(.monotonic) + sample.allocations, .monotonic);',
   },
   {
     id: 'metrics-reset-count-not-atomic',
@@ -136,9 +136,9 @@ const MUTANTS = [
     what: 'utilisation computed in f32',
     file: 'zig/src/allocator.zig',
     find: `        const used: f64 = @floatFromInt(self.state.offset);
-        const capacity: f64 = @floatFromInt(self.state.capacity);`,
+        const capacity: f64 = @floatFromInt(self.state.size_bytes);`,
     replace: `        const used: f32 = @floatFromInt(self.state.offset);
-        const capacity: f32 = @floatFromInt(self.state.capacity);`,
+        const capacity: f32 = @floatFromInt(self.state.size_bytes);`,
   },
   {
     id: 'resize-no-growth',
@@ -151,8 +151,8 @@ const MUTANTS = [
     id: 'reset-forgets-high-water-mark',
     what: 'reset keeps the recorded mark without the offset it is about to drop',
     file: 'zig/src/allocator.zig',
-    find: '        self.state = .{ .capacity = self.state.capacity, .high_water_mark = self.highWaterMark() };',
-    replace: '        self.state = .{ .capacity = self.state.capacity, .high_water_mark = self.state.high_water_mark };',
+    find: '        self.state = .{ .size_bytes = self.state.size_bytes, .high_water_mark = self.highWaterMark() };',
+    replace: '        self.state = .{ .size_bytes = self.state.size_bytes, .high_water_mark = self.state.high_water_mark };',
   },
   {
     id: 'createin-no-memset',
@@ -274,7 +274,7 @@ const MUTANTS = [
         .destroyed = true,
         .thread_owned = true,
     };
-    assert(!owned.destroyed and owned.buffer.len == owned.state.capacity);
+    assert(!owned.destroyed and owned.buffer.len == owned.state.size_bytes);
     assert(thread_slot.arena.isDestroyed() and thread_slot.arena.buffer.len == 0);`,
     replace: '',
   },
@@ -296,8 +296,8 @@ const MUTANTS = [
     id: 'bug4-fallback-served-unzeroed',
     what: 'fallback memory handed out without zeroing',
     file: 'zig/src/allocator.zig',
-    find: '        @memset(bytes, 0);\n        self.state.fallback_count += 1;',
-    replace: '        self.state.fallback_count += 1;',
+    find: '        @memset(bytes, 0);\n        self.state.fallbacks += 1;',
+    replace: '        self.state.fallbacks += 1;',
   },
   // ---- thread arena handles that outlive their thread ----
   {
@@ -375,14 +375,14 @@ const MUTANTS = [
     id: 'hosted-create-uncounted',
     what: 'createHosted does not count the arena in the gauges',
     file: 'zig/src/allocator.zig',
-    find: '        if (reservationRefused()) return error.OutOfMemory;\n        arena_metrics.recordArenaReserved(options.capacity);\n',
+    find: '        if (reservationRefused()) return error.OutOfMemory;\n        arena_metrics.recordArenaReserved(options.size_bytes);\n',
     replace: '        if (reservationRefused()) return error.OutOfMemory;\n',
   },
   {
     id: 'hosted-destroy-keeps-gauges',
     what: 'destroying a hosted arena leaves it in the gauges',
     file: 'zig/src/allocator.zig',
-    find: '        arena_metrics.recordArenaReleased(self.options.capacity);\n',
+    find: '        arena_metrics.recordArenaReleased(self.options.size_bytes);\n',
     replace: '',
   },
   {
@@ -405,13 +405,13 @@ const MUTANTS = [
     id: 'hosted-fallback-bytes-uncounted',
     what: 'a hosted fallback is not counted in fallback_bytes',
     file: 'zig/src/allocator.zig',
-    find: `        self.state.fallback_count += 1;
+    find: `        self.state.fallbacks += 1;
         self.state.fallback_bytes += size_bytes;
-        self.state.allocation_count += 1;
+        self.state.allocations += 1;
         self.state.bytes_allocated += size_bytes;
         return error.HostedFallback;`,
-    replace: `        self.state.fallback_count += 1;
-        self.state.allocation_count += 1;
+    replace: `        self.state.fallbacks += 1;
+        self.state.allocations += 1;
         self.state.bytes_allocated += size_bytes;
         return error.HostedFallback;`,
   },
