@@ -59,22 +59,9 @@ pub const Error = error{
 /// can read and bump them in place (see `abi.ArenaState`).
 pub const State = abi.ArenaState;
 
-/// Per-arena behaviour, fixed when the arena is created.
-pub const Options = struct {
-    size_bytes: usize,
-    overflow_strategy: OverflowStrategy,
-    zero_on_reset: bool,
-
-    /// The options the global config gives an arena of `capacity` bytes.
-    pub fn fromConfig(size_bytes: usize) Options {
-        const config = arena_config.getConfig();
-        return .{
-            .size_bytes = size_bytes,
-            .overflow_strategy = config.overflow_strategy,
-            .zero_on_reset = config.zero_on_reset,
-        };
-    }
-};
+/// Per-arena behaviour, fixed when the arena is created: the global config's
+/// type, whose values are the defaults of every arena.
+pub const Options = arena_config.ArenaConfig;
 
 /// One arena's figures, as the C header presents them.
 pub const Stats = abi.ArenaStats;
@@ -770,13 +757,7 @@ pub fn getThreadArena() ThreadArenaError!*ArenaAllocator {
     thread_slot.initializing = true;
     defer thread_slot.initializing = false;
 
-    const config = arena_config.getConfig();
-    const options = Options{
-        .size_bytes = config.size_bytes,
-        .overflow_strategy = config.overflow_strategy,
-        .zero_on_reset = config.zero_on_reset,
-    };
-    var arena = try ArenaAllocator.createIn(thread_arena_backing, options);
+    var arena = try ArenaAllocator.createIn(thread_arena_backing, arena_config.getConfig());
     arena.thread_owned = true;
     // Registered before it is handed out: at the thread's exit the slot's
     // storage goes, and a handle to it must then answer as gone.

@@ -23,9 +23,11 @@ pub const max_size_bytes: usize = abi.limits.max_size_bytes;
 /// Bits of `envErrors()`: variables that were present but invalid.
 pub const EnvError = abi.env_errors;
 
-/// Global defaults for new arenas.
+/// An arena's options, and the global config: the defaults of the thread
+/// arena and of arenas created without options. The fields are those of
+/// `abi.ArenaOptions` (checked below), in Zig's types.
 pub const ArenaConfig = struct {
-    /// Capacity of the thread arena and of arenas created from the config.
+    /// Bytes of the arena (the thread arena's, for the config).
     size_bytes: usize,
     overflow_strategy: OverflowStrategy,
     /// Whether reset zeroes the bytes handed out since the previous reset.
@@ -53,7 +55,22 @@ pub const ArenaConfig = struct {
     pub fn fromEnv() ArenaConfig {
         return loadEnv().config;
     }
+
+    /// The options the global config gives an arena of `size_bytes` bytes.
+    pub fn fromConfig(size_bytes: usize) ArenaConfig {
+        var options = getConfig();
+        options.size_bytes = size_bytes;
+        return options;
+    }
 };
+
+comptime {
+    // One field here for each of the C struct's, padding aside: hosts copy
+    // options field by field between the two (see ffi.zig).
+    const fields = @typeInfo(ArenaConfig).@"struct".fields;
+    assert(fields.len + 1 == @typeInfo(abi.ArenaOptions).@"struct".fields.len);
+    for (fields) |field| assert(@hasField(abi.ArenaOptions, field.name));
+}
 
 /// A config parsed from variables, with the variables that were rejected.
 pub const EnvLoad = struct {

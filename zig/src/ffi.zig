@@ -59,11 +59,7 @@ export fn engram_configure_arena(pool_size_mb: u32, overflow_strategy: u8) i32 {
 /// Replaces the whole config after validating it.
 export fn engram_set_config(options: ?*const Options) i32 {
     const wanted = readOptions(options orelse return code(.invalid_argument)) catch |err| return errorCode(err);
-    return setConfigChecked(.{
-        .size_bytes = wanted.size_bytes,
-        .overflow_strategy = wanted.overflow_strategy,
-        .zero_on_reset = wanted.zero_on_reset,
-    });
+    return setConfigChecked(wanted);
 }
 
 fn setConfigChecked(config: arena_config.ArenaConfig) i32 {
@@ -77,19 +73,32 @@ fn setConfigChecked(config: arena_config.ArenaConfig) i32 {
 /// Reads the config in force, loading it from the environment on first use.
 export fn engram_get_config(out: ?*Options) void {
     const target = out orelse return;
-    const config = arena_config.getConfig();
-    target.* = .{ .size_bytes = config.size_bytes, .overflow_strategy = config.overflow_strategy, .zero_on_reset = config.zero_on_reset };
+    target.* = writeOptions(arena_config.getConfig());
 }
 
-/// Options as C wrote them, checked before Zig reads a field as its enum or
-/// bool type: a byte that is neither would be undefined there. The size in
-/// `usize` (a 32-bit target refuses what it cannot address).
-fn readOptions(options: *const Options) error{ InvalidArgument, InvalidSize }!core.Options {
-    const bytes: *const [@sizeOf(Options)]u8 = @ptrCast(options);
-    const strategy = OverflowStrategy.fromInt(bytes[@offsetOf(Options, "overflow_strategy")]) orelse return error.InvalidArgument;
-    const zero = parseBool(bytes[@offsetOf(Options, "zero_on_reset")]) orelse return error.InvalidArgument;
-    const size_bytes = std.math.cast(usize, options.size_bytes) orelse return error.InvalidSize;
-    return .{ .size_bytes = size_bytes, .overflow_strategy = strategy, .zero_on_reset = zero };
+/// Options as C wrote them, field by field: each enum and bool byte checked
+/// before Zig reads it as one (any other byte would be undefined there), each
+/// size cast to `usize` (a 32-bit target refuses what it cannot address).
+fn readOptions(wire: *const Options) error{ InvalidArgument, InvalidSize }!core.Options {
+    const bytes: *const [@sizeOf(Options)]u8 = @ptrCast(wire);
+    var options: core.Options = undefined;
+    inline for (@typeInfo(core.Options).@"struct".fields) |field| {
+        const byte = bytes[@offsetOf(Options, field.name)];
+        @field(options, field.name) = switch (@typeInfo(field.type)) {
+            .@"enum" => std.meta.intToEnum(field.type, byte) catch return error.InvalidArgument,
+            .bool => parseBool(byte) orelse return error.InvalidArgument,
+            .int => std.math.cast(field.type, @field(wire, field.name)) orelse return error.InvalidSize,
+            else => @compileError("no C form for option " ++ field.name),
+        };
+    }
+    return options;
+}
+
+/// `options` as C reads them, padding zeroed.
+fn writeOptions(options: core.Options) Options {
+    var wire = std.mem.zeroes(Options);
+    inline for (@typeInfo(core.Options).@"struct".fields) |field| @field(wire, field.name) = @field(options, field.name);
+    return wire;
 }
 
 fn errorCode(err: error{ InvalidArgument, InvalidSize }) i32 {
@@ -194,8 +203,7 @@ export fn engram_arena_get_options(arena: ?*const Arena, out: ?*Options) i32 {
     const handle = arena orelse return code(.invalid_argument);
     const target = out orelse return code(.invalid_argument);
     if (gone(handle)) return code(.destroyed);
-    const options = handle.options;
-    target.* = .{ .size_bytes = options.size_bytes, .overflow_strategy = options.overflow_strategy, .zero_on_reset = options.zero_on_reset };
+    target.* = writeOptions(handle.options);
     return code(.ok);
 }
 
