@@ -572,17 +572,24 @@ pub const ArenaAllocator = struct {
 
     /// The arena's figures since its last reset (high-water mark: since creation).
     pub fn getStats(self: *const ArenaAllocator) Stats {
-        return .{
-            .size_bytes = self.state.size_bytes,
-            .current_usage_bytes = self.state.offset,
-            .high_water_mark_bytes = self.highWaterMark(),
-            .overflows = self.state.overflows,
-            .allocations = self.state.allocations,
-            .bytes_allocated = self.state.bytes_allocated,
-            .fallbacks = self.state.fallbacks,
-            .fallback_bytes = self.state.fallback_bytes,
-            .utilization = self.utilization(),
-        };
+        var stats: Stats = undefined;
+        inline for (@typeInfo(Stats).@"struct".fields) |field| {
+            if (comptime @hasField(State, field.name)) {
+                @field(stats, field.name) = @field(self.state, field.name);
+            } else comptime assert(isDerivedStat(field.name));
+        }
+        stats.current_usage_bytes = self.state.offset;
+        stats.high_water_mark_bytes = self.highWaterMark();
+        stats.utilization = self.utilization();
+        return stats;
+    }
+
+    /// The figures of `Stats` that are not `State` counters copied by name.
+    fn isDerivedStat(comptime name: []const u8) bool {
+        for ([_][]const u8{ "current_usage_bytes", "high_water_mark_bytes", "utilization" }) |derived| {
+            if (std.mem.eql(u8, name, derived)) return true;
+        }
+        return false;
     }
 
     fn sample(self: *const ArenaAllocator) arena_metrics.Sample {
