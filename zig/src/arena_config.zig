@@ -225,10 +225,18 @@ const Word = packed struct(u64) {
     /// The word as stored. Every store and compare-and-swap goes through
     /// here, so every word ever published is checked: a ready phase always
     /// carries a valid config (a reader that sees ready trusts the rest).
+    /// A check in every build, not an assert: in ReleaseFast an assert is a
+    /// promise to the optimiser, and a store that broke it compiled to an
+    /// endless loop in the shipped library instead of a message. Stores are
+    /// rare (a load, a set, a reset), so one compare each costs nothing.
     fn bits(word: Word) u64 {
-        assert(word.phase != .ready or
-            (word.size_bytes >= min_config_size_bytes and word.size_bytes <= max_size_bytes));
-        return @bitCast(word);
+        const raw: u64 = @bitCast(word);
+        if (word.phase == .ready and
+            (word.size_bytes < min_config_size_bytes or word.size_bytes > max_size_bytes))
+        {
+            unpublishable(raw);
+        }
+        return raw;
     }
 
     /// The word in force. One that no store could have published (a stray
@@ -285,6 +293,13 @@ comptime {
 fn corrupt(raw: u64) noreturn {
     @branchHint(.cold);
     std.debug.panic("engram arena config: corrupt config word 0x{x:0>16}", .{raw});
+}
+
+/// Stops the process: a ready word without a valid config is a bug in this
+/// file, and once stored, a reader would take it for the config in force.
+fn unpublishable(raw: u64) noreturn {
+    @branchHint(.cold);
+    std.debug.panic("engram arena config: a ready config word without a valid config 0x{x:0>16}", .{raw});
 }
 
 comptime {
@@ -674,11 +689,18 @@ const Race = struct {
     var done = std.atomic.Value(u32).init(0);
     var wrong_configs = std.atomic.Value(u32).init(0);
     var wrong_errors = std.atomic.Value(u32).init(0);
+    /// Set when the test stopped waiting for a race: the workers leave
+    /// rather than wait for a round that will not come.
+    var gave_up = std.atomic.Value(bool).init(false);
 
     fn worker() void {
         var round: u32 = 1;
         while (round <= race_rounds) : (round += 1) {
-            while (go.load(.acquire) < round) std.Thread.yield() catch {};
+            var rounds: u32 = 0;
+            while (go.load(.acquire) < round) : (rounds += 1) {
+                if (gave_up.load(.acquire) or rounds == SeamLoader.give_up_rounds) return;
+                std.Thread.yield() catch {};
+            }
             const config = getConfig();
             if (!std.meta.eql(config, raceConfig(round))) _ = wrong_configs.fetchAdd(1, .monotonic);
             if (envErrors() != EnvError.overflow) _ = wrong_errors.fetchAdd(1, .monotonic);
@@ -699,6 +721,7 @@ test "8 threads racing the first getConfig: one load, every thread gets its conf
     Race.done.store(0, .monotonic);
     Race.wrong_configs.store(0, .monotonic);
     Race.wrong_errors.store(0, .monotonic);
+    Race.gave_up.store(false, .monotonic);
 
     var threads: [race_threads]std.Thread = undefined;
     for (&threads) |*thread| thread.* = try std.Thread.spawn(.{}, Race.worker, .{});
@@ -707,10 +730,20 @@ test "8 threads racing the first getConfig: one load, every thread gets its conf
     while (round <= race_rounds) : (round += 1) {
         SeamLoader.arm(raceConfig(round), race_threads - 1);
         Race.go.store(round, .release);
-        while (Race.done.load(.acquire) < round * race_threads) std.Thread.yield() catch {};
+        var rounds: u32 = 0;
+        while (Race.done.load(.acquire) < round * race_threads) : (rounds += 1) {
+            if (rounds == SeamLoader.give_up_rounds) break;
+            std.Thread.yield() catch {};
+        }
+        if (rounds == SeamLoader.give_up_rounds) {
+            Race.gave_up.store(true, .release);
+            break;
+        }
         if (SeamLoader.loads.load(.acquire) != 1) races_with_extra_loads += 1;
     }
     for (threads) |thread| thread.join();
+    // Fewer means a worker never returned from a race, or the test gave up.
+    try testing.expectEqual(@as(u32, race_rounds * race_threads), Race.done.load(.acquire));
     try testing.expectEqual(@as(u32, 0), races_with_extra_loads);
     try testing.expectEqual(@as(u32, 0), Race.wrong_configs.load(.monotonic));
     try testing.expectEqual(@as(u32, 0), Race.wrong_errors.load(.monotonic));
@@ -733,7 +766,14 @@ test "setConfig and resetConfig during the first load wait for it, and their wri
         SeamLoader.arm(loaded, 1);
         var seen: ArenaConfig = undefined;
         const thread = try std.Thread.spawn(.{}, getConfigInto, .{&seen});
-        while (!SeamLoader.entered.load(.acquire)) std.Thread.yield() catch {};
+        var rounds: u32 = 0;
+        while (!SeamLoader.entered.load(.acquire)) : (rounds += 1) {
+            if (rounds == SeamLoader.give_up_rounds) {
+                thread.join();
+                return error.TestLoaderNeverEntered;
+            }
+            std.Thread.yield() catch {};
+        }
         const write_resets = round % 2 == 1;
         if (write_resets) resetConfig() else try setConfig(wanted);
         _ = SeamLoader.finished.fetchAdd(1, .acq_rel);
