@@ -18,6 +18,7 @@ const engram = @import("engram_arena");
 
 const ArenaAllocator = engram.ArenaAllocator;
 const FixedBufferAllocator = std.heap.FixedBufferAllocator;
+const Allocator = std.mem.Allocator;
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -72,9 +73,9 @@ const Subjects = struct {
         var timer = std.time.Timer.start() catch fail("no monotonic timer");
         switch (kind) {
             .arena => arenaRounds(subjects.arena, cell, rounds),
-            .fba => interfaceRounds(FixedBufferAllocator, subjects.fba, cell, rounds, .known),
-            .arena_dynamic => interfaceRounds(ArenaAllocator, subjects.arena, cell, rounds, .opaque_),
-            .fba_dynamic => interfaceRounds(FixedBufferAllocator, subjects.fba, cell, rounds, .opaque_),
+            .fba => interfaceRounds(FixedBufferAllocator, subjects.fba, cell, rounds),
+            .arena_dynamic => opaqueRounds(ArenaAllocator, subjects.arena, cell, rounds),
+            .fba_dynamic => opaqueRounds(FixedBufferAllocator, subjects.fba, cell, rounds),
             .malloc => mallocRounds(subjects.pointers[0..cell.count], cell, rounds),
         }
         return timer.read();
@@ -114,7 +115,7 @@ fn touchSpread(size: usize) usize {
 }
 
 /// The core's own API: `alloc(size, alignment)` and `reset()`.
-noinline fn arenaRounds(arena: *ArenaAllocator, cell: Cell, rounds: usize) void {
+noinline fn arenaRounds(arena: *ArenaAllocator, cell: Cell, rounds: usize) align(code_alignment) void {
     const size, const alignment, const count = .{ cell.size, cell.alignment, cell.count };
     const spread = touchSpread(size);
     for (0..rounds) |_| {
@@ -126,15 +127,17 @@ noinline fn arenaRounds(arena: *ArenaAllocator, cell: Cell, rounds: usize) void 
     }
 }
 
-/// How a `std.mem.Allocator` reaches the loop: `known` as when it is made in
-/// the same function (the compiler sees the vtable and may inline the
-/// allocator), `opaque_` as when generic code receives it (one indirect call each).
-const Dispatch = enum { known, opaque_ };
+/// Where the measured loops and the dynamic column's callees start. A loop
+/// of two nanoseconds per iteration speeds up or slows down with where its
+/// code falls in the fetch blocks, which any unrelated edit shifts; on a
+/// 64-byte line each starts at the same place in every build.
+const code_alignment = 64;
 
-/// Through `std.mem.Allocator` (the only API of FixedBufferAllocator).
-noinline fn interfaceRounds(comptime T: type, subject: *T, cell: Cell, rounds: usize, comptime dispatch: Dispatch) void {
-    var allocator = subject.allocator();
-    if (dispatch == .opaque_) std.mem.doNotOptimizeAway(&allocator);
+/// Through `std.mem.Allocator` made in the loop's function, so that the
+/// compiler sees the vtable and may inline the allocator (the only API of
+/// FixedBufferAllocator).
+noinline fn interfaceRounds(comptime T: type, subject: *T, cell: Cell, rounds: usize) align(code_alignment) void {
+    const allocator = subject.allocator();
     const size, const count = .{ cell.size, cell.count };
     const log2_align: u8 = std.math.log2_int(usize, cell.alignment);
     const spread = touchSpread(size);
@@ -145,6 +148,43 @@ noinline fn interfaceRounds(comptime T: type, subject: *T, cell: Cell, rounds: u
         }
         subject.reset();
     }
+}
+
+/// Through a `std.mem.Allocator` as generic code receives it: one indirect
+/// call per allocation. Both allocators run the one `opaqueRound` below,
+/// the same instructions at the same place, and call entries that differ
+/// only in the allocator inlined into them; each then resets as in `interfaceRounds`.
+noinline fn opaqueRounds(comptime T: type, subject: *T, cell: Cell, rounds: usize) void {
+    const allocator = Allocator{ .ptr = subject, .vtable = &AlignedVTable(T).vtable };
+    const log2_align: u8 = std.math.log2_int(usize, cell.alignment);
+    const spread = touchSpread(cell.size);
+    for (0..rounds) |_| {
+        opaqueRound(allocator, cell.size, log2_align, cell.count, spread);
+        subject.reset();
+    }
+}
+
+/// One round of `count` allocations through `allocator`, whose vtable is a
+/// runtime argument that differs by caller, so the compiler cannot see through it.
+noinline fn opaqueRound(allocator: Allocator, size: usize, log2_align: u8, count: usize, spread: usize) align(code_alignment) void {
+    for (0..count) |index| {
+        const ptr = allocator.rawAlloc(size, log2_align, @returnAddress()) orelse fail("out of room");
+        touch(ptr, index, spread);
+    }
+}
+
+/// `T`'s own vtable with its `alloc` inlined into an entry on a
+/// `code_alignment` boundary: the functions std and the core compile sit
+/// wherever the linker puts them, and each build would move the ratio.
+fn AlignedVTable(comptime T: type) type {
+    return struct {
+        const own = T.allocator(undefined).vtable;
+        const vtable: Allocator.VTable = .{ .alloc = alloc, .resize = own.resize, .free = own.free };
+
+        fn alloc(context: *anyopaque, len: usize, log2_align: u8, return_address: usize) align(code_alignment) ?[*]u8 {
+            return @call(.always_inline, own.alloc, .{ context, len, log2_align, return_address });
+        }
+    };
 }
 
 /// malloc for alignments malloc guarantees, posix_memalign above; then free all.
