@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 /* Changes whenever anything below does: a host checks that its code and its binary agree. */
-#define ENGRAM_ABI_HASH 0xe8d8801du
+#define ENGRAM_ABI_HASH 0xd8a2f571u
 
 /* Status codes returned by every fallible function. */
 #define ENGRAM_OK 0
@@ -134,13 +134,13 @@ typedef struct engram_arena_stats_t {
     uint64_t high_water_mark_bytes;
     /* Requests that did not fit, whatever the strategy did with them. */
     uint64_t overflows;
-    /* Successful allocations since the last reset, fallbacks included. */
+    /* Successful allocations, fallbacks included. */
     uint64_t allocations;
-    /* Bytes requested by the successful allocations since the last reset. */
+    /* Bytes requested by successful allocations, fallbacks included. */
     uint64_t bytes_allocated;
     /* Allocations served from the heap because the arena was full. */
     uint64_t fallbacks;
-    /* Heap bytes held by fallbacks until the next reset. */
+    /* Heap bytes held by fallbacks now (a hosted arena's: the host's). */
     uint64_t fallback_bytes;
     /* current_usage_bytes / size_bytes, from 0 to 1. */
     double utilization;

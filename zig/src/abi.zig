@@ -136,21 +136,17 @@ pub const ArenaState = extern struct {
 /// One arena's figures; high_water_mark_bytes spans its life, the counters
 /// its current epoch (since the last reset).
 pub const ArenaStats = extern struct {
-    /// Bytes the arena hands out.
+    // A field without a doc comment is the `ArenaState` counter of the same
+    // name, and the generated files give it that counter's comment.
     size_bytes: u64,
     /// Bytes used, alignment padding included.
     current_usage_bytes: u64,
     /// Most bytes the arena has held at once.
     high_water_mark_bytes: u64,
-    /// Requests that did not fit, whatever the strategy did with them.
     overflows: u64,
-    /// Successful allocations since the last reset, fallbacks included.
     allocations: u64,
-    /// Bytes requested by the successful allocations since the last reset.
     bytes_allocated: u64,
-    /// Allocations served from the heap because the arena was full.
     fallbacks: u64,
-    /// Heap bytes held by fallbacks until the next reset.
     fallback_bytes: u64,
     /// current_usage_bytes / size_bytes, from 0 to 1.
     utilization: f64,

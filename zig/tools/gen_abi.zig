@@ -100,6 +100,14 @@ const Docs = struct {
     fn get(docs: Docs, comptime key: []const u8) []const u8 {
         return docs.map.get(key) orelse "";
     }
+
+    /// A record field's comment; a field without one that `ArenaState` also
+    /// has is that counter, and takes its comment.
+    fn ofField(docs: Docs, comptime Record: type, comptime name: []const u8) []const u8 {
+        const own = docs.get(typeName(Record) ++ "." ++ name);
+        if (own.len != 0 or !@hasField(abi.ArenaState, name)) return own;
+        return docs.get("ArenaState." ++ name);
+    }
 };
 
 // ---- names ----
@@ -217,7 +225,7 @@ fn renderStruct(writer: anytype, docs: Docs, comptime Record: type) !void {
     try writeComment(writer, "", docs.get(name));
     try writer.print("typedef struct {s}_t {{\n", .{c_name});
     inline for (@typeInfo(Record).@"struct".fields) |field| {
-        try writeComment(writer, "    ", docs.get(name ++ "." ++ field.name));
+        try writeComment(writer, "    ", docs.ofField(Record, field.name));
         switch (@typeInfo(field.type)) {
             .array => |array| try writer.print("    {s} {s}[{d}];\n", .{ cType(array.child), field.name, array.len }),
             .@"enum" => try writer.print("    uint8_t {s}; /* {s} */\n", .{ field.name, comptime enumConstant(field.type, "*") }),
@@ -314,7 +322,7 @@ fn renderInterface(writer: anytype, docs: Docs, comptime Record: type) !void {
     try writer.print("export interface {s} {{\n", .{name});
     inline for (@typeInfo(Record).@"struct".fields) |field| {
         if (!comptime presented(field)) continue;
-        try writeDoc(writer, "  ", docs.get(name ++ "." ++ field.name));
+        try writeDoc(writer, "  ", docs.ofField(Record, field.name));
         try writer.print("  {s}{s}: {s};\n", .{ comptime jsName(Record, field.name), if (optional) "?" else "", comptime tsType(field.type) });
     }
     try writer.writeAll("}\n");
