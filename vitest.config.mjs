@@ -3,8 +3,9 @@ import { defineConfig } from 'vitest/config';
 
 // One project per folder of test/: unit (the API, one behaviour at a time),
 // robustness (randomized models, fuzzing, stress, hostile callers and patched
-// built-ins) and release (what builds or fetches something big: the
-// cross-compiled prebuilds, the packed tarball, other runtimes). `npm test`
+// built-ins) and release (what builds or fetches something big, or runs for
+// long: the cross-compiled prebuilds, the packed tarball, other runtimes, the
+// benchmark smoke runs). `npm test`
 // runs the first two, `npm run test:release` the third.
 
 const shared = {
