@@ -1,4 +1,5 @@
-// The global config of the seed, and the warnings for bad environment variables.
+// The global config (the defaults of new arenas and thread arenas), the
+// process-wide metrics, and the warnings for bad environment variables.
 import { type ArenaMetrics, type ArenaOptions, ENV_ERRORS, LIMITS, OVERFLOW_STRATEGIES } from './abi';
 import { binding } from './binding';
 import { typeError, warn } from './errors';

@@ -1,4 +1,4 @@
-// Findings of the hostile review (issue 13) that are not covered elsewhere:
+// Findings of the hostile review that are not covered elsewhere:
 // each asserts the documented answer.
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';

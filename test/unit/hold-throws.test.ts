@@ -1,4 +1,4 @@
-// A holdUntil() call that throws must leave no hold behind (issue 21 case 3):
+// A holdUntil() call that throws must leave no hold behind:
 // user code can make `then`, `constructor` or the species constructor throw,
 // and patch Promise built-ins after the package loaded.
 import { describe, expect, it } from 'vitest';

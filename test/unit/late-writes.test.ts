@@ -1,7 +1,7 @@
 // Native code may take a pointer into a view, call back into JavaScript, and
 // write after that callback returned (Buffer#fill takes its pointer, then
 // calls valueOf). A reset or a pool release inside such a callback must not
-// let those writes reach a fresh allocation (issue 21 case 2): a zeroing
+// let those writes reach a fresh allocation: a zeroing
 // arena zeroes what a reset left when it next hands memory out.
 import { describe, expect, it } from 'vitest';
 import { Arena, ArenaPool } from '../../dist/index.js';

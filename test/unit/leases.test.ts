@@ -1,4 +1,4 @@
-// A pool lends an arena to one holder at a time (issue 21 case 1): the Arena
+// A pool lends an arena to one holder at a time: the Arena
 // object a caller released reads as destroyed from then on, so a second
 // release of it, a release after the arena was lent to someone else, or any
 // use of it, is refused and changes nothing for the arena's next holder.

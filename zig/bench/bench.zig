@@ -27,7 +27,7 @@ const sizes = [_]usize{ 16, 64, 256, 1 * KiB, 4 * KiB, 16 * KiB, 64 * KiB };
 const alignments = [_]usize{ 1, 8, 16, 64 };
 const reset_sizes = [_]usize{ 64 * KiB, 1 * MiB, 16 * MiB };
 
-/// The targets of issue 6: arena/FBA at most the first, reset/@memset at least the second.
+/// The targets: arena/FBA at most the first, reset/@memset at least the second.
 const alloc_ratio_limit = 1.2;
 const reset_ratio_floor = 0.9;
 
@@ -453,7 +453,7 @@ pub fn main() !void {
     }
 
     var reset_text: [16]u8 = undefined;
-    try out.print("\nTargets (issue 6), from this run{s}:\n", .{if (quick) " (a smoke run, too short to judge them)" else ""});
+    try out.print("\nTargets, from this run{s}:\n", .{if (quick) " (a smoke run, too short to judge them)" else ""});
     try direct.print(out, "core alloc within 1.2x of FBA (arena/FBA):");
     try dynamic.print(out, "the same through an opaque Allocator:     ");
     try out.print("  reset zeroing at >= 90% of @memset:        worst {d:.1}% ({s}) -> {s}\n\n(total {d:.1} s)\n", .{

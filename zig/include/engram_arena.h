@@ -38,9 +38,10 @@ extern "C" {
 
 typedef struct engram_arena engram_arena; /* opaque */
 
-/* ---- global config (the seed's arena_config) ---- */
+/* ---- global config ---- */
 
-/* The seed's entry point: pool size in MiB (1..1024) and a strategy. Keeps the zero flag. */
+/* The engram C API's entry point, kept for its callers: the size in MiB (1..1024) and a strategy.
+ * Keeps the zero flag. */
 int32_t engram_configure_arena(uint32_t pool_size_mb, uint8_t overflow_strategy);
 /* Replaces the whole config after validating it: size_bytes from ENGRAM_MIN_CONFIG_SIZE_BYTES to
  * ENGRAM_MAX_SIZE_BYTES (else INVALID_SIZE), a known strategy and zero_on_reset 0 or 1
@@ -130,7 +131,7 @@ engram_arena_state_t *engram_arena_state(engram_arena *arena);
 uint64_t engram_arena_size(const engram_arena *arena);
 uint64_t engram_arena_remaining(const engram_arena *arena);
 
-/* ---- the calling thread's arena (the seed's thread-local arena) ---- */
+/* ---- the calling thread's arena ---- */
 
 /* Creates it on first use from the global config. ENGRAM_ERR_INIT_FAILED if memory is refused.
  * The handle points at thread-local storage: after engram_deinit_thread_arena() it reports
@@ -141,7 +142,7 @@ uint64_t engram_arena_remaining(const engram_arena *arena);
  * the same address (the handle then reaches that arena). On Windows no exit is seen: call
  * engram_deinit_thread_arena() before the thread ends. */
 int32_t engram_thread_arena(engram_arena **out);
-/* Resets the calling thread's arena if it exists (the seed's name). */
+/* Resets the calling thread's arena if it exists. */
 void engram_reset_arenas(void);
 /* Frees the calling thread's arena; a second call is a no-op. */
 void engram_deinit_thread_arena(void);
@@ -153,9 +154,10 @@ void engram_deinit_thread_arena(void);
  * engram_deinit_thread_arena(), until engram_thread_arena() makes a fresh arena. */
 int32_t engram_thread_arena_disown(engram_arena **out);
 
-/* ---- global metrics (the seed's arena_metrics) ---- */
+/* ---- global metrics ---- */
 
-/* The seed's three counters. Any pointer may be NULL. */
+/* Three process-wide totals (not one arena's: see engram_arena_get_stats), the engram C API's
+ * original call, kept for its callers; engram_get_metrics has them all. Any pointer may be NULL. */
 void engram_arena_stats(uint64_t *total_resets, uint64_t *total_overflows,
                         uint64_t *max_high_water_mark);
 void engram_get_metrics(engram_arena_metrics_t *out);

@@ -612,7 +612,7 @@ test "getConfig from many threads loads once and agrees" {
     try testing.expectEqual(Phase.ready, Word.load().phase);
 }
 
-// ---- racing the first load (fix #3), through the `env_loader` seam ----
+// ---- racing the first load, through the `env_loader` seam ----
 
 /// The tests' loader: counts its calls and holds the loading phase open until
 /// every other racing thread has either begun to wait for it (correct), or

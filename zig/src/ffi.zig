@@ -46,7 +46,7 @@ fn parseBool(value: u8) ?bool {
 
 // ---- global config ----
 
-/// The seed's entry point: pool size in MiB (1..1024); keeps the zero flag.
+/// The engram C API's entry point: the size in MiB (1..1024); keeps the zero flag.
 export fn engram_configure_arena(pool_size_mb: u32, overflow_strategy: u8) i32 {
     if (pool_size_mb < 1 or pool_size_mb > 1024) return code(.invalid_size);
     const strategy = OverflowStrategy.fromInt(overflow_strategy) orelse return code(.invalid_argument);
@@ -365,7 +365,7 @@ export fn engram_thread_arena_disown(out: ?*?*Arena) i32 {
 
 // ---- global metrics ----
 
-/// The seed's three counters; any pointer may be NULL.
+/// Three process-wide totals, the engram C API's original call; any pointer may be NULL.
 export fn engram_arena_stats(total_resets: ?*u64, total_overflows: ?*u64, max_high_water_mark: ?*u64) void {
     const metrics = arena_metrics.snapshot();
     if (total_resets) |target| target.* = metrics.total_resets;

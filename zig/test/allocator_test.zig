@@ -617,7 +617,7 @@ test "reset zeroes what a host exposed past the offset" {
     try testing.expectEqual(@as(usize, 4096), arena.exposed_bytes);
 }
 
-// ---- issue 12: state a host may write, zeroing, resize, utilisation ----
+// ---- state a host may write, zeroing, resize, utilisation ----
 
 test "offset near maximum through the arena: out of capacity, counted, nothing touched" {
     // The seed's fix #1 scenario, reached the way a host reaches it: by

@@ -242,7 +242,7 @@ static void test_thread_arena(void) {
     CHECK_EQ(engram_arena_create(OPTIONS(4096, ENGRAM_OVERFLOW_ERROR_RETURN, 1), &again), ENGRAM_ERR_INIT_FAILED);
 }
 
-/* Issue 12, bug 1: after disown the old thread arena handle answers DESTROYED,
+/* After disown the old thread arena handle answers DESTROYED,
  * never the bytes the owned arena hands out. */
 static void test_disown_retires_old_handle(void) {
     engram_arena *old = NULL, *owned = NULL;
@@ -265,7 +265,7 @@ static void test_disown_retires_old_handle(void) {
     CHECK(b.ptr == NULL);
 }
 
-/* Issue 12, bug 2: another live thread's thread arena handle. */
+/* Another live thread's thread arena handle. */
 struct handoff {
     engram_arena *volatile handle;
     volatile int step;
@@ -363,7 +363,7 @@ static void test_thread_arena_of_exited_thread(void) {
     CHECK_EQ(engram_arena_destroy_checked(instance), ENGRAM_OK);
 }
 
-/* Issue 12, bug 3: the shipped (ReleaseFast) library against an offset the
+/* The shipped (ReleaseFast) library against an offset the
  * host wrote past the capacity, through engram_arena_state_t. */
 static void test_offset_past_capacity(void) {
     engram_arena *arena = create_arena(65536, ENGRAM_OVERFLOW_ERROR_RETURN, 1);

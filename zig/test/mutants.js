@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// Mutation check of the Zig tests (issue 12): applies each mutant below as a
+// Mutation check of the Zig tests: applies each mutant below as a
 // text patch to a temporary copy of build.zig and zig/, runs `zig build test`
 // there, and reports which mutants the suite caught (the build failed) and
 // which survived (it passed). A dev tool, not part of `zig build test`.
