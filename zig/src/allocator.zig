@@ -357,7 +357,7 @@ pub const ArenaAllocator = struct {
         assert(std.math.isPowerOfTwo(alignment));
         assert(!self.destroyed and !self.isUnbound());
         if (size_bytes <= max_alloc_bytes and self.unzeroed_bytes == 0) {
-            if (self.bump(size_bytes, alignment)) |start| return self.buffer[start..][0..size_bytes];
+            if (self.bump(size_bytes, alignment)) |bytes| return bytes;
         }
         return self.allocSlow(size_bytes, alignment);
     }
@@ -369,7 +369,7 @@ pub const ArenaAllocator = struct {
         defer self.assertProgress(before);
         if (size_bytes > max_alloc_bytes) return error.InvalidSize;
         if (self.unzeroed_bytes != 0) self.zeroUnzeroed();
-        if (self.bump(size_bytes, alignment)) |start| return self.buffer[start..][0..size_bytes];
+        if (self.bump(size_bytes, alignment)) |bytes| return bytes;
         return self.overflow(size_bytes, alignment);
     }
 
@@ -395,7 +395,7 @@ pub const ArenaAllocator = struct {
         return items[0..count];
     }
 
-    /// The hot path: moves the offset and returns where the bytes start, or
+    /// The hot path: moves the offset and returns the bytes, or
     /// null when they do not fit. The size is at most `max_alloc_bytes` and
     /// the padding below `alignment`, at most 2^(bits - 1), so
     /// `padding + size_bytes` cannot wrap.
@@ -408,7 +408,7 @@ pub const ArenaAllocator = struct {
     ///
     /// Two counters and the offset, nothing else: the high-water mark is
     /// derived from the offset where it is read (`highWaterMark`).
-    fn bump(self: *ArenaAllocator, size_bytes: usize, alignment: usize) ?usize {
+    fn bump(self: *ArenaAllocator, size_bytes: usize, alignment: usize) ?[]u8 {
         assert(std.math.isPowerOfTwo(alignment) and size_bytes <= max_alloc_bytes);
         const offset: usize = std.math.cast(usize, self.state.offset) orelse return null;
         // Alignment 1 needs no padding; skipping the arithmetic shortens the
@@ -421,14 +421,17 @@ pub const ArenaAllocator = struct {
         if (end < offset or end > self.buffer.len) return null;
         const start = end - size_bytes;
         assert(alignedOffset(@intFromPtr(self.buffer.ptr), offset, alignment, self.buffer.len) == start);
+        // Taken before the barrier below, which would make the compiler load
+        // the buffer's address again on the way out.
+        const bytes = self.buffer[start..][0..size_bytes];
         self.state.offset = end;
         self.state.allocations += 1;
         // Kept apart: merged, the two adjacent counters become one 16-byte
         // vector load-add-store, more work than two adds to memory.
         asm volatile ("" ::: "memory");
         self.state.bytes_allocated += size_bytes;
-        assert(end <= self.buffer.len and (@intFromPtr(self.buffer.ptr) + start) % alignment == 0);
-        return start;
+        assert(end <= self.buffer.len and @intFromPtr(bytes.ptr) % alignment == 0);
+        return bytes;
     }
 
     /// The arena's high-water mark: the recorded mark, or the offset if it is
