@@ -177,7 +177,7 @@ fn addCAbiTests(
 
     // The panic strategy must abort the host with the request in the message.
     const panics = cAbiRun(b, exe, "panic", &.{});
-    panics.addCheck(.{ .expect_stderr_match = "engram arena overflow: requested 4096 bytes aligned to 64, arena capacity 65536 bytes" });
+    panics.addCheck(.{ .expect_stderr_match = "engram arena overflow: requested 4096 bytes aligned to 64, arena size 65536 bytes" });
     panics.addCheck(.{ .expect_term = .{ .Signal = std.posix.SIG.ABRT } });
     test_step.dependOn(&panics.step);
 

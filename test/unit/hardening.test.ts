@@ -30,7 +30,7 @@ describe('answers that must agree with the README', () => {
     arena.destroy();
   });
 
-  it('a destroyed arena, and a deinitialised thread arena, report capacity 0; options keep what they were made with', () => {
+  it('a destroyed arena, and a deinitialised thread arena, report size 0; options keep what they were made with', () => {
     const arena = new Arena({ size: 8192 });
     arena.destroy();
     expect(arena.size).toBe(0);

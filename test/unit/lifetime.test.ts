@@ -172,7 +172,7 @@ describe('overflowStrategy: panic', () => {
     expect(result.stdout).not.toContain('unreachable');
     expect(result.stderr).toMatch(/engram arena overflow/);
     expect(result.stderr).toMatch(/requested 200 bytes/);
-    expect(result.stderr).toMatch(/capacity 4096/);
+    expect(result.stderr).toMatch(/arena size 4096 bytes/);
     // And this process is fine.
     const arena = new Arena({ size: 64, overflowStrategy: 'error_return' });
     expect(arena.alloc(8).length).toBe(8);

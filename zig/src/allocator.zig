@@ -459,7 +459,7 @@ pub const ArenaAllocator = struct {
             .error_return => return error.OutOfMemory,
             .fallback => return if (self.hosted) self.countHostedFallback(size_bytes) else self.allocFallback(size_bytes, alignment),
             .panic => std.debug.panic(
-                "engram arena overflow: requested {d} bytes aligned to {d}, arena capacity {d} bytes, {d} bytes in use",
+                "engram arena overflow: requested {d} bytes aligned to {d}, arena size {d} bytes, {d} bytes in use",
                 .{ size_bytes, alignment, self.buffer.len, self.state.offset },
             ),
         }

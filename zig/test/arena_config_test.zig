@@ -6,13 +6,6 @@ const std = @import("std");
 const arena_config = @import("../src/arena_config.zig");
 const expectChildAborts = @import("allocator_test.zig").expectChildAborts;
 
-/// Called first in each child: a child that hangs is then ended by SIGALRM,
-/// which the parent reports as the wrong signal, instead of the parent
-/// reading its pipe for ever. Far above the second or so a child needs.
-fn boundChild() void {
-    _ = std.c.alarm(60);
-}
-
 /// A loader that claims the loading phase and never publishes: the thread
 /// running it stands for a loader that vanished in mid-load.
 const StuckLoader = struct {
@@ -30,7 +23,6 @@ const StuckLoader = struct {
     /// In the child: one thread holds the loading phase for ever, this one
     /// then reads the config and must give up with a panic.
     fn waitForever() void {
-        boundChild();
         arena_config.resetConfig();
         arena_config.wait_rounds_limit = 1000;
         arena_config.env_loader = load;
@@ -45,7 +37,6 @@ test "a corrupt config word is a loud fault at once (child process)" {
     if (!std.process.can_spawn) return error.SkipZigTest;
     try expectChildAborts(struct {
         fn run() void {
-            boundChild();
             // Phase 3 exists in no build: read as "loading", it made every
             // caller wait for a loader that was never there.
             arena_config.storeWordForTest(3);
