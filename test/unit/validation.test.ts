@@ -316,6 +316,25 @@ describe('scope(fn)', () => {
 });
 
 describe('one layer says what is valid (lib/validate.ts)', () => {
+  it("the size's old names are refused everywhere, even beside size, instead of ignored", () => {
+    for (const [name, value] of [
+      ['poolSize', 65536],
+      ['arenaSize', 65536],
+    ] as const) {
+      for (const make of [
+        (o: object) => new Arena(o as any),
+        (o: object) => configure(o as any),
+        (o: object) => new ArenaPool(o as any),
+      ]) {
+        for (const options of [{ [name]: value }, { size: 65536, [name]: value }]) {
+          const error = expectThrow(() => make(options), TypeError, VALUE);
+          expect(error.message).toBe(`${name} is now called size`);
+        }
+      }
+    }
+    expectUnchanged();
+  });
+
   it('Arena, configure and ArenaPool refuse a bad option with the same words', () => {
     const refusals = (value: unknown, cls: typeof TypeError | typeof RangeError, code: string): string[] =>
       [
