@@ -24,6 +24,7 @@ import {
   resetConfig,
   resetMetrics,
   resetThreadArena,
+  type TypedArrayConstructor,
   threadArena,
 } from '../../dist/index.js';
 import { arenaOffset, TYPED_ARRAY_CLASSES } from '../fixtures/arena-helpers';
@@ -38,19 +39,7 @@ const SLACK = LIMITS.hostedSlackBytes;
 const HAS_TRANSFER = typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer === 'function';
 
 type Strategy = 'error_return' | 'fallback';
-type TypedCtor =
-  | Int8ArrayConstructor
-  | Uint8ArrayConstructor
-  | Uint8ClampedArrayConstructor
-  | Int16ArrayConstructor
-  | Uint16ArrayConstructor
-  | Int32ArrayConstructor
-  | Uint32ArrayConstructor
-  | Float32ArrayConstructor
-  | Float64ArrayConstructor
-  | BigInt64ArrayConstructor
-  | BigUint64ArrayConstructor;
-const TYPED: TypedCtor[] = [...TYPED_ARRAY_CLASSES];
+const TYPED: TypedArrayConstructor[] = [...TYPED_ARRAY_CLASSES];
 
 // ---------------------------------------------------------------- the model
 
